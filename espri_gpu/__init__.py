@@ -1,0 +1,47 @@
+"""espri_gpu: analytics of categorical survey data on a GPU (RAPIDS) or a CPU (NumPy/pandas).
+
+Public API::
+
+    survey = read_survey("export.csv", "codebook.toml", interpretations="interp.csv")
+    survey = load_example("espri2020")
+    one_hot(survey, ["ml_méthodes", "ml_usages"])   # indicator matrix
+    counts(survey, "ml_méthodes")                    # counts, % of respondents / mentions
+    crosstab(survey, "lab", "ml_méthodes")           # cross counts
+
+``import espri_gpu`` never imports a GPU library; the backend (``cpu``, ``gpu``, ``auto``)
+is chosen per call (``backend=``) or by ``$ESPRI_GPU_BACKEND``.
+"""
+
+from .backend import Backend, resolve_backend
+from .codebook import Codebook, Question, load_codebook
+from .counting import Counts, counts, crosstab
+from .encoding import Indicators, one_hot
+from .errors import BackendUnavailableError, CodebookError, SurveyInputError
+from .example import example_path, load_example
+from .responses import read_survey
+from .survey import Answers, LoadReport, Survey
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Answers",
+    "Backend",
+    "BackendUnavailableError",
+    "Codebook",
+    "CodebookError",
+    "Counts",
+    "Indicators",
+    "LoadReport",
+    "Question",
+    "Survey",
+    "SurveyInputError",
+    "__version__",
+    "counts",
+    "crosstab",
+    "example_path",
+    "load_codebook",
+    "load_example",
+    "one_hot",
+    "read_survey",
+    "resolve_backend",
+]

@@ -1,0 +1,348 @@
+"""The one place that knows about GPU libraries.
+
+espri_gpu writes its array code once, against a *namespace*: NumPy and pandas on the CPU,
+CuPy and cuDF on the GPU. This module decides which one a call uses and is the only module
+of the package that imports ``cupy``, ``cudf``, ``cuml`` or ``dask_cuda`` (lazily, so that
+``import espri_gpu`` works on a machine without any of them).
+
+The choice, in order: the call's ``backend=`` argument, else the ``ESPRI_GPU_BACKEND``
+environment variable, else ``"auto"``. ``"auto"`` takes the GPU only when the RAPIDS
+libraries import *and* a CUDA device answers; otherwise it takes the CPU and logs why at
+INFO level. ``"gpu"`` without a usable GPU raises :class:`BackendUnavailableError` naming
+what is missing and how to install it.
+
+Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) makes ``numba.cuda.is_available()``
+answer True on a CPU-only machine, so it is deliberately not consulted here: a device is
+only believed when the CUDA runtime (through CuPy) counts one.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import BackendUnavailableError, SurveyInputError
+
+__all__ = [
+    "ENV_VAR",
+    "GPU_INSTALL_HINT",
+    "Backend",
+    "GpuDevice",
+    "GpuProbe",
+    "cpu_backend",
+    "probe_gpu",
+    "resolve_backend",
+]
+
+log = logging.getLogger(__name__)
+
+ENV_VAR = "ESPRI_GPU_BACKEND"
+GPU_INSTALL_HINT = "pip install -e '.[gpu]' (CUDA 12 wheels of cupy, cudf, cuml, dask-cuda)"
+#: Libraries the GPU backend needs, by import name and PyPI name.
+GPU_LIBRARIES = {"cupy": "cupy-cuda12x", "cudf": "cudf-cu12", "cuml": "cuml-cu12"}
+#: Oldest CUDA version the driver must support for the CUDA 12 wheels (driver >= 535 on Linux).
+MIN_DRIVER_CUDA = 12000
+#: RAPIDS supports Volta (compute capability 7.0) and newer; HAL's RTX 2080 Ti is 7.5.
+MIN_COMPUTE_CAPABILITY = (7, 0)
+
+_ALIASES = {
+    "auto": "auto",
+    "cpu": "cpu",
+    "host": "cpu",
+    "numpy": "cpu",
+    "gpu": "gpu",
+    "device": "gpu",
+    "cuda": "gpu",
+}
+
+
+@dataclass(frozen=True)
+class GpuDevice:
+    """One CUDA device as the runtime reports it."""
+
+    index: int
+    name: str
+    compute_capability: tuple[int, int]
+    total_memory_bytes: int
+
+
+@dataclass(frozen=True)
+class GpuProbe:
+    """What this machine offers for the GPU backend, and why it is or is not usable.
+
+    Attributes
+    ----------
+    versions : dict
+        Import name -> version string for each GPU library that imported.
+    import_errors : dict
+        Import name -> one-line error for each GPU library that did not import.
+    devices : tuple of GpuDevice
+        CUDA devices counted by the runtime (empty without a driver or a device).
+    driver_cuda_version, runtime_cuda_version : int or None
+        As ``cudaDriverGetVersion`` / ``cudaRuntimeGetVersion`` report them (12040 = 12.4).
+    problem : str or None
+        Why the GPU backend cannot run here; None when it can.
+    """
+
+    versions: dict[str, str] = field(default_factory=dict)
+    import_errors: dict[str, str] = field(default_factory=dict)
+    devices: tuple[GpuDevice, ...] = ()
+    driver_cuda_version: int | None = None
+    runtime_cuda_version: int | None = None
+    problem: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """True when the GPU backend can run on this machine."""
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """An array namespace and a dataframe namespace to run one computation on.
+
+    Attributes
+    ----------
+    name : {"cpu", "gpu"}
+        Which device the arrays live on.
+    xp : module
+        ``numpy`` or ``cupy``.
+    xdf : module
+        ``pandas`` or ``cudf``.
+    reason : str
+        Why this backend was chosen (shown by ``python -m espri_gpu info`` and in reports).
+
+    Examples
+    --------
+    >>> from espri_gpu.backend import resolve_backend
+    >>> b = resolve_backend("cpu")
+    >>> b.name, b.xp.__name__
+    ('cpu', 'numpy')
+    >>> b.asnumpy(b.xp.arange(3)).tolist()
+    [0, 1, 2]
+    """
+
+    name: Literal["cpu", "gpu"]
+    xp: ModuleType
+    xdf: ModuleType
+    reason: str = ""
+
+    @property
+    def is_gpu(self) -> bool:
+        """True when arrays live on a CUDA device."""
+        return self.name == "gpu"
+
+    def asarray(self, values: Any, dtype: Any = None) -> Any:
+        """Move host data to this backend's device (no copy on the CPU backend)."""
+        return self.xp.asarray(values, dtype=dtype)
+
+    def asnumpy(self, values: Any) -> np.ndarray:
+        """Bring an array of this backend back to a NumPy array on the host."""
+        if isinstance(values, np.ndarray):
+            return values
+        get = getattr(values, "get", None)  # cupy.ndarray.get() copies device -> host
+        if callable(get) and not isinstance(values, (pd.Series, pd.DataFrame)):
+            return np.asarray(get())
+        return np.asarray(values)
+
+    def synchronize(self) -> None:
+        """Wait for queued device work to finish (for honest timings); no-op on the CPU."""
+        if self.is_gpu:
+            self.xp.cuda.get_current_stream().synchronize()
+
+
+def cpu_backend(reason: str = "requested") -> Backend:
+    """The NumPy/pandas backend, always available."""
+    return Backend("cpu", np, pd, reason)
+
+
+def _import_module(name: str) -> ModuleType:
+    """Import ``name``; a seam that tests replace to simulate installed or missing libraries."""
+    return importlib.import_module(name)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+@functools.lru_cache(maxsize=1)
+def probe_gpu() -> GpuProbe:
+    """Find out, once per process, whether the GPU backend can run here.
+
+    Returns
+    -------
+    GpuProbe
+        Library versions, import errors, CUDA devices and the reason the GPU backend is
+        unusable (``problem``), if any.
+
+    Examples
+    --------
+    >>> from espri_gpu.backend import probe_gpu
+    >>> probe = probe_gpu()
+    >>> probe.usable == (probe.problem is None)
+    True
+    """
+    versions: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    modules: dict[str, ModuleType] = {}
+    for name in GPU_LIBRARIES:
+        try:
+            module = _import_module(name)
+        except Exception as exc:  # ImportError, or a CUDA error raised at import time
+            errors[name] = _one_line(exc)
+        else:
+            modules[name] = module
+            versions[name] = str(getattr(module, "__version__", "unknown"))
+    if "cupy" not in modules:
+        missing = ", ".join(GPU_LIBRARIES[n] for n in errors)
+        return GpuProbe(versions, errors, problem=f"RAPIDS libraries not importable ({missing})")
+    runtime = modules["cupy"].cuda.runtime
+    try:
+        count = int(runtime.getDeviceCount())
+    except Exception as exc:
+        return GpuProbe(versions, errors, problem=f"no CUDA device or driver ({_one_line(exc)})")
+    driver = _safe_call(runtime.driverGetVersion)
+    rt_version = _safe_call(runtime.runtimeGetVersion)
+    devices = tuple(_describe_device(runtime, i) for i in range(count))
+    problem = _diagnose(errors, devices, driver)
+    return GpuProbe(versions, errors, devices, driver, rt_version, problem)
+
+
+def _safe_call(fn: Any) -> int | None:
+    try:
+        return int(fn())
+    except Exception:
+        return None
+
+
+def _describe_device(runtime: Any, index: int) -> GpuDevice:
+    props = runtime.getDeviceProperties(index)
+    name = props.get("name", b"?")
+    name = name.decode() if isinstance(name, bytes) else str(name)
+    return GpuDevice(
+        index=index,
+        name=name,
+        compute_capability=(int(props.get("major", 0)), int(props.get("minor", 0))),
+        total_memory_bytes=int(props.get("totalGlobalMem", 0)),
+    )
+
+
+def _diagnose(errors: dict[str, str], devices: tuple[GpuDevice, ...],
+              driver: int | None) -> str | None:
+    if not devices:
+        return "the CUDA runtime counts no GPU on this machine"
+    if errors:
+        missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in errors.items())
+        return f"a GPU is present but RAPIDS libraries do not import: {missing}"
+    if driver is not None and driver < MIN_DRIVER_CUDA:
+        return (
+            f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only; the CUDA 12 wheels "
+            "need CUDA >= 12.0 (driver >= 535): ask the admins for a newer driver"
+        )
+    old = [d for d in devices if d.compute_capability < MIN_COMPUTE_CAPABILITY]
+    if len(old) == len(devices):
+        cc = ".".join(map(str, old[0].compute_capability))
+        return f"{old[0].name} has compute capability {cc}; RAPIDS needs 7.0 or newer"
+    return None
+
+
+def _cuda_str(version: int | None) -> str:
+    if version is None:
+        return "unknown"
+    return f"{version // 1000}.{(version % 1000) // 10}"
+
+
+def nvidia_smi_summary() -> list[str]:
+    """GPU name, driver and memory lines from ``nvidia-smi`` (empty when absent).
+
+    Used by ``info`` to describe a GPU even when the RAPIDS libraries are not installed.
+    """
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return []
+    query = "--query-gpu=index,name,driver_version,memory.total,compute_cap"
+    try:
+        out = subprocess.run(
+            [exe, query, "--format=csv,noheader"], capture_output=True, text=True, timeout=20
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return [f"nvidia-smi failed: {_one_line(exc)}"]
+    return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+
+
+def requested_backend(backend: str | None = None) -> str:
+    """The normalised backend request: the argument, else ``$ESPRI_GPU_BACKEND``, else auto.
+
+    Raises
+    ------
+    SurveyInputError
+        If the name is not one of auto, cpu (host, numpy), gpu (device, cuda).
+    """
+    source = "`backend`"
+    if backend is None:
+        backend = os.environ.get(ENV_VAR, "").strip() or "auto"
+        source = f"${ENV_VAR}"
+    key = str(backend).strip().lower()
+    if key not in _ALIASES:
+        choices = ", ".join(sorted(_ALIASES))
+        raise SurveyInputError(f"{source} is {backend!r}; expected one of: {choices}")
+    return _ALIASES[key]
+
+
+def resolve_backend(backend: str | Backend | None = None) -> Backend:
+    """Choose the backend for one call.
+
+    Parameters
+    ----------
+    backend : {"auto", "cpu", "gpu"} or Backend, optional
+        ``None`` reads ``$ESPRI_GPU_BACKEND`` and falls back to ``"auto"``. Aliases:
+        ``"host"``/``"numpy"`` for cpu, ``"device"``/``"cuda"`` for gpu. A
+        :class:`Backend` is returned unchanged.
+
+    Returns
+    -------
+    Backend
+
+    Raises
+    ------
+    SurveyInputError
+        For an unknown name (a ValueError).
+    BackendUnavailableError
+        When ``"gpu"`` is asked for and the GPU or the RAPIDS libraries are missing.
+
+    Examples
+    --------
+    >>> from espri_gpu.backend import resolve_backend
+    >>> resolve_backend("host").name
+    'cpu'
+    """
+    if isinstance(backend, Backend):
+        return backend
+    choice = requested_backend(backend)
+    if choice == "cpu":
+        return cpu_backend("requested")
+    probe = probe_gpu()
+    if probe.usable:
+        cupy, cudf = _import_module("cupy"), _import_module("cudf")
+        names = ", ".join(d.name for d in probe.devices)
+        how = "requested" if choice == "gpu" else "auto: RAPIDS imports and a CUDA device answers"
+        return Backend("gpu", cupy, cudf, f"{how} ({names})")
+    if choice == "gpu":
+        raise BackendUnavailableError(
+            f"the GPU backend was requested but {probe.problem}; run "
+            f"`python -m espri_gpu info` on a GPU node, install with {GPU_INSTALL_HINT}, "
+            "or use --backend cpu"
+        )
+    log.info("backend auto -> cpu: %s", probe.problem)
+    return cpu_backend(f"auto: {probe.problem}")

@@ -1,0 +1,84 @@
+"""Command line: ``python -m espri_gpu {report,info} …``.
+
+User errors (a bad file, an unknown option, a GPU asked for and absent) print one line,
+``espri_gpu: error: …``, and exit with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+
+from .errors import BackendUnavailableError, SurveyInputError
+
+__all__ = ["main", "parse_args"]
+
+log = logging.getLogger("espri_gpu")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line (see ``python -m espri_gpu --help``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m espri_gpu",
+        description="GPU-accelerated analytics of categorical survey data.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    report = sub.add_parser("report", help="analyse a survey export (default: bundled example)")
+    report.add_argument("responses", nargs="?", metavar="RESPONSES",
+                        help="responses file (.csv, .xlsx, .ods); default: bundled espri2020")
+    report.add_argument("--codebook", metavar="FILE",
+                        help="codebook TOML (required with RESPONSES)")
+    report.add_argument("--interpretations", metavar="FILE",
+                        help="keywords given to free-text answers (respondent,question,keyword)")
+    report.add_argument("--out", metavar="DIR", default="espri_gpu_out",
+                        help="output directory (default: %(default)s)")
+    report.add_argument("--backend", default=None, metavar="{auto,cpu,gpu}",
+                        help="where to compute (default: $ESPRI_GPU_BACKEND or auto)")
+    report.add_argument("--skip-bad-rows", action="store_true",
+                        help="skip and list rows with bad cells instead of stopping")
+
+    sub.add_parser("info", help="versions, backend choice and visible GPUs")
+    return parser.parse_args(argv)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from .report import run_report
+
+    start = time.perf_counter()
+    result = run_report(args.responses, codebook=args.codebook,
+                        interpretations=args.interpretations, out=args.out,
+                        backend=args.backend, skip_bad_rows=args.skip_bad_rows,
+                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    spent = ", ".join(f"{k} {v:.2f}s" for k, v in result.seconds.items())
+    print(f"wrote {len(result.files)} files to {result.out_dir.resolve()} "
+          f"({result.n_respondents} respondents, {result.n_skipped} rows skipped; backend "
+          f"{result.backend}; {time.perf_counter() - start:.1f}s: {spent})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 2 user error)."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        if args.command == "info":
+            from .info import info_text
+
+            print(info_text())
+            return 0
+        return _run_report(args)
+    except (SurveyInputError, BackendUnavailableError) as exc:
+        print(f"espri_gpu: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. --out on a read-only or full disk
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"espri_gpu: error: cannot write{where}: {exc.strerror or exc}; "
+              "choose another --out directory", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("espri_gpu: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,66 @@
+"""``python -m espri_gpu info``: versions, the backend ``auto`` would choose and why, GPUs."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import sys
+
+from .backend import ENV_VAR, GPU_INSTALL_HINT, _cuda_str, nvidia_smi_summary, probe_gpu
+
+__all__ = ["info_text"]
+
+CORE = ("espri_gpu", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "numba",
+        "matplotlib")
+OPTIONAL = ("cupy-cuda12x", "cudf-cu12", "cuml-cu12", "dask-cuda", "numba-cuda", "dask",
+            "distributed")
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def info_text() -> str:
+    """The report printed by ``python -m espri_gpu info``.
+
+    Examples
+    --------
+    >>> "backend auto ->" in info_text()
+    True
+    """
+    import os
+
+    lines = [f"python {sys.version.split()[0]} on {platform.node()} ({platform.machine()}, "
+             f"{os.cpu_count()} CPUs)"]
+    lines += [f"  {d:<14} {_version(d) or 'not installed'}" for d in CORE]
+    lines += [f"  {d:<14} {v}" for d in OPTIONAL if (v := _version(d))]
+    probe = probe_gpu()
+    env = os.environ.get(ENV_VAR)
+    if env:
+        lines.append(f"${ENV_VAR} = {env!r}")
+    if probe.usable:
+        lines.append("backend auto -> gpu")
+    else:
+        lines.append(f"backend auto -> cpu: {probe.problem}")
+    for name, error in probe.import_errors.items():
+        lines.append(f"  {name}: {error}")
+    if probe.driver_cuda_version is not None:
+        lines.append(f"CUDA driver supports {_cuda_str(probe.driver_cuda_version)}, runtime "
+                     f"{_cuda_str(probe.runtime_cuda_version)}")
+    for d in probe.devices:
+        cc = ".".join(map(str, d.compute_capability))
+        lines.append(f"GPU {d.index}: {d.name}, compute capability {cc}, "
+                     f"{d.total_memory_bytes / 2**30:.1f} GiB")
+    smi = nvidia_smi_summary()
+    if smi:
+        lines.append("nvidia-smi (index, name, driver, memory, compute capability):")
+        lines += [f"  {line}" for line in smi]
+    elif not probe.devices:
+        lines.append("no NVIDIA GPU visible (no nvidia-smi; on HAL run inside "
+                     "`srun --gres=gpu:1`)")
+    if not probe.usable and not probe.versions:
+        lines.append(f"to use a GPU: {GPU_INSTALL_HINT}")
+    return "\n".join(lines)

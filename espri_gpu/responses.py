@@ -1,0 +1,313 @@
+"""Reading a survey export against its codebook: :func:`read_survey`.
+
+Each choice column is factorized (one code per respondent, one entry per distinct cell),
+each distinct cell is parsed once by :class:`~espri_gpu.splitting.OptionMatcher`, and the
+result is an indicator table per distinct cell. ``personal`` columns are deleted before any
+parsing and never stored. Every row is either kept or listed in the load report with why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook, Column, Question, load_codebook, normalize_text
+from .errors import SurveyInputError
+from .interpretations import read_interpretations
+from .splitting import OptionMatcher
+from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
+from .tables import RawTable, read_table
+
+__all__ = ["read_survey"]
+
+log = logging.getLogger(__name__)
+
+#: How :func:`read_survey` treats a row with a bad cell.
+ErrorMode = Literal["raise", "skip"]
+
+
+def read_survey(
+    path: str | Path,
+    codebook: str | Path | Codebook,
+    *,
+    interpretations: str | Path | None = None,
+    errors: ErrorMode = "raise",
+) -> Survey:
+    """Read a Google Forms export (CSV, ``.xlsx`` or ``.ods``) against a codebook.
+
+    Parameters
+    ----------
+    path : str or Path
+        The responses file, as exported (UTF-8 or Windows-1252, ``,`` ``;`` or tab).
+    codebook : str, Path or Codebook
+        The codebook (a TOML file or an already loaded :class:`Codebook`).
+    interpretations : str or Path, optional
+        Sidecar file (CSV, ``.xlsx``, ``.ods``) with columns ``respondent``, ``question``,
+        ``keyword``: the keywords a person gave to free-text answers.
+    errors : {"raise", "skip"}
+        What to do with a row holding a bad cell (two options in a single-choice question,
+        an answer outside the codebook where no "other" is allowed, an empty required
+        question): stop with an error naming the row, or skip the row and list it in
+        ``survey.report.skipped``.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    SurveyInputError
+        One sentence naming the file, row, column or value, and what to do.
+
+    Examples
+    --------
+    >>> from espri_gpu import read_survey
+    >>> from espri_gpu.example import example_path
+    >>> s = read_survey(example_path("espri2020", "responses.csv"),
+    ...                 example_path("espri2020", "codebook.toml"))
+    >>> s.n_respondents, s.answers_to("ml_méthodes").n_answered
+    (62, 44)
+    """
+    if errors not in ("raise", "skip"):
+        raise ValueError(f"`errors` is {errors!r}; expected 'raise' or 'skip'")
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    table = read_table(path, tuple(c.header for c in codebook.columns))
+    by_keyword = _match_header(table, codebook)
+    personal = tuple(c.keyword for c in codebook.columns if c.kind == "personal")
+    frame = table.frame.drop(columns=[by_keyword.pop(k) for k in personal])
+    frame.columns = [_keyword_of(c, by_keyword) for c in frame.columns]
+    if frame.empty:
+        raise SurveyInputError(f"{table.path} has a header but no respondent rows")
+
+    state = _RowState(n_rows=len(frame))
+    blank = np.logical_and.reduce([frame[k].str.strip().eq("").to_numpy() for k in frame.columns])
+    for i in np.flatnonzero(blank):
+        state.skip(int(i), "empty row")
+    parsed = {}
+    for column in codebook.columns:
+        if column.kind in ("single", "multiple"):
+            question = codebook.question(column.keyword)
+            parsed[column.keyword] = _ParsedColumn.parse(frame[column.keyword], question)
+            parsed[column.keyword].check(state, table.path, errors)
+    keep = state.keep_mask()
+    answers: dict[str, Answers] = {}
+    unmatched: list[UnmatchedAnswer] = []
+    for keyword, column_parse in parsed.items():
+        answers[keyword] = column_parse.answers(keep)
+        unmatched += _unmatched(answers[keyword])
+
+    report_kwargs: dict = {}
+    respondents = np.flatnonzero(keep).astype(np.int64) + 1
+    if interpretations is not None:
+        result = read_interpretations(interpretations, codebook, n_rows=len(frame), keep=keep)
+        answers.update(result.answers)
+        report_kwargs.update(interpretations=result.path, interpretations_dropped=result.dropped)
+
+    warnings = list(table.warnings)
+    timestamps = _timestamps(frame, codebook, keep, warnings)
+    free = [c.keyword for c in codebook.columns if c.kind == "free"]
+    free_text = frame.loc[keep, free].reset_index(drop=True)
+    unanswered = tuple(k for k, a in answers.items() if a.n_answered == 0)
+    for keyword in unanswered:
+        warnings.append(f"nobody answered question `{keyword}` in {Path(table.path).name}")
+    report = LoadReport(
+        source=table.path, file_format=table.file_format, encoding=table.encoding,
+        delimiter=table.delimiter, n_rows=len(frame), n_respondents=int(keep.sum()),
+        skipped=tuple(state.skipped()), unmatched=tuple(unmatched),
+        personal_columns_dropped=personal, unanswered_questions=unanswered,
+        warnings=tuple(warnings), **report_kwargs)
+    for warning in warnings:
+        log.warning(warning)
+    if report.skipped:
+        log.warning("%s: %d row(s) skipped (listed in the load report)", table.path,
+                    len(report.skipped))
+    return Survey(codebook, answers, respondents, report, timestamps, free_text)
+
+
+def _keyword_of(header: str, by_keyword: dict[str, str]) -> str:
+    for keyword, name in by_keyword.items():
+        if name == header:
+            return keyword
+    raise AssertionError(header)  # unreachable: the header was matched
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _match_header(table: RawTable, codebook: Codebook) -> dict[str, str]:
+    """Codebook keyword -> header of the file; exact match first, then lenient."""
+    headers = list(table.frame.columns)
+    exact = {h: h for h in headers}
+    folded = {normalize_text(h): h for h in headers}
+    found: dict[str, str] = {}
+    missing: list[Column] = []
+    for column in codebook.columns:
+        name = exact.get(column.header) or folded.get(normalize_text(column.header))
+        if name is None or name in found.values():
+            missing.append(column)
+        else:
+            found[column.keyword] = name
+    unknown = [h for h in headers if h not in found.values()]
+    if missing or unknown:
+        parts = []
+        if unknown:
+            parts.append("unknown column(s) " + ", ".join(repr(_short(h)) for h in unknown))
+        if missing:
+            parts.append("missing column(s) " + ", ".join(
+                f"`{c.keyword}` ({_short(c.header)!r})" for c in missing))
+        raise SurveyInputError(
+            f"{table.path}: header does not match codebook {codebook.path}: "
+            + "; ".join(parts) + "; fix the `header` entries of the codebook or the file")
+    return found
+
+
+@dataclass
+class _RowState:
+    """Rows to skip, with their reasons (0-based data row -> reason)."""
+
+    n_rows: int
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    def skip(self, row: int, reason: str) -> None:
+        self.reasons.setdefault(row, reason)
+
+    def keep_mask(self) -> np.ndarray:
+        keep = np.ones(self.n_rows, dtype=bool)
+        keep[list(self.reasons)] = False
+        return keep
+
+    def skipped(self) -> list[SkippedRow]:
+        return [SkippedRow(row + 2, reason) for row, reason in sorted(self.reasons.items())]
+
+
+@dataclass
+class _ParsedColumn:
+    """One choice column, factorized, each distinct cell parsed once."""
+
+    question: Question
+    codes: np.ndarray                      # per row, index into `cells`; -1 = blank
+    cells: list[tuple[tuple[int, ...], tuple[str, ...]] | None]
+    problems: dict[int, str]               # distinct cell -> why it is invalid
+    raw: list[str]
+
+    @classmethod
+    def parse(cls, values: pd.Series, question: Question) -> _ParsedColumn:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        raw = [str(u) for u in uniques]
+        matcher = OptionMatcher([o.text for o in question.options])
+        cells: list = []
+        problems: dict[int, str] = {}
+        for k, text in enumerate(raw):
+            text = text.strip()
+            if not text:
+                cells.append(None)
+                continue
+            options, free, problem = _parse_cell(text, question, matcher)
+            cells.append((options, free))
+            if problem:
+                problems[k] = problem
+        blank = np.array([c is None for c in cells] + [True], dtype=bool)
+        codes = np.asarray(codes, dtype=np.int32)
+        codes = np.where(blank[codes], -1, codes).astype(np.int32)
+        return cls(question, codes, cells, problems, raw)
+
+    def check(self, state: _RowState, path: str, errors: ErrorMode) -> None:
+        q = self.question
+        bad_rows: list[tuple[int, str]] = []
+        if self.problems:
+            bad = np.isin(self.codes, np.fromiter(self.problems, dtype=np.int32))
+            bad_rows += [(int(r), self.problems[int(self.codes[r])]) for r in np.flatnonzero(bad)]
+        if q.required:
+            empty = np.flatnonzero(self.codes < 0)
+            bad_rows += [(int(r), "required question is empty") for r in empty
+                         if int(r) not in state.reasons]
+        if not bad_rows:
+            return
+        bad_rows.sort()
+        if errors == "raise":
+            row, reason = bad_rows[0]
+            more = len({r for r, _ in bad_rows}) - 1
+            tail = f" ({more} more row(s) with problems in this column)" if more else ""
+            raise SurveyInputError(
+                f"{path}, row {row + 2}, column `{q.keyword}`: {reason}{tail}; fix the cell, "
+                "or skip such rows with --skip-bad-rows (errors='skip')")
+        for row, reason in bad_rows:
+            state.skip(row, f"column `{q.keyword}`: {reason}")
+
+    def answers(self, keep: np.ndarray) -> Answers:
+        q = self.question
+        levels = [Level(o.keyword, o.text) for o in q.options]
+        other_index: dict[str, int] = {}
+        codes = self.codes[keep]
+        used = np.zeros(len(self.cells) + 1, dtype=bool)
+        used[codes] = True  # -1 marks the extra last slot, ignored
+        for k in np.flatnonzero(used[:-1]):
+            for text in self.cells[k][1]:
+                key = normalize_text(text)
+                if key not in other_index:
+                    other_index[key] = len(levels)
+                    levels.append(Level(text, text, is_other=True))
+        table = np.zeros((len(self.cells), len(levels)), dtype=np.uint8)
+        for k, cell in enumerate(self.cells):
+            if cell is None or k in self.problems:
+                continue
+            options, free = cell
+            table[k, list(options)] = 1
+            for text in free:
+                index = other_index.get(normalize_text(text))
+                if index is not None:
+                    table[k, index] = 1
+        return Answers(q, np.ascontiguousarray(codes), table, tuple(levels))
+
+
+def _parse_cell(text: str, question: Question, matcher: OptionMatcher
+                ) -> tuple[tuple[int, ...], tuple[str, ...], str | None]:
+    """(options, free texts, problem or None) for one non-blank distinct cell."""
+    if not question.multiple:
+        index = matcher.match(text)
+        if index is not None:
+            return (index,), (), None
+        split = matcher.split(text)
+        if len(split.options) >= 2:
+            shown = " + ".join(question.options[i].keyword for i in split.options)
+            return (), (), (f"{_short(text)!r} gives two options ({shown}) to a single-choice "
+                            "question")
+        if question.other:
+            return (), (text,), None
+        return (), (), f"{_short(text)!r} is not an option of the codebook"
+    split = matcher.split(text)
+    if split.free and not question.other:
+        return (), (), (f"{_short(split.free[0])!r} is not an option of the codebook "
+                        "(and this question takes no 'other' answers)")
+    return split.options, split.free, None
+
+
+def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:
+    others = [j for j, level in enumerate(answers.levels) if level.is_other]
+    if not others:
+        return []
+    per_cell = np.bincount(answers.codes[answers.codes >= 0], minlength=answers.cells.shape[0])
+    totals = per_cell @ answers.cells[:, others].astype(np.int64)
+    return [UnmatchedAnswer(answers.question.keyword, answers.levels[j].keyword, int(n))
+            for j, n in zip(others, totals, strict=True)]
+
+
+def _timestamps(frame: pd.DataFrame, codebook: Codebook, keep: np.ndarray,
+                warnings: list[str]) -> pd.Series | None:
+    stamps = [c.keyword for c in codebook.columns if c.kind == "timestamp"]
+    if not stamps:
+        return None
+    raw = frame.loc[keep, stamps[0]].str.strip().reset_index(drop=True)
+    parsed = pd.to_datetime(raw, dayfirst=True, errors="coerce", format="mixed")
+    bad = int((parsed.isna() & raw.ne("")).sum())
+    if bad:
+        warnings.append(f"{bad} timestamp(s) in column `{stamps[0]}` could not be parsed "
+                        "and are left empty")
+    return parsed.rename(stamps[0])
