@@ -24,6 +24,10 @@ __all__ = ["Counts", "counts", "crosstab"]
 
 #: Rows per chunk of an indicator product: float32 sums of 0/1 are exact below 2**24.
 EXACT_FLOAT32_ROWS = 2**24 - 1
+#: The joint table of distinct cells is used while it has at most this many entries...
+JOINT_MIN_CELLS = 1 << 20
+#: ... and at most this many times the number of respondents used.
+JOINT_ROWS_FACTOR = 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,7 +149,7 @@ def cross_counts(a: Answers, b: Answers, back: Backend) -> tuple[np.ndarray, int
     ca, cb = codes_a[both], codes_b[both]
     n_used = int(back.asnumpy(both.sum()))
     na, nb = a.cells.shape[0], b.cells.shape[0]
-    if na * nb <= max(4 * n_used, 1 << 20):
+    if na * nb <= max(JOINT_ROWS_FACTOR * n_used, JOINT_MIN_CELLS):
         joint = xp.bincount(ca.astype(xp.int64) * nb + cb, minlength=na * nb).reshape(na, nb)
         cells_a = back.asarray(a.cells, dtype=xp.int64)
         cells_b = back.asarray(b.cells, dtype=xp.int64)

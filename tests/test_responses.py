@@ -1,0 +1,237 @@
+"""Reading exports: every format people have, every bad input, nothing dropped silently."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from espri_gpu import SurveyInputError, counts, read_survey
+from espri_gpu.survey import Survey
+
+from .conftest import DEB, FAC, HEADER, KMEANS, MINI_ROWS, MLP, csv_text
+
+
+def _signature(survey: Survey) -> dict:
+    """Everything a reader produces that other modules use, in comparable form."""
+    return {q: (a.keywords, a.codes.tolist(), a.cells[np.maximum(a.codes, 0)].tolist())
+            for q, a in survey.answers.items()}
+
+
+def test_reads_google_forms_csv(export, codebook_path) -> None:
+    survey = read_survey(export(), codebook_path)
+    assert survey.n_respondents == 4
+    assert survey.respondents.tolist() == [1, 2, 3, 4]
+    methods = survey.answers_to("méthodes")
+    assert methods.keywords == ("kmeans", "fac", "mlp", "som", "Gaussian Mixture Model")
+    rows = methods.cells[np.maximum(methods.codes, 0)] * methods.answered[:, None]
+    assert rows.tolist() == [[1, 1, 0, 0, 0], [0, 1, 1, 0, 1], [0, 0, 0, 0, 0], [0, 0, 1, 0, 1]]
+    assert methods.answered.tolist() == [True, True, False, True]
+    assert survey.answers_to("niveau").answered.tolist() == [True, True, False, True]
+    # the "other" answer is matched case-insensitively, first spelling kept, and reported
+    [unmatched] = survey.report.unmatched
+    assert (unmatched.question, unmatched.text, unmatched.count) == (
+        "méthodes", "Gaussian Mixture Model", 2)
+    assert survey.timestamps.iloc[3] == pd.Timestamp("2020-05-28 17:45:10")
+    assert survey.free_text["remarques"].iloc[0] == "Océan,\nvraiment"  # quoted newline
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "lineterminator", "warns"),
+    [
+        ("utf-8-sig", ",", "\n", False),
+        ("utf-8", ",", "\r\n", False),
+        ("cp1252", ";", "\r\n", True),
+        ("utf-8", ";", "\n", False),
+        ("utf-8", "\t", "\n", False),
+        ("utf-16", "\t", "\r\n", False),
+    ],
+)
+def test_resaved_csv_variants_read_the_same(export, codebook_path, encoding, delimiter,
+                                            lineterminator, warns) -> None:
+    reference = read_survey(export(), codebook_path)
+    path = export(name=f"resaved_{encoding}.csv", encoding=encoding, delimiter=delimiter,
+                  lineterminator=lineterminator)
+    survey = read_survey(path, codebook_path)
+    assert _signature(survey) == _signature(reference)
+    assert survey.report.delimiter == delimiter
+    assert any("Windows-1252" in w for w in survey.report.warnings) == warns
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_spreadsheets_read_the_same(tmp_path, export, codebook_path, suffix) -> None:
+    reference = read_survey(export(), codebook_path)
+    path = tmp_path / f"responses{suffix}"
+    pd.DataFrame(MINI_ROWS, columns=HEADER).to_excel(
+        path, index=False, engine="openpyxl" if suffix == ".xlsx" else "odf")
+    survey = read_survey(path, codebook_path)
+    assert survey.report.file_format == suffix[1:]
+    assert _signature(survey) == _signature(reference)
+
+
+def test_lenient_header_matching(export, codebook_path) -> None:
+    header = [h.replace("À", "A").replace(" ?", "?") for h in HEADER]
+    header[3] = header[3].upper()
+    survey = read_survey(export(header=header), codebook_path)
+    assert survey.n_respondents == 4
+
+
+def test_personal_columns_never_stored(export, codebook_path) -> None:
+    survey = read_survey(export(), codebook_path)
+    blob = pickle.dumps(survey)
+    assert b"secret" not in blob and "secret".encode("utf-16-le") not in blob
+    assert "email" in survey.report.personal_columns_dropped
+    assert "secret" not in survey.report.to_text()
+
+
+def test_empty_rows_are_skipped_and_listed(export, codebook_path) -> None:
+    rows = [*MINI_ROWS[:2], [""] * 6, *MINI_ROWS[2:]]
+    survey = read_survey(export(rows), codebook_path)
+    assert survey.n_respondents == 4
+    assert [(s.row, s.reason) for s in survey.report.skipped] == [(4, "empty row")]
+    assert survey.respondents.tolist() == [1, 2, 4, 5]
+
+
+def test_interpretations_are_merged(tmp_path, export, codebook_path) -> None:
+    sidecar = tmp_path / "interp.csv"
+    sidecar.write_text("respondent,question,keyword\n1,thèmes,océan\n1,thèmes,Atmosphère\n"
+                       "4,thèmes,atmosphère\n", encoding="utf-8")
+    survey = read_survey(export(), codebook_path, interpretations=sidecar)
+    table = counts(survey, "thèmes", backend="cpu").table
+    assert table["count"].to_dict() == {"océan": 1, "atmosphère": 2}
+    assert survey.answers_to("thèmes").answered.tolist() == [True, False, False, True]
+
+
+def test_interpreted_question_without_sidecar_says_what_to_pass(export, codebook_path) -> None:
+    survey = read_survey(export(), codebook_path)
+    with pytest.raises(SurveyInputError, match=r"`thèmes`.*--interpretations"):
+        survey.answers_to("thèmes")
+
+
+# --- bad input: one sentence naming the file, row, column or value ----------------------
+
+
+def test_missing_file(tmp_path, codebook_path) -> None:
+    with pytest.raises(SurveyInputError, match=r"nope\.csv does not exist"):
+        read_survey(tmp_path / "nope.csv", codebook_path)
+
+
+def test_empty_file(tmp_path, codebook_path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"  \n")
+    with pytest.raises(SurveyInputError, match=r"empty\.csv is empty"):
+        read_survey(path, codebook_path)
+
+
+def test_header_only(export, codebook_path) -> None:
+    with pytest.raises(SurveyInputError, match="header but no respondent rows"):
+        read_survey(export([]), codebook_path)
+
+
+def test_header_mismatch_lists_unknown_and_missing(export, codebook_path) -> None:
+    header = [*HEADER[:2], "Question ajoutée après coup", *HEADER[3:]]
+    with pytest.raises(SurveyInputError, match=r"unknown column\(s\) 'Question ajoutée après "
+                       r"coup'; missing column\(s\) `niveau`"):
+        read_survey(export(header=header), codebook_path)
+
+
+def test_duplicate_header(export, codebook_path) -> None:
+    header = [*HEADER[:5], HEADER[1]]
+    with pytest.raises(SurveyInputError, match=r"column 'À quel laboratoire.*' twice"):
+        read_survey(export(header=header), codebook_path)
+
+
+def test_two_options_in_single_choice_cell(export, codebook_path) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[2][1] = "LATMOS, LMD"
+    with pytest.raises(SurveyInputError, match=r"responses\.csv, row 4, column `lab`: 'LATMOS, "
+                       r"LMD' gives two options \(LATMOS \+ LMD\).*--skip-bad-rows"):
+        read_survey(export(rows), codebook_path)
+
+
+def test_option_not_in_codebook(export, codebook_path) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[1][2] = "Intermédiaire"
+    with pytest.raises(SurveyInputError, match=r"row 3, column `niveau`: 'Intermédiaire' is not "
+                       "an option of the codebook"):
+        read_survey(export(rows), codebook_path)
+
+
+def test_required_question_empty(export, codebook_path) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[0][1] = ""
+    with pytest.raises(SurveyInputError, match=r"row 2, column `lab`: required question is empty"):
+        read_survey(export(rows), codebook_path)
+
+
+def test_bad_rows_skipped_on_request_and_listed(export, codebook_path) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[0][1] = "LATMOS, LMD"
+    rows[3][2] = "Intermédiaire"
+    survey = read_survey(export(rows), codebook_path, errors="skip")
+    assert survey.n_respondents == 2
+    assert [s.row for s in survey.report.skipped] == [2, 5]
+    assert "column `lab`" in survey.report.skipped[0].reason
+    assert survey.report.n_rows == survey.n_respondents + len(survey.report.skipped)
+    # the "other" answer of a skipped row is no longer counted
+    assert [u.count for u in survey.report.unmatched] == [1]
+
+
+def test_undecodable_bytes(tmp_path, codebook_path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(csv_text(MINI_ROWS).encode("utf-8").replace(b"LMD", b"LM\x81\x8d"))
+    with pytest.raises(SurveyInputError, match=r"bad\.csv is neither UTF-8 .*re-export"):
+        read_survey(path, codebook_path)
+
+
+def test_binary_file(tmp_path, codebook_path) -> None:
+    path = tmp_path / "image.csv"
+    path.write_bytes(b"\x89PNG\r\n\x00\x00\x00\rIHDR")
+    with pytest.raises(SurveyInputError, match="looks binary"):
+        read_survey(path, codebook_path)
+
+
+def test_corrupt_spreadsheet(tmp_path, codebook_path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"not a zip file")
+    with pytest.raises(SurveyInputError, match=r"broken\.xlsx is not a readable \.xlsx"):
+        read_survey(path, codebook_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("respondent,question\n1,thèmes\n", "missing column"),
+        ("respondent,question,keyword\n9,thèmes,océan\n", "respondent '9' is not a data row"),
+        ("respondent,question,keyword\n1,sujets,océan\n", "unknown question 'sujets'"),
+        ("respondent,question,keyword\n1,thèmes,glace\n", "keyword 'glace' is not an option"),
+    ],
+)
+def test_bad_interpretations(tmp_path, export, codebook_path, content, message) -> None:
+    sidecar = tmp_path / "interp.csv"
+    sidecar.write_text(content, encoding="utf-8")
+    with pytest.raises(SurveyInputError, match=message):
+        read_survey(export(), codebook_path, interpretations=sidecar)
+
+
+def test_errors_argument_is_checked(export, codebook_path) -> None:
+    with pytest.raises(ValueError, match=r"`errors` is 'ignore'"):
+        read_survey(export(), codebook_path, errors="ignore")
+
+
+def test_unanswered_question_is_reported(export, codebook_path) -> None:
+    rows = [[*r[:3], "", *r[4:]] for r in MINI_ROWS]
+    survey = read_survey(export(rows), codebook_path)
+    assert survey.report.unanswered_questions == ("méthodes",)
+    assert any("nobody answered question `méthodes`" in w for w in survey.report.warnings)
+
+
+def test_kmeans_and_factorial_texts_with_commas(export, codebook_path) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[0][3] = f"{KMEANS}, {FAC}, {MLP}"
+    rows[0][2] = DEB  # single-choice option text containing a comma
+    survey = read_survey(export(rows), codebook_path)
+    assert counts(survey, "méthodes", backend="cpu").table.loc["kmeans", "count"] == 1
+    assert counts(survey, "niveau", backend="cpu").table.loc["débutant", "count"] == 1
