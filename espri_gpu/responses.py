@@ -23,7 +23,7 @@ from .splitting import OptionMatcher
 from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
 from .tables import RawTable, read_table
 
-__all__ = ["read_survey"]
+__all__ = ["parse_choice_column", "read_survey"]
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,28 @@ def read_survey(
         log.warning("%s: %d row(s) skipped (listed in the load report)", table.path,
                     len(report.skipped))
     return Survey(codebook, answers, respondents, report, timestamps, free_text)
+
+
+def parse_choice_column(values: pd.Series, question: Question) -> Answers:
+    """Parse one exported choice column (strings as exported) into :class:`Answers`.
+
+    The building block of :func:`read_survey`, exposed for benchmarks and for callers
+    that already hold the column in memory. Invalid cells raise :class:`SurveyInputError`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from espri_gpu.codebook import Option, Question
+    >>> q = Question("outils", "Outils", True, (Option("jupyter", "Jupyter Notebook"),
+    ...              Option("vim", "Editeurs (Vim, Emacs)")), True, "outils")
+    >>> a = parse_choice_column(pd.Series(["Jupyter Notebook, Editeurs (Vim, Emacs)", "",
+    ...                                    "Editeurs (Vim, Emacs), nano"]), q)
+    >>> a.keywords, a.codes.tolist()
+    (('jupyter', 'vim', 'nano'), [0, -1, 2])
+    """
+    parsed = _ParsedColumn.parse(values, question)
+    parsed.check(_RowState(len(values)), "<column>", "raise")
+    return parsed.answers(np.ones(len(values), dtype=bool))
 
 
 def _keyword_of(header: str, by_keyword: dict[str, str]) -> str:

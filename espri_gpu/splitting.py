@@ -50,19 +50,29 @@ class OptionMatcher:
         self._exact = {t.strip(): i for i, t in enumerate(texts)}
         self._folded = {normalize_text(t): i for i, t in enumerate(texts)}
         self._max_pieces = max((t.count(SEPARATOR) + 1 for t in texts), default=1)
+        self._seen: dict[str, int | None] = {}  # the same pieces recur across distinct cells
 
     def match(self, text: str) -> int | None:
         """Index of the option whose text is ``text`` (exactly, else leniently), or None."""
-        text = text.strip()
-        found = self._exact.get(text)
+        try:
+            return self._seen[text]
+        except KeyError:
+            pass
+        stripped = text.strip()
+        found = self._exact.get(stripped)
         if found is None:
-            found = self._folded.get(normalize_text(text))
+            found = self._folded.get(normalize_text(stripped))
+        if len(self._seen) < 1 << 16:
+            self._seen[text] = found
         return found
 
     def split(self, cell: str) -> SplitCell:
         """Split a multiple-choice cell into option indices and free texts."""
         pieces = cell.split(SEPARATOR)
         n = len(pieces)
+        quick = self._split_exact(pieces)
+        if quick is not None:
+            return quick
         # cost[i]: fewest unmatched characters needed to parse pieces[i:]; choice[i]: how.
         cost = [0] * (n + 1)
         choice: list[tuple[int, int | None]] = [(0, None)] * n
@@ -89,6 +99,21 @@ class OptionMatcher:
             i = nxt
         self._flush(run, free)
         return SplitCell(tuple(sorted(options)), tuple(free))
+
+    def _split_exact(self, pieces: list[str]) -> SplitCell | None:
+        """The common case, fast: the cell is a join of exact option texts (else None)."""
+        options: set[int] = set()
+        i, n = 0, len(pieces)
+        while i < n:
+            for j in range(min(n, i + self._max_pieces), i, -1):
+                option = self._exact.get(SEPARATOR.join(pieces[i:j]) if j > i + 1 else pieces[i])
+                if option is not None:
+                    options.add(option)
+                    i = j
+                    break
+            else:
+                return None
+        return SplitCell(tuple(sorted(options)), ())
 
     @staticmethod
     def _flush(run: list[str], free: list[str]) -> None:

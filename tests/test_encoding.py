@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from espri_gpu import counts, crosstab, load_codebook, one_hot, read_survey
 from espri_gpu import counting as counting_module
+from espri_gpu import counts, crosstab, load_codebook, one_hot, read_survey
 from espri_gpu.synthetic import synthetic_survey
 
 from ._reference import naive_crosstab

@@ -210,11 +210,13 @@ N_EMAILS = 21
 
 THEME_PHRASES = {
     "atmosphère": ["physique de l'atmosphère", "dynamique de l'atmosphère"],
-    "simulations_climatiques": ["simulations climatiques", "évaluation des simulations climatiques"],
+    "simulations_climatiques": ["simulations climatiques",
+                                "évaluation des simulations climatiques"],
     "télédétection": ["télédétection satellitaire", "télédétection active (lidar, radar)"],
     "événements_extrêmes": ["événements extrêmes (canicules, fortes pluies)",
                             "détection des événements extrêmes"],
-    "modélisation_statistique": ["modélisation statistique", "émulation par modélisation statistique"],
+    "modélisation_statistique": ["modélisation statistique",
+                                 "émulation par modélisation statistique"],
     "inverse": ["méthodes inverses", "restitution par méthodes inverses"],
     "océan": ["océan", "dynamique de l'océan"],
     "aérosols_nuages": ["aérosols et nuages"],
@@ -253,8 +255,10 @@ PARTNER_PHRASES = {
 }
 RQS_PHRASES = {
     "conseils": ["des conseils sur le choix des méthodes", "des conseils techniques (codage, GPU)"],
-    "communauté": ["une communauté de praticiens à l'IPSL", "une communauté pour partager les expériences"],
-    "mutualisation": ["la mutualisation des ressources de calcul", "la mutualisation des ressources (GPU, logiciels)"],
+    "communauté": ["une communauté de praticiens à l'IPSL",
+                   "une communauté pour partager les expériences"],
+    "mutualisation": ["la mutualisation des ressources de calcul",
+                      "la mutualisation des ressources (GPU, logiciels)"],
     "formation": ["des formations au ML", "une formation pour les doctorants"],
     "accompagnement": ["un accompagnement dans la réalisation du projet"],
     "implémentation": ["une prise en charge de l'implémentation de nos idées"],
@@ -409,6 +413,8 @@ def select(people, n, score, rng):
 def phrase_list(parts: list[str]) -> str:
     if len(parts) == 1:
         return parts[0]
+    if any(" et " in part for part in parts):
+        return ", ".join(parts)
     return ", ".join(parts[:-1]) + " et " + parts[-1]
 
 
@@ -594,17 +600,21 @@ def build(rng: Rng) -> list[Person]:
         s = {
             "meso_ipsl": 3 * ("meso_ipsl" in pl) + 1 * ("simulations_climatiques" in th),
             "pc": 3 * ("pc" in pl) + 0.5,
-            "cmip5_6": 3 * ("simulations_climatiques" in th) + 1 * (p.lab in ("LSCE", "LMD", "IPSL")),
+            "cmip5_6": 3 * ("simulations_climatiques" in th)
+                       + 1 * (p.lab in ("LSCE", "LMD", "IPSL")),
             "era5": 2 * bool(th & {"atmosphère", "événements_extrêmes"}),
-            "sirta": 2 * (p.lab in ("LMD", "LATMOS")) + 1 * bool(th & {"atmosphère", "aérosols_nuages"}),
+            "sirta": 2 * (p.lab in ("LMD", "LATMOS"))
+                     + 1 * bool(th & {"atmosphère", "aérosols_nuages"}),
             "nasa": 2 * ("télédétection" in th),
-            "iasi": 3 * (p.lab == "LATMOS" and "télédétection" in th) + 1 * ("chimie_atmosphérique" in th),
+            "iasi": 3 * (p.lab == "LATMOS" and "télédétection" in th)
+                    + 1 * ("chimie_atmosphérique" in th),
             "observations_in_situ": 2 * bool(th & {"océan", "hydrologie", "biosphère"}),
             "simulations_propres": 2 * bool(th & {"simulations_climatiques", "paléoclimat"}),
             "esa": 1.5 * bool(th & {"télédétection", "cryosphère"}),
             "météo_france": 1.5 * bool(th & {"événements_extrêmes", "atmosphère", "hydrologie"}),
             "cnes": 1.5 * ("télédétection" in th) + 1 * (p.lab == "LATMOS"),
-            "campagnes_mesure": 2 * bool(th & {"aérosols_nuages", "chimie_atmosphérique", "instrumentation"}),
+            "campagnes_mesure": 2 * bool(th & {"aérosols_nuages", "chimie_atmosphérique",
+                                               "instrumentation"}),
             "serveurs_labo": 2 * free_pl,
         }[d]
         return float(s)
@@ -622,7 +632,8 @@ def build(rng: Rng) -> list[Person]:
             "entreprises": 1, "cnes": 2 * ("télédétection" in th),
             "universités_étrangères": 1, "laboratoires_hors_ipsl": 1,
             "inria": 1.5 * (p.profile in "NC"), "météo_france": 2 * ("atmosphère" in th),
-            "esa": 1.5 * ("télédétection" in th), "cerfacs": 1.5 * ("simulations_climatiques" in th),
+            "esa": 1.5 * ("télédétection" in th),
+            "cerfacs": 1.5 * ("simulations_climatiques" in th),
             "ecmwf": 1.5 * bool(th & {"atmosphère", "événements_extrêmes"}),
         }[k])
 
@@ -637,7 +648,8 @@ def build(rng: Rng) -> list[Person]:
         return float({
             "conseils": 2 * (p.comp == "non_autonome") + 2 * (p.mat == "idées"),
             "communauté": 1.5 * (p.comp == "autonome") + 0.5,
-            "mutualisation": 2 * bool(pl & {"meso_ipsl", "hal", "genci"}) + 1 * (p.comp == "autonome"),
+            "mutualisation": 2 * bool(pl & {"meso_ipsl", "hal", "genci"})
+                             + 1 * (p.comp == "autonome"),
             "formation": 2 * (p.comp == "interet"),
             "accompagnement": 2 * (p.mat in ("idées", "données_valorisables")),
             "implémentation": 3 * (p.mat == "données_valorisables"),
@@ -664,7 +676,8 @@ def build(rng: Rng) -> list[Person]:
         return {
             "python": 1.5 * (p.profile in "NC") + 0.5,
             "matlab": 1.0 * (p.profile == "R") + 0.5 * (p.lab in ("LATMOS", "LERMA", "METIS")),
-            "r": 1.5 * ("modélisation_statistique" in th) + 1.0 * (p.lab in ("LSCE", "METIS", "CEREA")),
+            "r": 1.5 * ("modélisation_statistique" in th)
+                 + 1.0 * (p.lab in ("LSCE", "METIS", "CEREA")),
             "fortran": 1.5 * bool(th & {"simulations_climatiques", "paléoclimat", "océan"})
                        + 1.0 * (p.lab in ("LMD", "LSCE", "LOCEAN", "IPSL")),
             "c": 1.0 * bool(th & {"instrumentation", "télédétection"}),
@@ -708,7 +721,8 @@ def build(rng: Rng) -> list[Person]:
             "matlab": 5 * ("matlab" in langs) + 0.3, "spyder": 2 * py + 0.5 * (p.profile == "R"),
             "pycharm": 1.5 * py, "vsc": 1 * py + 1 * bool(langs & {"c", "c++"}),
             "r_studio": 5 * ("r" in langs) - 5 * ("r" not in langs),
-            "eclipse": 1 * bool(langs & {"fortran", "c"}), "netbeans": 1 * bool(langs & {"c++", "c"}),
+            "eclipse": 1 * bool(langs & {"fortran", "c"}),
+            "netbeans": 1 * bool(langs & {"c++", "c"}),
         }[t])
 
     allocate(tool_people, TOOL_COUNTS, "outillages", tool_score, rng, penalty=1.0)
@@ -772,7 +786,7 @@ def free_texts(p: Person, rng: Rng) -> dict[str, str]:
         text = phrase_list([rng.choice(LANG_PHRASES[k]) for k in langs])
         libs = p.get("bibliothèques")
         if libs:
-            text += " avec " + phrase_list([LIB_PHRASES[k] for k in libs])
+            text += ", bibliothèques " + phrase_list([LIB_PHRASES[k] for k in libs])
         plats = [x for x in p.get("exec_plateformes") if x in PLATFORM_PHRASES]
         if plats:
             text += ", " + rng.choice([PLATFORM_PHRASES[x] for x in plats])
@@ -790,7 +804,7 @@ def timestamps(n: int, rng: Rng) -> list[str]:
             elif i < 40:
                 gap = 20 * 60 + rng.below(10 * 3600)
             else:
-                gap = 4 * 3600 + rng.below(2 * 86400)
+                gap = 4 * 3600 + rng.below(36 * 3600)
             t += _dt.timedelta(seconds=gap)
             if t.hour >= 20 or t.hour < 8:
                 day = t.date() if t.hour < 8 else t.date() + _dt.timedelta(days=1)

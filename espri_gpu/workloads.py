@@ -1,0 +1,96 @@
+"""Benchmark workloads: espri_gpu and the well-known alternative, on the same data.
+
+One registry (:data:`WORKLOADS`) feeds both the benchmarks (``benchmarks/``) and the tests
+that check each pair computes the same thing, so a benchmark never times two different
+computations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .backend import Backend
+from .codebook import Codebook
+from .encoding import encode
+from .responses import parse_choice_column
+from .synthetic import synthetic_survey
+
+__all__ = ["WORKLOADS", "Workload", "encode_espri", "encode_get_dummies", "encoding_data"]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A benchmark: how to make its data, the espri_gpu way, and the alternative."""
+
+    name: str
+    description: str
+    make_data: Callable[[Codebook, int, int], Any]
+    espri: Callable[[Any, Backend], Any]
+    alternative: Callable[[Any], Any]
+    alternative_name: str
+
+
+@dataclass(frozen=True, eq=False)
+class EncodingData:
+    """The choice columns of a synthetic export, as pyarrow-backed strings."""
+
+    codebook: Codebook
+    columns: dict[str, pd.Series]
+
+
+def encoding_data(codebook: Codebook, n: int, seed: int = 0) -> EncodingData:
+    """Synthetic choice columns of ``n`` respondents, as ``string[pyarrow]`` Series.
+
+    Examples
+    --------
+    >>> from espri_gpu import load_codebook
+    >>> from espri_gpu.example import example_path
+    >>> data = encoding_data(load_codebook(example_path("espri2020", "codebook.toml")), 10)
+    >>> len(data.columns["ml_méthodes"])
+    10
+    """
+    frame = synthetic_survey(codebook, n, seed=seed).frame
+    columns = {}
+    for column in codebook.columns:
+        if column.kind in ("single", "multiple"):
+            columns[column.keyword] = frame[column.header].astype(pd.StringDtype("pyarrow"))
+    return EncodingData(codebook, columns)
+
+
+def encode_espri(data: EncodingData, backend: Backend) -> Any:
+    """espri_gpu: factorize each column, parse each distinct cell once, gather."""
+    answers = [parse_choice_column(values, data.codebook.question(keyword))
+               for keyword, values in data.columns.items()]
+    matrix, _ = encode(answers, backend)
+    return matrix
+
+
+def encode_get_dummies(data: EncodingData) -> pd.DataFrame:
+    """The usual pandas way: ``Series.str.get_dummies(sep=", ")`` per column.
+
+    It splits every cell again and breaks options whose text holds ", " into pieces.
+    """
+    return pd.concat([values.str.get_dummies(sep=", ").add_prefix(f"{keyword}:")
+                      for keyword, values in data.columns.items()], axis=1)
+
+
+WORKLOADS: dict[str, Workload] = {
+    "encode": Workload(
+        name="encode",
+        description="one-hot of every single- and multiple-choice text column",
+        make_data=encoding_data,
+        espri=encode_espri,
+        alternative=encode_get_dummies,
+        alternative_name="pandas str.get_dummies (pyarrow strings)",
+    ),
+}
+
+
+def column_sums(result: Any, backend: Backend) -> np.ndarray:
+    """Total of an encoded matrix (for checks that both sides did the work)."""
+    return backend.asnumpy(result.sum(axis=0))

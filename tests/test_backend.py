@@ -1,0 +1,500 @@
+"""Tests for espri_gpu.backend (choosing cpu / gpu) and espri_gpu.info (the `info` report).
+
+No GPU is needed: installed RAPIDS libraries and CUDA devices are simulated by replacing the
+seam ``espri_gpu.backend._import_module`` with fake modules. Tests about *this* machine (no
+RAPIDS installed) skip where cupy is importable.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import espri_gpu
+from espri_gpu import backend as backend_mod
+from espri_gpu import info as info_mod
+from espri_gpu.backend import (
+    ENV_VAR,
+    GPU_INSTALL_HINT,
+    Backend,
+    cpu_backend,
+    probe_gpu,
+    requested_backend,
+    resolve_backend,
+)
+from espri_gpu.errors import BackendUnavailableError, SurveyInputError
+from espri_gpu.info import info_text
+
+ROOT = Path(__file__).resolve().parents[1]
+GPU_MODULES = ("cupy", "cudf", "cuml", "dask_cuda", "rmm")
+CHOICES = "auto, cpu, cuda, device, gpu, host, numpy"
+RAPIDS_INSTALLED = importlib.util.find_spec("cupy") is not None
+needs_no_rapids = pytest.mark.skipif(
+    RAPIDS_INSTALLED, reason="checks behaviour on a machine without RAPIDS (cupy is installed)"
+)
+
+
+# --------------------------------------------------------------------------- fakes, fixtures
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(monkeypatch):
+    """Each test starts without $ESPRI_GPU_BACKEND and with an empty probe cache."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    probe_gpu.cache_clear()
+    yield
+    probe_gpu.cache_clear()
+
+
+class FakeRuntime:
+    """Stands in for ``cupy.cuda.runtime``."""
+
+    def __init__(self, count=1, driver=12040, runtime=12020, major=7, minor=5,
+                 name=b"NVIDIA GeForce RTX 2080 Ti", count_error=None):
+        self.count, self.driver, self.runtime = count, driver, runtime
+        self.props = {"name": name, "major": major, "minor": minor,
+                      "totalGlobalMem": 11 * 2**30}
+        self.count_error = count_error
+
+    def getDeviceCount(self):  # noqa: N802 - the CUDA runtime's name
+        if self.count_error is not None:
+            raise self.count_error
+        return self.count
+
+    def driverGetVersion(self):  # noqa: N802
+        return self.driver
+
+    def runtimeGetVersion(self):  # noqa: N802
+        return self.runtime
+
+    def getDeviceProperties(self, index):  # noqa: N802
+        assert 0 <= index < self.count
+        return dict(self.props)
+
+
+class FakeStream:
+    def __init__(self):
+        self.synchronized = 0
+
+    def synchronize(self):
+        self.synchronized += 1
+
+
+def fake_cupy(runtime: FakeRuntime) -> SimpleNamespace:
+    stream = FakeStream()
+    cuda = SimpleNamespace(runtime=runtime, get_current_stream=lambda: stream)
+    return SimpleNamespace(__name__="cupy", __version__="13.3.0", cuda=cuda,
+                           asarray=np.asarray, stream=stream)
+
+
+@pytest.fixture
+def fake_gpu(monkeypatch):
+    """Install fake RAPIDS modules: ``fake_gpu(**FakeRuntime kwargs, missing=(...))``.
+
+    Returns the dict of fake modules; names in ``missing`` raise ModuleNotFoundError, as does
+    any name not faked.
+    """
+
+    def install(missing=(), **runtime_kwargs):
+        modules = {
+            "cupy": fake_cupy(FakeRuntime(**runtime_kwargs)),
+            "cudf": SimpleNamespace(__name__="cudf", __version__="26.2.0"),
+            "cuml": SimpleNamespace(__name__="cuml", __version__="26.2.0"),
+        }
+        calls = []
+
+        def fake_import(name):
+            calls.append(name)
+            if name in modules and name not in missing:
+                return modules[name]
+            raise ModuleNotFoundError(f"No module named {name!r}")
+
+        monkeypatch.setattr(backend_mod, "_import_module", fake_import)
+        probe_gpu.cache_clear()
+        return SimpleNamespace(calls=calls, **modules)
+
+    return install
+
+
+# --------------------------------------------------------------------------- resolution order
+
+
+def test_argument_beats_environment_variable(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "gpu")  # would raise here (or pick the GPU) if it were read
+    assert resolve_backend("cpu").name == "cpu"
+    assert requested_backend("cpu") == "cpu"
+
+
+def test_environment_variable_beats_default(monkeypatch, fake_gpu):
+    fake_gpu()  # the default "auto" would pick the (fake) GPU
+    assert resolve_backend().name == "gpu"
+    monkeypatch.setenv(ENV_VAR, "cpu")
+    assert requested_backend() == "cpu"
+    assert resolve_backend().name == "cpu"
+    assert resolve_backend(None).reason == "requested"
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_default_is_auto(monkeypatch, value):
+    if value is not None:
+        monkeypatch.setenv(ENV_VAR, value)
+    assert requested_backend() == "auto"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("auto", "auto"),
+        ("cpu", "cpu"),
+        ("host", "cpu"),
+        ("numpy", "cpu"),
+        ("gpu", "gpu"),
+        ("device", "gpu"),
+        ("cuda", "gpu"),
+        ("  CPU ", "cpu"),
+        ("Host", "cpu"),
+        ("GPU\n", "gpu"),
+        ("\tCuda", "gpu"),
+        ("AUTO", "auto"),
+    ],
+)
+def test_aliases_case_and_whitespace(monkeypatch, name, expected):
+    assert requested_backend(name) == expected
+    monkeypatch.setenv(ENV_VAR, name)
+    assert requested_backend() == expected
+
+
+@pytest.mark.parametrize("name", ["host", "numpy", " NumPy "])
+def test_cpu_aliases_resolve_to_numpy_backend(name):
+    b = resolve_backend(name)
+    assert b.name == "cpu" and not b.is_gpu
+    assert b.xp is np and b.xdf is pd
+
+
+def test_unknown_argument_names_backend_value_and_choices():
+    with pytest.raises(SurveyInputError, match=re.escape(
+            f"`backend` is 'tpu'; expected one of: {CHOICES}")):
+        resolve_backend("tpu")
+
+
+def test_unknown_environment_variable_names_the_variable(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "opencl")
+    with pytest.raises(SurveyInputError, match=re.escape(
+            f"$ESPRI_GPU_BACKEND is 'opencl'; expected one of: {CHOICES}")):
+        resolve_backend()
+
+
+def test_unknown_name_is_a_value_error():
+    with pytest.raises(ValueError, match=r"`backend` is 'gpu0'"):
+        requested_backend("gpu0")
+
+
+def test_backend_instance_passes_through(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "not-a-backend")  # not even read
+    b = cpu_backend("mine")
+    assert resolve_backend(b) is b
+    fake = Backend("gpu", np, pd, "pretend")
+    assert resolve_backend(fake) is fake
+
+
+# --------------------------------------------------------------------------- this machine
+
+
+@needs_no_rapids
+def test_auto_without_rapids_is_cpu_and_logs_why(caplog):
+    with caplog.at_level(logging.INFO, logger="espri_gpu.backend"):
+        b = resolve_backend("auto")
+    assert b.name == "cpu" and b.xp is np
+    assert b.reason.startswith("auto: RAPIDS libraries not importable")
+    assert "cupy-cuda12x" in b.reason
+    records = [r for r in caplog.records if r.name == "espri_gpu.backend"]
+    assert [r.levelno for r in records] == [logging.INFO]
+    assert "backend auto -> cpu: RAPIDS libraries not importable" in records[0].getMessage()
+    assert "cupy-cuda12x, cudf-cu12, cuml-cu12" in records[0].getMessage()
+
+
+@needs_no_rapids
+def test_gpu_without_rapids_raises_with_packages_and_install_command():
+    with pytest.raises(BackendUnavailableError,
+                       match=r"cupy-cuda12x, cudf-cu12, cuml-cu12") as info:
+        resolve_backend("gpu")
+    message = str(info.value)
+    assert ".[gpu]" in message
+    assert GPU_INSTALL_HINT in message
+    assert "--backend cpu" in message
+
+
+@needs_no_rapids
+def test_probe_without_rapids():
+    probe = probe_gpu()
+    assert not probe.usable
+    assert set(probe.import_errors) == {"cupy", "cudf", "cuml"}
+    assert probe.import_errors["cupy"].startswith("ModuleNotFoundError: No module named 'cupy'")
+    assert probe.devices == () and probe.versions == {}
+
+
+def test_probe_is_cached(fake_gpu):
+    fakes = fake_gpu()
+    assert probe_gpu() is probe_gpu()
+    assert fakes.calls == ["cupy", "cudf", "cuml"]  # imported once per process
+
+
+# --------------------------------------------------------------------------- simulated installs
+
+
+def test_fake_gpu_is_picked_by_auto(fake_gpu, caplog):
+    fakes = fake_gpu()
+    probe = probe_gpu()
+    assert probe.usable and probe.problem is None
+    assert probe.versions == {"cupy": "13.3.0", "cudf": "26.2.0", "cuml": "26.2.0"}
+    assert probe.driver_cuda_version == 12040 and probe.runtime_cuda_version == 12020
+    (device,) = probe.devices
+    assert device.name == "NVIDIA GeForce RTX 2080 Ti"
+    assert device.compute_capability == (7, 5)
+    assert device.total_memory_bytes == 11 * 2**30
+    with caplog.at_level(logging.INFO, logger="espri_gpu.backend"):
+        b = resolve_backend("auto")
+    assert b.name == "gpu" and b.is_gpu
+    assert b.xp is fakes.cupy and b.xdf is fakes.cudf
+    assert "NVIDIA GeForce RTX 2080 Ti" in b.reason and b.reason.startswith("auto")
+    assert not [r for r in caplog.records if r.name == "espri_gpu.backend"]
+
+
+@pytest.mark.parametrize("name", ["gpu", "device", "CUDA"])
+def test_fake_gpu_requested(fake_gpu, name):
+    fakes = fake_gpu()
+    b = resolve_backend(name)
+    assert b.name == "gpu" and b.xp is fakes.cupy
+    assert b.reason == "requested (NVIDIA GeForce RTX 2080 Ti)"
+
+
+def test_gpu_backend_synchronize_uses_current_stream(fake_gpu):
+    fakes = fake_gpu()
+    resolve_backend("gpu").synchronize()
+    assert fakes.cupy.stream.synchronized == 1
+    cpu_backend().synchronize()  # a no-op, nothing to wait for
+
+
+def test_no_driver_falls_back_to_cpu(fake_gpu, caplog):
+    fake_gpu(count_error=RuntimeError("cudaErrorInsufficientDriver: CUDA driver is too old"))
+    with caplog.at_level(logging.INFO, logger="espri_gpu.backend"):
+        b = resolve_backend("auto")
+    assert b.name == "cpu"
+    assert "no CUDA device or driver (RuntimeError: cudaErrorInsufficientDriver" in b.reason
+    assert any("no CUDA device or driver" in r.getMessage() for r in caplog.records)
+    with pytest.raises(BackendUnavailableError, match=r"no CUDA device or driver"):
+        resolve_backend("gpu")
+
+
+def test_zero_devices_falls_back_to_cpu(fake_gpu):
+    fake_gpu(count=0)
+    probe = probe_gpu()
+    assert probe.devices == () and not probe.usable
+    assert resolve_backend("auto").reason == (
+        "auto: the CUDA runtime counts no GPU on this machine")
+    with pytest.raises(BackendUnavailableError, match=r"counts no GPU"):
+        resolve_backend("gpu")
+
+
+def test_old_driver_is_diagnosed(fake_gpu):
+    fake_gpu(driver=11080)
+    probe = probe_gpu()
+    assert not probe.usable
+    assert "CUDA 11.8" in probe.problem and "535" in probe.problem
+    assert resolve_backend("auto").name == "cpu"
+    with pytest.raises(BackendUnavailableError, match=r"driver >= 535"):
+        resolve_backend("gpu")
+
+
+def test_old_compute_capability_is_diagnosed(fake_gpu):
+    fake_gpu(major=6, minor=1, name=b"NVIDIA GeForce GTX 1080")
+    probe = probe_gpu()
+    assert not probe.usable
+    assert "compute capability 6.1" in probe.problem and "7.0" in probe.problem
+    assert "GTX 1080" in probe.problem
+    assert resolve_backend("auto").name == "cpu"
+    with pytest.raises(BackendUnavailableError, match=r"RAPIDS needs 7\.0 or newer"):
+        resolve_backend("gpu")
+
+
+def test_cupy_imports_but_cudf_does_not(fake_gpu):
+    fake_gpu(missing=("cudf",))
+    probe = probe_gpu()
+    assert not probe.usable
+    assert set(probe.versions) == {"cupy", "cuml"} and set(probe.import_errors) == {"cudf"}
+    assert "cudf-cu12" in probe.problem and "cupy-cuda12x" not in probe.problem
+    assert "No module named 'cudf'" in probe.problem
+    assert resolve_backend("auto").name == "cpu"
+    with pytest.raises(BackendUnavailableError, match=r"cudf-cu12"):
+        resolve_backend("gpu")
+
+
+def test_cupy_missing_is_reported_even_with_fakes(fake_gpu):
+    fake_gpu(missing=("cupy", "cudf", "cuml"))
+    probe = probe_gpu()
+    assert probe.problem == "RAPIDS libraries not importable (cupy-cuda12x, cudf-cu12, cuml-cu12)"
+    with pytest.raises(BackendUnavailableError, match=re.escape(".[gpu]")):
+        resolve_backend("gpu")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "probe_gpu guards getDeviceCount but not getDeviceProperties: a device that is counted "
+    "but cannot be queried makes 'auto' raise instead of falling back to the CPU"))
+def test_device_properties_error_falls_back_to_cpu(fake_gpu):
+    fakes = fake_gpu()
+
+    def broken(index):
+        raise RuntimeError("cudaErrorDevicesUnavailable: CUDA-capable device(s) is/are busy")
+
+    fakes.cupy.cuda.runtime.getDeviceProperties = broken
+    assert resolve_backend("auto").name == "cpu"
+
+
+# --------------------------------------------------------------------------- subprocesses
+
+
+def _python(code: str, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in (ENV_VAR, "NUMBA_ENABLE_CUDASIM")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(env_vars)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+SIMULATOR_CODE = """\
+import json
+import numba.cuda
+import espri_gpu.backend as b
+out = {"numba": numba.cuda.is_available(), "auto": b.resolve_backend("auto").name}
+try:
+    b.resolve_backend("gpu")
+except b.BackendUnavailableError as exc:
+    out["gpu"] = "BackendUnavailableError: " + str(exc)
+else:
+    out["gpu"] = "no error"
+print(json.dumps(out))
+"""
+
+
+@needs_no_rapids
+def test_cuda_simulator_is_not_mistaken_for_a_gpu():
+    result = _python(SIMULATOR_CODE, NUMBA_ENABLE_CUDASIM="1")
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["numba"] is True  # the simulator answers "available"...
+    assert out["auto"] == "cpu"  # ...but the backend does not believe it
+    assert out["gpu"].startswith("BackendUnavailableError: the GPU backend was requested")
+
+
+@pytest.mark.parametrize("stubs", [False, True], ids=["as-installed", "with-stub-libraries"])
+def test_import_espri_gpu_imports_no_gpu_library(tmp_path, stubs):
+    # With importable stubs, an eager (even try/except-guarded) import would show up here too.
+    extra = {}
+    if stubs:
+        for name in GPU_MODULES:
+            (tmp_path / f"{name}.py").write_text("__version__ = 'stub'\n", encoding="utf-8")
+        extra["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT)])
+    code = (
+        "import sys, json\n"
+        "import espri_gpu\n"
+        f"gpu = {GPU_MODULES!r}\n"
+        "after_import = [m for m in gpu if m in sys.modules]\n"
+        "espri_gpu.resolve_backend('cpu')\n"
+        "after_cpu = [m for m in gpu if m in sys.modules]\n"
+        "print(json.dumps([after_import, after_cpu]))\n"
+    )
+    result = _python(code, **extra)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [[], []]
+
+
+# --------------------------------------------------------------------------- info
+
+
+@needs_no_rapids
+def test_info_text_here():
+    text = info_text()
+    assert "backend auto -> cpu: RAPIDS libraries not importable " \
+           "(cupy-cuda12x, cudf-cu12, cuml-cu12)" in text
+    assert "  cupy: ModuleNotFoundError: No module named 'cupy'" in text
+    assert f"to use a GPU: {GPU_INSTALL_HINT}" in text
+    assert "  numpy" in text and np.__version__ in text
+
+
+def test_info_text_shows_environment_variable(monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "cpu")
+    assert "$ESPRI_GPU_BACKEND = 'cpu'" in info_text()
+
+
+def test_info_text_with_fake_gpu(fake_gpu, monkeypatch):
+    fake_gpu()
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    lines = info_text().splitlines()
+    assert "backend auto -> gpu" in lines
+    assert "CUDA driver supports 12.4, runtime 12.2" in lines
+    assert "GPU 0: NVIDIA GeForce RTX 2080 Ti, compute capability 7.5, 11.0 GiB" in lines
+    assert not any(line.startswith("to use a GPU") for line in lines)
+    assert not any(line.startswith("no NVIDIA GPU visible") for line in lines)
+
+
+def test_info_text_with_old_gpu_gives_reason(fake_gpu, monkeypatch):
+    fake_gpu(major=6, minor=1, name=b"Tesla P100")
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: ["0, Tesla P100, 535.1, 16 GiB"])
+    text = info_text()
+    assert "backend auto -> cpu: Tesla P100 has compute capability 6.1" in text
+    assert "GPU 0: Tesla P100, compute capability 6.1" in text
+    assert "  0, Tesla P100, 535.1, 16 GiB" in text
+
+
+# --------------------------------------------------------------------------- Backend helpers
+
+
+def test_asnumpy_returns_numpy_input_unchanged():
+    b = cpu_backend()
+    a = np.arange(5)
+    assert b.asnumpy(a) is a
+    assert isinstance(b.asnumpy([1, 2, 3]), np.ndarray)
+
+
+def test_asnumpy_calls_get_on_device_arrays():
+    class FakeDeviceArray:
+        def __init__(self, values):
+            self.values, self.gets = values, 0
+
+        def get(self):
+            self.gets += 1
+            return np.array(self.values)
+
+    arr = FakeDeviceArray([1.0, 2.0])
+    out = Backend("gpu", np, pd).asnumpy(arr)
+    assert isinstance(out, np.ndarray) and out.tolist() == [1.0, 2.0]
+    assert arr.gets == 1
+
+
+def test_asnumpy_does_not_call_series_get():
+    s = pd.Series([3, 4], index=["a", "b"])
+    out = cpu_backend().asnumpy(s)
+    assert isinstance(out, np.ndarray) and out.tolist() == [3, 4]
+
+
+def test_asarray_on_cpu_does_not_copy():
+    a = np.arange(3, dtype=np.int64)
+    assert cpu_backend().asarray(a) is a
+    assert cpu_backend().asarray([1, 2], dtype=np.float32).dtype == np.float32
+
+
+def test_public_api_exports_backend():
+    assert espri_gpu.resolve_backend is resolve_backend
+    assert espri_gpu.Backend is Backend
+    assert espri_gpu.BackendUnavailableError is BackendUnavailableError
