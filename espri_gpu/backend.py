@@ -210,11 +210,12 @@ def probe_gpu() -> GpuProbe:
     runtime = modules["cupy"].cuda.runtime
     try:
         count = int(runtime.getDeviceCount())
+        devices = tuple(_describe_device(runtime, i) for i in range(count))
     except Exception as exc:
-        return GpuProbe(versions, errors, problem=f"no CUDA device or driver ({_one_line(exc)})")
+        return GpuProbe(versions, errors, problem=f"no usable CUDA device or driver "
+                        f"({_one_line(exc)})")
     driver = _safe_call(runtime.driverGetVersion)
     rt_version = _safe_call(runtime.runtimeGetVersion)
-    devices = tuple(_describe_device(runtime, i) for i in range(count))
     problem = _diagnose(errors, devices, driver)
     return GpuProbe(versions, errors, devices, driver, rt_version, problem)
 
@@ -242,19 +243,19 @@ def _diagnose(errors: dict[str, str], devices: tuple[GpuDevice, ...],
               driver: int | None) -> str | None:
     if not devices:
         return "the CUDA runtime counts no GPU on this machine"
+    problems = []
     if errors:
         missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in errors.items())
-        return f"a GPU is present but RAPIDS libraries do not import: {missing}"
+        problems.append(f"a GPU is present but RAPIDS libraries do not import: {missing}")
     if driver is not None and driver < MIN_DRIVER_CUDA:
-        return (
+        problems.append(
             f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only; the CUDA 12 wheels "
-            "need CUDA >= 12.0 (driver >= 535): ask the admins for a newer driver"
-        )
+            "need CUDA >= 12.0 (driver >= 535): ask the admins for a newer driver")
     old = [d for d in devices if d.compute_capability < MIN_COMPUTE_CAPABILITY]
     if len(old) == len(devices):
         cc = ".".join(map(str, old[0].compute_capability))
-        return f"{old[0].name} has compute capability {cc}; RAPIDS needs 7.0 or newer"
-    return None
+        problems.append(f"{old[0].name} has compute capability {cc}; RAPIDS needs 7.0 or newer")
+    return "; ".join(problems) or None
 
 
 def _cuda_str(version: int | None) -> str:
