@@ -292,8 +292,8 @@ def test_no_driver_falls_back_to_cpu(fake_gpu, caplog):
         b = resolve_backend("auto")
     assert b.name == "cpu"
     assert "no usable CUDA device or driver (RuntimeError: cudaErrorInsufficientDriver" in b.reason
-    assert any("no CUDA device or driver" in r.getMessage() for r in caplog.records)
-    with pytest.raises(BackendUnavailableError, match=r"no CUDA device or driver"):
+    assert any("no usable CUDA device or driver" in r.getMessage() for r in caplog.records)
+    with pytest.raises(BackendUnavailableError, match=r"no usable CUDA device or driver"):
         resolve_backend("gpu")
 
 
