@@ -1,0 +1,107 @@
+"""The command line: real work on the example, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from espri_gpu.cli import main
+
+from .conftest import MINI_ROWS
+
+
+def test_report_on_bundled_example(tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert main(["report", "--out", str(out), "--backend", "cpu"]) == 0
+    captured = capsys.readouterr()
+    assert f"to {out.resolve()}" in captured.out and "62 respondents" in captured.out
+    assert "[1/4] reading" in captured.err and "[3/4] cross tables" in captured.err
+    methods = pd.read_csv(out / "counts" / "ml_méthodes.csv", index_col=0)
+    assert methods.loc["régressions", "count"] == 31
+    table = pd.read_csv(out / "crosstabs" / "lab__ml_méthodes.csv", index_col=0)
+    assert table.loc["LATMOS", "kmeans"] == 8
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["backend"] == "cpu" and summary["respondents"] == 62
+    assert all(len(h) == 64 for h in summary["inputs_sha256"].values())
+    assert "free 'other' answers" in (out / "load_report.txt").read_text(encoding="utf-8")
+
+
+def test_no_personal_data_in_any_output(tmp_path) -> None:
+    out = tmp_path / "out"
+    assert main(["report", "--out", str(out), "--backend", "cpu"]) == 0
+    from espri_gpu.example import example_path
+
+    raw = pd.read_csv(example_path("espri2020", "responses.csv"), dtype=str)
+    personal = [v for col in (raw.columns[8], raw.columns[-1])
+                for v in raw[col].dropna() if v.strip()]
+    assert personal and any("@example.org" in v for v in personal)
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert not [v for v in personal if v in text], path
+            assert "@example.org" not in text, path
+
+
+def test_rerun_replaces_outputs_and_leaves_no_temporary_files(tmp_path) -> None:
+    out = tmp_path / "out"
+    assert main(["report", "--out", str(out), "--backend", "cpu"]) == 0
+    first = sorted(p.relative_to(out) for p in out.rglob("*.csv"))
+    assert main(["report", "--out", str(out), "--backend", "cpu"]) == 0
+    assert sorted(p.relative_to(out) for p in out.rglob("*.csv")) == first
+    assert not list(out.rglob("*.tmp"))
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "espri_gpu", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("make_args", "message"), [
+    (lambda d, cb, exp: ["report", str(d / "missing.csv"), "--codebook", str(cb)],
+     "missing.csv does not exist"),
+    (lambda d, cb, exp: ["report", str(exp()), "--codebook", str(d / "nope.toml")],
+     "nope.toml does not exist"),
+    (lambda d, cb, exp: ["report", str(exp())], "no codebook given"),
+    (lambda d, cb, exp: ["report", str(exp([[*MINI_ROWS[0][:1], "LATMOS, LMD",
+                                             *MINI_ROWS[0][2:]]])), "--codebook", str(cb)],
+     "row 2, column `lab`"),
+    (lambda d, cb, exp: ["report", "--backend", "gpu"], "GPU backend was requested"),
+    (lambda d, cb, exp: ["report", "--backend", "tpu"], "`backend` is 'tpu'"),
+])
+def test_user_errors_exit_2_with_one_line(tmp_path, codebook_path, export, make_args,
+                                          message) -> None:
+    result = _run(*make_args(tmp_path, codebook_path, export), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    error_lines = [line for line in lines if line.startswith("espri_gpu: error:")]
+    assert len(error_lines) == 1 and message in error_lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_rows_skipped_on_request(tmp_path, codebook_path, export) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[1][1] = "LATMOS, LMD"
+    result = _run("report", str(export(rows)), "--codebook", str(codebook_path),
+                  "--skip-bad-rows", "--out", str(tmp_path / "o"), "--backend", "cpu")
+    assert result.returncode == 0, result.stderr
+    assert "3 respondents, 1 rows skipped" in result.stdout
+    report = (tmp_path / "o" / "load_report.txt").read_text(encoding="utf-8")
+    assert "skipped row 3: column `lab`" in report
+
+
+def test_unwritable_output_directory(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = _run("report", "--out", str(blocker / "sub"), "--backend", "cpu")
+    assert result.returncode == 2 and "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_info_runs() -> None:
+    result = _run("info")
+    assert result.returncode == 0
+    assert "backend auto ->" in result.stdout and "numpy" in result.stdout
