@@ -155,6 +155,12 @@ class Backend:
             return np.asarray(get())
         return np.asarray(values)
 
+    def series(self, values: pd.Series) -> Any:
+        """A host pandas Series as a Series of this backend (copied to the GPU by cuDF)."""
+        if not self.is_gpu:
+            return values
+        return self.xdf.from_pandas(values)
+
     def synchronize(self) -> None:
         """Wait for queued device work to finish (for honest timings); no-op on the CPU."""
         if self.is_gpu:

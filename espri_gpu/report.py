@@ -103,7 +103,7 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
     t0 = time.perf_counter()
     progress(f"[1/{steps}] reading {responses} (backend {b.name}: {b.reason})")
     survey = read_survey(responses, codebook, interpretations=interpretations,
-                         errors="skip" if skip_bad_rows else "raise")
+                         errors="skip" if skip_bad_rows else "raise", backend=b)
     rep = survey.report
     progress(f"      {rep.n_respondents} respondents kept, {len(rep.skipped)} rows skipped, "
              f"{len(rep.unmatched)} free 'other' answers")

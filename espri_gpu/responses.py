@@ -16,8 +16,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .backend import Backend, resolve_backend
 from .codebook import Codebook, Column, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
+from .factorize import factorize
 from .interpretations import read_interpretations
 from .splitting import OptionMatcher
 from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
@@ -37,6 +39,7 @@ def read_survey(
     *,
     interpretations: str | Path | None = None,
     errors: ErrorMode = "raise",
+    backend: str | Backend | None = None,
 ) -> Survey:
     """Read a Google Forms export (CSV, ``.xlsx`` or ``.ods``) against a codebook.
 
@@ -54,6 +57,8 @@ def read_survey(
         an answer outside the codebook where no "other" is allowed, an empty required
         question): stop with an error naming the row, or skip the row and list it in
         ``survey.report.skipped``.
+    backend : {"auto", "cpu", "gpu"}, optional
+        Where the answer strings are factorized (the result is the same on every backend).
 
     Returns
     -------
@@ -77,6 +82,7 @@ def read_survey(
         raise ValueError(f"`errors` is {errors!r}; expected 'raise' or 'skip'")
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
+    b = resolve_backend(backend)
     table = read_table(path, tuple(c.header for c in codebook.columns))
     by_keyword = _match_header(table, codebook)
     personal = tuple(c.keyword for c in codebook.columns if c.kind == "personal")
@@ -93,7 +99,7 @@ def read_survey(
     for column in codebook.columns:
         if column.kind in ("single", "multiple"):
             question = codebook.question(column.keyword)
-            parsed[column.keyword] = _ParsedColumn.parse(frame[column.keyword], question)
+            parsed[column.keyword] = _ParsedColumn.parse(frame[column.keyword], question, b)
             parsed[column.keyword].check(state, table.path, errors)
     keep = state.keep_mask()
     answers: dict[str, Answers] = {}
@@ -130,7 +136,8 @@ def read_survey(
     return Survey(codebook, answers, respondents, report, timestamps, free_text)
 
 
-def parse_choice_column(values: pd.Series, question: Question) -> Answers:
+def parse_choice_column(values: pd.Series, question: Question,
+                        backend: str | Backend | None = None) -> Answers:
     """Parse one exported choice column (strings as exported) into :class:`Answers`.
 
     The building block of :func:`read_survey`, exposed for benchmarks and for callers
@@ -147,7 +154,7 @@ def parse_choice_column(values: pd.Series, question: Question) -> Answers:
     >>> a.keywords, a.codes.tolist()
     (('jupyter', 'vim', 'nano'), [0, -1, 2])
     """
-    parsed = _ParsedColumn.parse(values, question)
+    parsed = _ParsedColumn.parse(values, question, resolve_backend(backend))
     parsed.check(_RowState(len(values)), "<column>", "raise")
     return parsed.answers(np.ones(len(values), dtype=bool))
 
@@ -220,9 +227,8 @@ class _ParsedColumn:
     raw: list[str]
 
     @classmethod
-    def parse(cls, values: pd.Series, question: Question) -> _ParsedColumn:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        raw = [str(u) for u in uniques]
+    def parse(cls, values: pd.Series, question: Question, b: Backend) -> _ParsedColumn:
+        codes, raw = factorize(values, b)
         matcher = OptionMatcher([o.text for o in question.options])
         cells: list = []
         problems: dict[int, str] = {}
@@ -236,7 +242,6 @@ class _ParsedColumn:
             if problem:
                 problems[k] = problem
         blank = np.array([c is None for c in cells] + [True], dtype=bool)
-        codes = np.asarray(codes, dtype=np.int32)
         codes = np.where(blank[codes], -1, codes).astype(np.int32)
         return cls(question, codes, cells, problems, raw)
 

@@ -64,7 +64,7 @@ def encoding_data(codebook: Codebook, n: int, seed: int = 0) -> EncodingData:
 
 def encode_espri(data: EncodingData, backend: Backend) -> Any:
     """espri_gpu: factorize each column, parse each distinct cell once, gather."""
-    answers = [parse_choice_column(values, data.codebook.question(keyword))
+    answers = [parse_choice_column(values, data.codebook.question(keyword), backend)
                for keyword, values in data.columns.items()]
     matrix, _ = encode(answers, backend)
     return matrix
