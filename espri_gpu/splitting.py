@@ -4,9 +4,13 @@ Google Forms joins the chosen options of a multiple-choice question with ``", "`
 appends the respondent's own "Autre" text last. Option texts may themselves contain
 ``", "`` ("Méthodes factorielles (EOF, ACP, AFC, ACM, AFDM, AFM, etc.)"), so a naive split
 is wrong. :class:`OptionMatcher` cuts the cell at ``", "`` and re-assembles the pieces by
-dynamic programming: the parse that leaves the fewest characters unmatched wins, options
-are matched exactly first and then case-, accent- and spacing-insensitively, and runs of
-unmatched pieces are joined back into one free answer.
+dynamic programming: the parse that leaves the fewest characters unmatched wins (an option
+beats free text on a tie, a longer option beats a shorter one), and runs of unmatched pieces
+are joined back into one free answer.
+
+Pieces are compared after :func:`~espri_gpu.codebook.normalize_text` (case, accents, quotes
+and spacing ignored); options are indexed by their first piece, so a cell costs a few
+dictionary look-ups per piece whatever the number of options.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from .codebook import normalize_text
 __all__ = ["OptionMatcher", "SplitCell"]
 
 SEPARATOR = ", "
+_CACHE_LIMIT = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -47,42 +52,53 @@ class OptionMatcher:
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self._exact = {t.strip(): i for i, t in enumerate(texts)}
-        self._folded = {normalize_text(t): i for i, t in enumerate(texts)}
-        self._max_pieces = max((t.count(SEPARATOR) + 1 for t in texts), default=1)
-        self._seen: dict[str, int | None] = {}  # the same pieces recur across distinct cells
+        self._folded: dict[str, str] = {}
+        # first folded piece -> [(folded pieces, option index)], longest option first
+        self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+        for index, text in enumerate(texts):
+            pieces = tuple(self._fold(p) for p in text.split(SEPARATOR))
+            self._by_first.setdefault(pieces[0], []).append((pieces, index))
+        for candidates in self._by_first.values():
+            candidates.sort(key=lambda c: -len(c[0]))
+
+    def _fold(self, piece: str) -> str:
+        folded = self._folded.get(piece)
+        if folded is None:
+            folded = normalize_text(piece)
+            if len(self._folded) < _CACHE_LIMIT:
+                self._folded[piece] = folded
+        return folded
+
+    def _options_at(self, folded: list[str], i: int) -> list[tuple[int, int]]:
+        """(end piece, option) for every option whose pieces start at piece i."""
+        found = []
+        for pieces, option in self._by_first.get(folded[i], ()):
+            end = i + len(pieces)
+            if end <= len(folded) and tuple(folded[i:end]) == pieces:
+                found.append((end, option))
+        return found
 
     def match(self, text: str) -> int | None:
-        """Index of the option whose text is ``text`` (exactly, else leniently), or None."""
-        try:
-            return self._seen[text]
-        except KeyError:
-            pass
-        stripped = text.strip()
-        found = self._exact.get(stripped)
-        if found is None:
-            found = self._folded.get(normalize_text(stripped))
-        if len(self._seen) < 1 << 16:
-            self._seen[text] = found
-        return found
+        """Index of the option whose text is ``text`` (leniently compared), or None."""
+        folded = [self._fold(p) for p in text.split(SEPARATOR)]
+        for end, option in self._options_at(folded, 0):
+            if end == len(folded):
+                return option
+        return None
 
     def split(self, cell: str) -> SplitCell:
         """Split a multiple-choice cell into option indices and free texts."""
         pieces = cell.split(SEPARATOR)
+        folded = [self._fold(p) for p in pieces]
         n = len(pieces)
-        quick = self._split_exact(pieces)
-        if quick is not None:
-            return quick
         # cost[i]: fewest unmatched characters needed to parse pieces[i:]; choice[i]: how.
         cost = [0] * (n + 1)
         choice: list[tuple[int, int | None]] = [(0, None)] * n
         for i in range(n - 1, -1, -1):
             best, how = len(pieces[i].strip()) + cost[i + 1], (i + 1, None)
-            for j in range(min(n, i + self._max_pieces), i, -1):  # longest first
-                option = self.match(SEPARATOR.join(pieces[i:j]))
-                # an option beats free text on a tie; a longer option beats a shorter one
-                if option is not None and (cost[j] < best or (how[1] is None and cost[j] == best)):
-                    best, how = cost[j], (j, option)
+            for end, option in self._options_at(folded, i):  # longest first
+                if cost[end] < best or (how[1] is None and cost[end] == best):
+                    best, how = cost[end], (end, option)
             cost[i], choice[i] = best, how
         options: list[int] = []
         free: list[str] = []
@@ -99,21 +115,6 @@ class OptionMatcher:
             i = nxt
         self._flush(run, free)
         return SplitCell(tuple(sorted(options)), tuple(free))
-
-    def _split_exact(self, pieces: list[str]) -> SplitCell | None:
-        """The common case, fast: the cell is a join of exact option texts (else None)."""
-        options: set[int] = set()
-        i, n = 0, len(pieces)
-        while i < n:
-            for j in range(min(n, i + self._max_pieces), i, -1):
-                option = self._exact.get(SEPARATOR.join(pieces[i:j]) if j > i + 1 else pieces[i])
-                if option is not None:
-                    options.add(option)
-                    i = j
-                    break
-            else:
-                return None
-        return SplitCell(tuple(sorted(options)), ())
 
     @staticmethod
     def _flush(run: list[str], free: list[str]) -> None:
