@@ -235,3 +235,19 @@ def test_kmeans_and_factorial_texts_with_commas(export, codebook_path) -> None:
     survey = read_survey(export(rows), codebook_path)
     assert counts(survey, "méthodes", backend="cpu").table.loc["kmeans", "count"] == 1
     assert counts(survey, "niveau", backend="cpu").table.loc["débutant", "count"] == 1
+
+
+def test_row_with_too_many_fields(export, codebook_path) -> None:
+    path = export()
+    path.write_text(path.read_text(encoding="utf-8") + "a,b,c,d,e,f,g,h\n", encoding="utf-8")
+    with pytest.raises(SurveyInputError, match=r"responses\.csv is not a readable CSV file"):
+        read_survey(path, codebook_path)
+
+
+def test_interpretations_from_ods(tmp_path, export, codebook_path) -> None:
+    sidecar = tmp_path / "analyse_champs_libre.ods"
+    pd.DataFrame({"respondent": [1, 2], "question": ["thèmes", "thèmes"],
+                  "keyword": ["océan", "atmosphère"]}).to_excel(sidecar, index=False,
+                                                                engine="odf")
+    survey = read_survey(export(), codebook_path, interpretations=sidecar)
+    assert survey.answers_to("thèmes").answered.tolist() == [True, True, False, False]
