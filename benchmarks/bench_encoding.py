@@ -18,8 +18,7 @@ import platform
 import statistics
 import time
 
-from espri_gpu import load_codebook, resolve_backend
-from espri_gpu.example import example_path
+from espri_gpu import resolve_backend
 from espri_gpu.workloads import WORKLOADS
 
 
@@ -44,9 +43,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     backend = resolve_backend(args.backend)
     workload = WORKLOADS["encode"]
-    codebook = load_codebook(example_path("espri2020", "codebook.toml"))
-    data = workload.make_data(codebook, args.n, args.seed)
-    warm = workload.make_data(codebook, 1000, args.seed)
+    data = workload.make_data(args.n, args.seed)
+    warm = workload.make_data(1000, args.seed)
     workload.espri(warm, backend)  # warm-up: imports, first-call costs
     workload.alternative(warm)
     ours = _median_seconds(lambda: workload.espri(data, backend), args.repeat,

@@ -40,8 +40,32 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     report.add_argument("--skip-bad-rows", action="store_true",
                         help="skip and list rows with bad cells instead of stopping")
 
+    bench = sub.add_parser("bench", help="time espri_gpu against the usual alternatives")
+    bench.add_argument("--size", default="small", choices=("tiny", "small", "medium", "large"),
+                       help="problem sizes (default: %(default)s, about a minute on 2 cores)")
+    bench.add_argument("--only", nargs="+", metavar="NAME", help="run only these workloads")
+    bench.add_argument("--backend", default="cpu", choices=("cpu", "gpu", "all"),
+                       help="espri_gpu backend(s) to time (default: %(default)s)")
+    bench.add_argument("--repeat", type=int, default=3, help="timed runs, median reported")
+    bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
+    bench.add_argument("--json", metavar="FILE", help="write machine, versions and timings")
+
     sub.add_parser("info", help="versions, backend choice and visible GPUs")
     return parser.parse_args(argv)
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from .bench import format_table, results_json, run_bench, write_json
+
+    results = run_bench(size=args.size, only=args.only, backend=args.backend,
+                        repeat=args.repeat, seed=args.seed,
+                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(format_table(results))
+    if args.json:
+        command = "python -m espri_gpu " + " ".join(sys.argv[1:] if sys.argv else [])
+        write_json(args.json, results_json(results, command=command))
+        print(f"wrote {args.json}")
+    return 0
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -70,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(info_text())
             return 0
+        if args.command == "bench":
+            return _run_bench(args)
         return _run_report(args)
     except (SurveyInputError, BackendUnavailableError) as exc:
         print(f"espri_gpu: error: {exc}", file=sys.stderr)

@@ -25,11 +25,17 @@ __all__ = ["WORKLOADS", "Workload", "encode_espri", "encode_get_dummies", "encod
 
 @dataclass(frozen=True)
 class Workload:
-    """A benchmark: how to make its data, the espri_gpu way, and the alternative."""
+    """A benchmark: how to make its data, the espri_gpu way, and the alternative.
+
+    ``sizes`` maps ``small`` / ``medium`` / ``large`` to the problem size ``n`` (what ``n``
+    counts is said in ``unit``).
+    """
 
     name: str
     description: str
-    make_data: Callable[[Codebook, int, int], Any]
+    unit: str
+    sizes: dict[str, int]
+    make_data: Callable[[int, int], Any]
     espri: Callable[[Any, Backend], Any]
     alternative: Callable[[Any], Any]
     alternative_name: str
@@ -43,17 +49,23 @@ class EncodingData:
     columns: dict[str, pd.Series]
 
 
-def encoding_data(codebook: Codebook, n: int, seed: int = 0) -> EncodingData:
+def encoding_data(n: int, seed: int = 0, codebook: Codebook | None = None) -> EncodingData:
     """Synthetic choice columns of ``n`` respondents, as ``string[pyarrow]`` Series.
+
+    The codebook defaults to the bundled espri2020 one (3 single- and 6 multiple-choice
+    questions, several option texts with commas).
 
     Examples
     --------
-    >>> from espri_gpu import load_codebook
-    >>> from espri_gpu.example import example_path
-    >>> data = encoding_data(load_codebook(example_path("espri2020", "codebook.toml")), 10)
+    >>> data = encoding_data(10)
     >>> len(data.columns["ml_méthodes"])
     10
     """
+    if codebook is None:
+        from .codebook import load_codebook
+        from .example import example_path
+
+        codebook = load_codebook(example_path("espri2020", "codebook.toml"))
     frame = synthetic_survey(codebook, n, seed=seed).frame
     columns = {}
     for column in codebook.columns:
@@ -83,6 +95,8 @@ WORKLOADS: dict[str, Workload] = {
     "encode": Workload(
         name="encode",
         description="one-hot of every single- and multiple-choice text column",
+        unit="respondents",
+        sizes={"tiny": 2_000, "small": 100_000, "medium": 1_000_000, "large": 10_000_000},
         make_data=encoding_data,
         espri=encode_espri,
         alternative=encode_get_dummies,

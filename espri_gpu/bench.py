@@ -1,0 +1,195 @@
+"""``python -m espri_gpu bench``: espri_gpu against the well-known alternative, in one process.
+
+Timing protocol: each workload's data are made first (not timed); one warm-up run on tiny
+data absorbs imports, Numba compilation and CUDA context creation (reported as
+``warmup_s``); then the median of ``repeat`` runs is taken for espri_gpu on each backend
+(GPU work synchronised before the clock stops) and for the alternative. Peak memory is the
+peak of Python/NumPy allocations seen by :mod:`tracemalloc` during one run (Arrow and GPU
+allocations are not included). Compare ratios from one run, not absolute times across runs.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import platform
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .backend import Backend, probe_gpu, resolve_backend
+from .errors import SurveyInputError
+from .workloads import WORKLOADS, Workload
+
+__all__ = ["BenchResult", "machine_info", "run_bench"]
+
+SIZES = ("tiny", "small", "medium", "large")
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """One workload at one size: seconds per backend, the alternative, ratios."""
+
+    workload: str
+    size: str
+    n: int
+    unit: str
+    espri_s: dict[str, float]
+    warmup_s: dict[str, float]
+    alternative: str
+    alternative_s: float
+    ratio: dict[str, float]
+    peak_mib: dict[str, float]
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU model, cores, GPUs (name, driver/CUDA, compute capability) and library versions."""
+    from .info import CORE, OPTIONAL, _version
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    probe = probe_gpu()
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+        "platform": platform.platform(),
+        "gpus": [{"name": d.name, "compute_capability": ".".join(map(str, d.compute_capability)),
+                  "memory_gib": round(d.total_memory_bytes / 2**30, 1)} for d in probe.devices],
+        "cuda_driver": probe.driver_cuda_version, "cuda_runtime": probe.runtime_cuda_version,
+        "versions": {d: v for d in CORE + OPTIONAL if (v := _version(d))},
+    }
+
+
+def _time(fn: Callable[[], Any], repeat: int, sync: Callable[[], None]) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _peak_mib(fn: Callable[[], Any]) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _backends(which: str) -> list[Backend]:
+    if which == "all":
+        found = [resolve_backend("cpu")]
+        if probe_gpu().usable:
+            found.append(resolve_backend("gpu"))
+        return found
+    return [resolve_backend(which)]
+
+
+def run_workload(workload: Workload, size: str, backends: Sequence[Backend], *, repeat: int = 3,
+                 seed: int = 0) -> BenchResult:
+    """Time one workload at one size on each backend and its alternative."""
+    n = workload.sizes[size]
+    data = workload.make_data(n, seed)
+    tiny = workload.make_data(workload.sizes["tiny"], seed)
+    espri_s, warmup_s, peak = {}, {}, {}
+    for b in backends:
+        start = time.perf_counter()
+        workload.espri(tiny, b)
+        b.synchronize()
+        warmup_s[b.name] = time.perf_counter() - start
+        espri_s[b.name] = _time(lambda b=b: workload.espri(data, b), repeat, b.synchronize)
+        if not b.is_gpu:
+            peak[b.name] = _peak_mib(lambda b=b: workload.espri(data, b))
+    workload.alternative(tiny)
+    alternative_s = _time(lambda: workload.alternative(data), repeat, lambda: None)
+    peak["alternative"] = _peak_mib(lambda: workload.alternative(data))
+    ratio = {k: alternative_s / v for k, v in espri_s.items()}
+    return BenchResult(workload.name, size, n, workload.unit, espri_s, warmup_s,
+                       workload.alternative_name, alternative_s, ratio, peak)
+
+
+def run_bench(*, size: str = "small", only: Sequence[str] | None = None, backend: str = "cpu",
+              repeat: int = 3, seed: int = 0,
+              progress: Callable[[str], None] = lambda line: None) -> list[BenchResult]:
+    """Run the benchmark registry.
+
+    Parameters
+    ----------
+    size : {"tiny", "small", "medium", "large"}
+        ``small`` runs in about a minute on a 2-core laptop; ``large`` is meant for a GPU node.
+    only : sequence of str, optional
+        Workload names (default: all).
+    backend : {"cpu", "gpu", "all"}
+        ``all`` times every available backend side by side.
+    repeat : int
+        Timed runs per measurement (median reported).
+    seed : int
+        Seed of the synthetic data.
+
+    Returns
+    -------
+    list of BenchResult
+
+    Examples
+    --------
+    >>> results = run_bench(size="tiny", repeat=1)
+    >>> all(r.ratio["cpu"] > 0 for r in results)
+    True
+    """
+    if size not in SIZES:
+        raise SurveyInputError(f"`size` is {size!r}; expected one of {', '.join(SIZES)}")
+    names = list(only or WORKLOADS)
+    unknown = [name for name in names if name not in WORKLOADS]
+    if unknown:
+        raise SurveyInputError(f"unknown workload(s) {', '.join(unknown)}; available: "
+                               f"{', '.join(WORKLOADS)}")
+    if repeat < 1:
+        raise SurveyInputError(f"`repeat` is {repeat}; expected at least 1")
+    backends = _backends(backend)
+    results = []
+    for i, name in enumerate(names, start=1):
+        workload = WORKLOADS[name]
+        progress(f"[{i}/{len(names)}] {name} ({size}: {workload.sizes[size]:,} "
+                 f"{workload.unit}) on {', '.join(b.name for b in backends)}")
+        results.append(run_workload(workload, size, backends, repeat=repeat, seed=seed))
+    return results
+
+
+def format_table(results: Sequence[BenchResult]) -> str:
+    """The results as a plain-text table."""
+    lines = [f"{'workload':<12} {'size':<7} {'n':>12}  {'backend':<7} {'espri_gpu':>10} "
+             f"{'alternative':>12} {'ratio':>8} {'peak MiB':>9}  alternative"]
+    for r in results:
+        for name, seconds in r.espri_s.items():
+            lines.append(
+                f"{r.workload:<12} {r.size:<7} {r.n:>12,}  {name:<7} {seconds:>9.3f}s "
+                f"{r.alternative_s:>11.3f}s {r.ratio[name]:>7.1f}x "
+                f"{r.peak_mib.get(name, float('nan')):>9.1f}  {r.alternative}")
+    return "\n".join(lines)
+
+
+def results_json(results: Sequence[BenchResult], *, command: str) -> dict[str, Any]:
+    """The JSON document written by ``--json``."""
+    return {"command": command, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "machine": machine_info(), "results": [asdict(r) for r in results]}
+
+
+def write_json(path: str, document: dict[str, Any]) -> None:
+    """Write the results document (atomically)."""
+    from .outputs import write_text
+
+    write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")

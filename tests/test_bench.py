@@ -1,0 +1,54 @@
+"""The benchmark runner and its registry, at tiny sizes (timings are never asserted)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from espri_gpu import SurveyInputError
+from espri_gpu.backend import cpu_backend
+from espri_gpu.bench import run_bench
+from espri_gpu.cli import main
+from espri_gpu.responses import parse_choice_column
+from espri_gpu.workloads import WORKLOADS
+
+
+def test_every_workload_has_all_sizes() -> None:
+    for workload in WORKLOADS.values():
+        assert set(workload.sizes) == {"tiny", "small", "medium", "large"}
+        assert workload.sizes["tiny"] < workload.sizes["small"] <= workload.sizes["medium"]
+
+
+def test_encode_workload_agrees_with_get_dummies_where_get_dummies_is_right() -> None:
+    workload = WORKLOADS["encode"]
+    data = workload.make_data(500, 1)
+    ours = workload.espri(data, cpu_backend())
+    theirs = workload.alternative(data)
+    # options without ", " in their text are split correctly by get_dummies too
+    assert ours.shape[0] == theirs.shape[0] == 500
+    question = data.codebook.question("outillages")
+    answers = parse_choice_column(data.columns["outillages"], question)
+    for j, level in enumerate(answers.levels):
+        if ", " not in level.text:
+            column = f"outillages:{level.text}"
+            mine = answers.cells[np.maximum(answers.codes, 0), j] * (answers.codes >= 0)
+            np.testing.assert_array_equal(theirs[column].to_numpy(), mine)
+
+
+def test_bench_json_schema(tmp_path, capsys) -> None:
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--size", "tiny", "--repeat", "1", "--json", str(out)]) == 0
+    assert "encode" in capsys.readouterr().out
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert {"command", "date", "machine", "results"} <= set(document)
+    assert {"cpu", "cores", "gpus", "versions"} <= set(document["machine"])
+    assert {r["workload"] for r in document["results"]} == set(WORKLOADS)
+    for r in document["results"]:
+        assert r["ratio"]["cpu"] > 0 and r["espri_s"]["cpu"] > 0 and r["alternative_s"] > 0
+
+
+def test_bench_rejects_unknown_workload() -> None:
+    with pytest.raises(SurveyInputError, match="unknown workload.*available: encode"):
+        run_bench(size="tiny", only=["nope"])
