@@ -7,6 +7,8 @@ Public API::
     one_hot(survey, ["ml_méthodes", "ml_usages"])   # indicator matrix
     counts(survey, "ml_méthodes")                    # counts, % of respondents / mentions
     crosstab(survey, "lab", "ml_méthodes")           # cross counts
+    independence_test(survey, "lab", "ml_méthodes")  # the right test for the pair
+    screen(survey)                                   # every pair, adjusted p-values
 
 ``import espri_gpu`` never imports a GPU library; the backend (``cpu``, ``gpu``, ``auto``)
 is chosen per call (``backend=``) or by ``$ESPRI_GPU_BACKEND``.
@@ -14,11 +16,20 @@ is chosen per call (``backend=``) or by ``$ESPRI_GPU_BACKEND``.
 
 from .backend import Backend, resolve_backend
 from .codebook import Codebook, Question, load_codebook
-from .counting import Counts, counts, crosstab
+from .counting import Counts, all_crosstabs, counts, crosstab
 from .encoding import Indicators, one_hot
 from .errors import BackendUnavailableError, CodebookError, SurveyInputError
 from .example import example_path, load_example
 from .responses import read_survey
+from .stats import (
+    Chi2Result,
+    IndependenceResult,
+    chi2_test,
+    cramers_v,
+    cramers_v_corrected,
+    independence_test,
+    screen,
+)
 from .survey import Answers, LoadReport, Survey
 
 __version__ = "0.1.0"
@@ -27,21 +38,29 @@ __all__ = [
     "Answers",
     "Backend",
     "BackendUnavailableError",
+    "Chi2Result",
     "Codebook",
     "CodebookError",
     "Counts",
+    "IndependenceResult",
     "Indicators",
     "LoadReport",
     "Question",
     "Survey",
     "SurveyInputError",
     "__version__",
+    "all_crosstabs",
+    "chi2_test",
     "counts",
+    "cramers_v",
+    "cramers_v_corrected",
     "crosstab",
     "example_path",
+    "independence_test",
     "load_codebook",
     "load_example",
     "one_hot",
     "read_survey",
     "resolve_backend",
+    "screen",
 ]

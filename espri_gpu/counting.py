@@ -10,20 +10,27 @@ accumulated in chunks so that float32 GPU sums stay exact.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .backend import Backend, resolve_backend
-from .encoding import gather_rows
+from .encoding import encode, gather_rows
+from .errors import SurveyInputError
 from .survey import Answers, Survey
 
-__all__ = ["Counts", "counts", "crosstab"]
+__all__ = ["Counts", "all_crosstabs", "counts", "crosstab"]
+
+Percent = Literal[None, "row", "column", "total"]
 
 #: Rows per chunk of an indicator product: float32 sums of 0/1 are exact below 2**24.
 EXACT_FLOAT32_ROWS = 2**24 - 1
+#: Rows per chunk of the all-pairs Gram matrix (bounds the float32 copy: 2^17 rows x width).
+GRAM_CHUNK_ROWS = 1 << 17
 #: The joint table of distinct cells is used while it has at most this many entries...
 JOINT_MIN_CELLS = 1 << 20
 #: ... and at most this many times the number of respondents used.
@@ -105,40 +112,141 @@ def _percent(values: np.ndarray, base: int) -> np.ndarray:
     return 100.0 * values / base
 
 
-def crosstab(survey: Survey, a: str, b: str, *,
+def crosstab(survey: Survey, a: str, b: str, *, percent: Percent = None,
              backend: str | Backend | None = None) -> pd.DataFrame:
     """Cross counts of two choice questions (single or multiple, in any combination).
 
     Cell (i, j) is the number of respondents who gave answer i to ``a`` and answer j to
     ``b``; a respondent with several answers counts in several cells. Respondents who skipped
-    either question are excluded; ``table.attrs`` holds ``n_used`` and ``n_excluded``.
+    either question are excluded; ``table.attrs`` holds ``n_used``, ``n_excluded`` and, per
+    level, ``row_respondents`` / ``column_respondents``.
 
     Parameters
     ----------
     survey : Survey
     a, b : str
         Question keywords: rows are the levels of ``a``, columns the levels of ``b``.
+    percent : {None, "row", "column", "total"}
+        Instead of counts, percentages of the respondents giving the row answer (``row``),
+        the column answer (``column``) or of all respondents used (``total``). With a
+        multiple-choice question these bases are respondents, not ticks, so a row or
+        column may sum past 100.
     backend : {"auto", "cpu", "gpu"}, optional
 
     Returns
     -------
     pandas.DataFrame
-        int64 counts, every level of both questions (zero rows included).
+        int64 counts (float percentages), every level of both questions (zero rows kept).
 
     Examples
     --------
     >>> from espri_gpu import crosstab, load_example
-    >>> t = crosstab(load_example("espri2020"), "lab", "ml_méthodes", backend="cpu")
+    >>> s = load_example("espri2020")
+    >>> t = crosstab(s, "lab", "ml_méthodes", backend="cpu")
     >>> int(t.loc["LATMOS", "kmeans"]), t.attrs["n_used"]
     (8, 44)
+    >>> row = crosstab(s, "compétence", "maturité_projet", percent="row").loc["interet"]
+    >>> float(row.sum().round(6))
+    100.0
     """
+    if percent not in (None, "row", "column", "total"):
+        raise SurveyInputError(f"`percent` is {percent!r}; expected None, 'row', 'column' or "
+                               "'total'")
     answers_a, answers_b = survey.answers_to(a), survey.answers_to(b)
     back = resolve_backend(backend)
     table, n_used = cross_counts(answers_a, answers_b, back)
+    rows_base, cols_base = _bases(answers_a, answers_b)
     frame = pd.DataFrame(table, index=pd.Index(answers_a.keywords, name=answers_a.question.keyword),
                          columns=pd.Index(answers_b.keywords, name=answers_b.question.keyword))
-    frame.attrs.update(n_used=n_used, n_excluded=survey.n_respondents - n_used)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if percent == "row":
+            frame = 100.0 * frame.div(rows_base, axis=0)
+        elif percent == "column":
+            frame = 100.0 * frame.div(cols_base, axis=1)
+        elif percent == "total":
+            frame = 100.0 * frame / n_used if n_used else frame * np.nan
+    frame.attrs.update(n_used=n_used, n_excluded=survey.n_respondents - n_used,
+                       row_respondents=rows_base.tolist(), column_respondents=cols_base.tolist())
     return frame
+
+
+def _bases(a: Answers, b: Answers) -> tuple[np.ndarray, np.ndarray]:
+    """Respondents (answering both) giving each level of ``a`` and of ``b``."""
+    both = (a.codes >= 0) & (b.codes >= 0)
+    per_a = np.bincount(a.codes[both], minlength=a.cells.shape[0])
+    per_b = np.bincount(b.codes[both], minlength=b.cells.shape[0])
+    return per_a @ a.cells.astype(np.int64), per_b @ b.cells.astype(np.int64)
+
+
+def all_crosstabs(survey: Survey, questions: Sequence[str] | None = None, *,
+                  backend: str | Backend | None = None) -> dict[tuple[str, str], pd.DataFrame]:
+    """Cross tables of every pair of questions from one Gram matrix XᵀX.
+
+    X concatenates the indicator matrices of the questions; a respondent who skipped a
+    question has zeros there, so each block of XᵀX counts exactly the respondents who
+    answered both questions. The product is accumulated in chunks of rows, in float32
+    (exact below 2^24 per chunk) on the GPU and the CPU, summed in int64.
+
+    Parameters
+    ----------
+    survey : Survey
+    questions : sequence of str, optional
+        Default: every question with answers.
+    backend : {"auto", "cpu", "gpu"}, optional
+
+    Returns
+    -------
+    dict
+        ``(a, b) -> DataFrame`` for every pair a before b in ``questions`` order, each equal
+        to ``crosstab(survey, a, b)`` (same ``attrs``).
+
+    Examples
+    --------
+    >>> from espri_gpu import all_crosstabs, crosstab, load_example
+    >>> s = load_example("espri2020")
+    >>> tables = all_crosstabs(s, ["lab", "ml_méthodes", "ml_usages"])
+    >>> tables[("lab", "ml_méthodes")].equals(crosstab(s, "lab", "ml_méthodes"))
+    True
+    """
+    keywords = list(questions) if questions is not None else list(survey.questions)
+    answers = [survey.answers_to(k) for k in keywords]
+    back = resolve_backend(backend)
+    gram, used = indicator_gram(answers, back)
+    offsets = np.cumsum([0] + [len(a.levels) for a in answers])
+    tables = {}
+    for i, j in itertools.combinations(range(len(answers)), 2):
+        a, b = answers[i], answers[j]
+        block = gram[offsets[i]:offsets[i + 1], offsets[j]:offsets[j + 1]]
+        frame = pd.DataFrame(block, index=pd.Index(a.keywords, name=a.question.keyword),
+                             columns=pd.Index(b.keywords, name=b.question.keyword))
+        rows_base, cols_base = _bases(a, b)
+        n_used = int(used[i, j])
+        frame.attrs.update(n_used=n_used, n_excluded=survey.n_respondents - n_used,
+                           row_respondents=rows_base.tolist(),
+                           column_respondents=cols_base.tolist())
+        tables[(a.question.keyword, b.question.keyword)] = frame
+    return tables
+
+
+def indicator_gram(answers: Sequence[Answers], back: Backend) -> tuple[np.ndarray, np.ndarray]:
+    """XᵀX of the concatenated indicators and the respondents answering each pair (int64)."""
+    xp = back.xp
+    n = answers[0].codes.shape[0]
+    width = sum(len(a.levels) for a in answers)
+    gram = np.zeros((width, width), dtype=np.int64)
+    used = np.zeros((len(answers), len(answers)), dtype=np.int64)
+    for start in range(0, n, GRAM_CHUNK_ROWS):
+        stop = min(n, start + GRAM_CHUNK_ROWS)
+        chunk = [_slice_codes(a, start, stop) for a in answers]
+        x, answered = encode(chunk, back)
+        x, answered = x.astype(xp.float32), answered.astype(xp.float32)
+        gram += np.rint(back.asnumpy(x.T @ x)).astype(np.int64)
+        used += np.rint(back.asnumpy(answered.T @ answered)).astype(np.int64)
+    return gram, used
+
+
+def _slice_codes(a: Answers, start: int, stop: int) -> Answers:
+    return Answers(a.question, a.codes[start:stop], a.cells, a.levels)
 
 
 def cross_counts(a: Answers, b: Answers, back: Backend) -> tuple[np.ndarray, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from espri_gpu import counting as counting_module
@@ -96,3 +97,35 @@ def test_synthetic_generator_is_seeded(drawn) -> None:
     first = synthetic_survey(codebook, 50, seed=9).frame
     assert first.equals(synthetic_survey(codebook, 50, seed=9).frame)
     assert not first.equals(synthetic_survey(codebook, 50, seed=10).frame)
+
+
+@pytest.mark.parametrize("chunk", [None, 61])
+def test_all_crosstabs_equal_pairwise_crosstabs(drawn, monkeypatch, chunk) -> None:
+    from espri_gpu import all_crosstabs
+
+    if chunk:
+        monkeypatch.setattr(counting_module, "GRAM_CHUNK_ROWS", chunk)
+    survey = drawn[1]
+    tables = all_crosstabs(survey, ["lab", "niveau", "méthodes"], backend="cpu")
+    assert set(tables) == {("lab", "niveau"), ("lab", "méthodes"), ("niveau", "méthodes")}
+    for (a, b), table in tables.items():
+        reference = crosstab(survey, a, b, backend="cpu")
+        pd.testing.assert_frame_equal(table, reference)
+        assert table.attrs == reference.attrs
+
+
+def test_crosstab_percentages_use_respondent_bases(drawn) -> None:
+    synthetic, survey = drawn
+    counts_table = crosstab(survey, "lab", "méthodes", backend="cpu")
+    rows = crosstab(survey, "lab", "méthodes", percent="row", backend="cpu")
+    both = synthetic.truth["lab"][1] & synthetic.truth["méthodes"][1]
+    lab_matrix, _, lab_levels = synthetic.truth["lab"]
+    for level in ("LATMOS", "LMD"):
+        base = lab_matrix[both, lab_levels.index(level)].sum()
+        np.testing.assert_allclose(rows.loc[level], 100 * counts_table.loc[level] / base)
+    total = crosstab(survey, "lab", "méthodes", percent="total", backend="cpu")
+    np.testing.assert_allclose(total.to_numpy(), 100 * counts_table.to_numpy() / both.sum())
+    single = crosstab(survey, "lab", "niveau", percent="column", backend="cpu")
+    assert np.allclose(single.sum(axis=0).dropna(), 100)
+    with pytest.raises(ValueError, match="`percent` is 'rows'"):
+        crosstab(survey, "lab", "niveau", percent="rows")

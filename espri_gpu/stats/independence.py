@@ -1,0 +1,303 @@
+"""The right test of independence for each kind of pair of questions, and all-pairs screening."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..backend import Backend, resolve_backend
+from ..counting import cross_counts
+from ..errors import SurveyInputError
+from ..survey import Survey
+from .adjust import benjamini_hochberg, holm
+from .chi2 import chi2_test, cramers_v, cramers_v_corrected, pearson
+from .multiple import bonferroni, mmi_statistics, rao_scott, spmi_statistics
+from .patterns import PatternTable, pattern_table
+from .resampling import make_seed, pattern_exceedances
+
+__all__ = ["IndependenceResult", "independence_test", "pair_seed", "screen"]
+
+Method = Literal["auto", "asymptotic", "montecarlo", "permutation", "bootstrap", "rao-scott",
+                 "bonferroni"]
+SINGLE_METHODS = ("auto", "asymptotic", "montecarlo")
+MULTIPLE_METHODS = ("auto", "permutation", "bootstrap", "rao-scott", "bonferroni")
+
+
+@dataclass(frozen=True)
+class IndependenceResult:
+    """Which test ran on a pair of questions, why, and what it found.
+
+    Attributes
+    ----------
+    a, b : str
+        Question keywords.
+    kind_a, kind_b : str
+        ``single`` or ``multiple``.
+    test : str
+        ``chi2-asymptotic``, ``chi2-montecarlo``, ``mmi-permutation``, ``spmi-bootstrap``,
+        ``mmi-rao-scott``, ``spmi-bonferroni``, …
+    reason : str
+        Why this test (plain words, for a report reader).
+    statistic, pvalue : float
+    dof : float or None
+        None for resampling tests of multiple-response statistics.
+    n : int
+        Respondents who answered both questions.
+    n_excluded : int
+        Respondents who skipped either question.
+    cramers_v, cramers_v_corrected, min_expected : float
+        Of the tick table (descriptive only when a question is multiple-choice).
+    n_resamples, seed : int or None
+    warnings : tuple of str
+    """
+
+    a: str
+    b: str
+    kind_a: str
+    kind_b: str
+    test: str
+    reason: str
+    statistic: float
+    pvalue: float
+    dof: float | None
+    n: int
+    n_excluded: int
+    cramers_v: float
+    cramers_v_corrected: float
+    min_expected: float
+    n_resamples: int | None = None
+    seed: int | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row."""
+        row = asdict(self)
+        row["warnings"] = "; ".join(self.warnings)
+        return pd.DataFrame([row])
+
+
+def pair_seed(seed: int, a: str, b: str) -> int:
+    """A seed for one pair, derived from the run's seed and the two keywords (stable).
+
+    Examples
+    --------
+    >>> pair_seed(0, "lab", "ml_méthodes") == pair_seed(0, "lab", "ml_méthodes")
+    True
+    >>> pair_seed(0, "lab", "ml_usages") != pair_seed(0, "lab", "ml_méthodes")
+    True
+    """
+    digest = hashlib.blake2b(f"{seed}\x1f{a}\x1f{b}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def _tick_table(survey: Survey, a: str, b: str, backend: Backend) -> tuple[np.ndarray, int]:
+    return cross_counts(survey.answers_to(a), survey.answers_to(b), backend)
+
+
+def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto",
+                      n_resamples: int = 9999, seed: int | None = None,
+                      backend: str | Backend | None = None) -> IndependenceResult:
+    """Test whether the answers to two questions are independent, with the right test.
+
+    Parameters
+    ----------
+    survey : Survey
+    a, b : str
+        Question keywords.
+    method : str
+        ``auto`` picks: for two single-choice questions the asymptotic χ² when every
+        expected count is at least 5, else the Monte-Carlo χ² (both margins fixed); when a
+        multiple-choice question is involved, MMI (single × multiple) or SPMI
+        (multiple × multiple) with a respondent-level permutation test. Explicit choices:
+        ``asymptotic``, ``montecarlo`` (single × single); ``permutation``, ``bootstrap``,
+        ``rao-scott``, ``bonferroni`` (multiple response).
+    n_resamples : int
+        Random tables / resamples for Monte-Carlo and resampling tests.
+    seed : int, optional
+        None draws a seed at random and records it in the result.
+    backend : {"auto", "cpu", "gpu"}, optional
+
+    Returns
+    -------
+    IndependenceResult
+
+    Examples
+    --------
+    >>> from espri_gpu import independence_test, load_example
+    >>> s = load_example("espri2020")
+    >>> r = independence_test(s, "compétence", "maturité_projet", seed=1, n_resamples=999)
+    >>> r.test, r.pvalue < 0.001
+    ('chi2-montecarlo', True)
+    >>> independence_test(s, "lab", "ml_méthodes", seed=1, n_resamples=199).test
+    'mmi-permutation'
+    """
+    qa, qb = survey.codebook.question(a), survey.codebook.question(b)
+    if qa.keyword == qb.keyword:
+        raise SurveyInputError(f"`a` and `b` are both `{qa.keyword}`; give two different "
+                               "questions")
+    back = resolve_backend(backend)
+    ticks, n = _tick_table(survey, qa.keyword, qb.keyword, back)
+    n_excluded = survey.n_respondents - n
+    if n == 0:
+        raise SurveyInputError(f"no respondent answered both `{qa.keyword}` and "
+                               f"`{qb.keyword}`; nothing to test")
+    multiple = qa.multiple or qb.multiple
+    valid = MULTIPLE_METHODS if multiple else SINGLE_METHODS
+    if method not in valid:
+        kinds = f"{qa.kind} × {qb.kind}"
+        raise SurveyInputError(f"`method` is {method!r}; for a {kinds} pair expected one of "
+                               f"{', '.join(valid)}")
+    tick_stats = _tick_effect_sizes(ticks)
+    common = dict(a=qa.keyword, b=qb.keyword, kind_a=qa.kind, kind_b=qb.kind, n=n,
+                  n_excluded=n_excluded, **tick_stats)
+    if not multiple:
+        return _single_pair(ticks, method, n_resamples, seed, back, common)
+    table = pattern_table(survey.answers_to(qa.keyword), survey.answers_to(qb.keyword))
+    return _multiple_pair(table, qa.multiple, qb.multiple, method, n_resamples, seed, back,
+                          common)
+
+
+def _tick_effect_sizes(ticks: np.ndarray) -> dict[str, float]:
+    rows, cols = ticks.sum(axis=1) > 0, ticks.sum(axis=0) > 0
+    obs = ticks[np.ix_(rows, cols)].astype(float)
+    total = obs.sum()
+    if obs.shape[0] < 2 or obs.shape[1] < 2 or total == 0:
+        nan = float("nan")
+        return {"cramers_v": nan, "cramers_v_corrected": nan, "min_expected": nan}
+    expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / total
+    x2 = pearson(obs, expected)
+    return {"cramers_v": cramers_v(x2, int(total), obs.shape),
+            "cramers_v_corrected": cramers_v_corrected(x2, int(total), obs.shape),
+            "min_expected": float(expected.min())}
+
+
+def _single_pair(ticks: np.ndarray, method: str, n_resamples: int, seed: int | None,
+                 back: Backend, common: dict) -> IndependenceResult:
+    min_expected = common["min_expected"]
+    if method == "auto":
+        if min_expected >= 5:
+            method, reason = "asymptotic", "every expected count is at least 5"
+        else:
+            method = "montecarlo"
+            reason = (f"the smallest expected count is {min_expected:.2g} (< 5): p-value "
+                      "from random tables with the observed margins")
+    else:
+        reason = "requested"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = chi2_test(ticks, method=method, n_resamples=n_resamples, seed=seed,
+                           backend=back)
+    return IndependenceResult(
+        test=f"chi2-{method}", reason=reason, statistic=result.statistic,
+        pvalue=result.pvalue, dof=result.dof, n_resamples=result.n_resamples,
+        seed=result.seed, warnings=tuple(str(w.message) for w in caught), **common)
+
+
+def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, method: str,
+                   n_resamples: int, seed: int | None, back: Backend,
+                   common: dict) -> IndependenceResult:
+    if not multiple_a:                     # MMI: the single-choice question in the rows
+        kind, stats = "mmi", mmi_statistics(table)
+    elif not multiple_b:
+        swapped = PatternTable(table.joint.T.copy(), table.b, table.a, table.levels_b,
+                               table.levels_a, table.n)
+        table, kind, stats = swapped, "mmi", mmi_statistics(swapped)
+    else:
+        kind, stats = "spmi", spmi_statistics(table)
+    what = ("single × multiple: MMI, the sum of the item-level χ²" if kind == "mmi"
+            else "multiple × multiple: SPMI, the sum of the item-pair χ²")
+    if method == "auto":
+        method = "permutation"
+    dof: float | None = None
+    resamples = used_seed = None
+    if method in ("permutation", "bootstrap"):
+        used_seed = make_seed(seed)
+        hits = pattern_exceedances(table.row_counts, table.col_counts, table.a, table.b, kind,
+                                   method, stats.statistic, n_resamples, used_seed, back)
+        pvalue, resamples = (1 + hits) / (n_resamples + 1), n_resamples
+        reason = (f"{what}; p-value by {method} of respondents' answer vectors (a respondent "
+                  "ticking several options is one observation, not several)")
+        statistic = stats.statistic
+    elif method == "rao-scott":
+        statistic, dof, pvalue = rao_scott(table, stats)
+        reason = f"{what}; Rao–Scott second-order correction of its χ² approximation"
+    else:
+        statistic, pvalue = stats.statistic, bonferroni(stats)
+        reason = f"{what}; Bonferroni bound over the item-level tests"
+    return IndependenceResult(test=f"{kind}-{method}", reason=reason, statistic=statistic,
+                              pvalue=pvalue, dof=dof, n_resamples=resamples, seed=used_seed,
+                              **common)
+
+
+def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: str = "auto",
+           n_resamples: int = 9999, seed: int = 0, backend: str | Backend | None = None,
+           progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """Test every pair of questions; one tidy row per pair with adjusted p-values.
+
+    Parameters
+    ----------
+    survey : Survey
+    questions : sequence of str, optional
+        Default: every question of the survey that has answers.
+    method : str
+        As in :func:`independence_test` (``auto`` picks per pair).
+    n_resamples : int
+    seed : int
+        Run seed; each pair gets :func:`pair_seed` (recorded in the ``seed`` column).
+    backend : {"auto", "cpu", "gpu"}, optional
+    progress : callable, optional
+        Receives a line per pair.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: a, b, kind_a, kind_b, n, n_excluded, test, statistic, dof, pvalue,
+        p_holm, p_bh, cramers_v, cramers_v_corrected, min_expected, n_resamples, seed,
+        reason, warnings. Pairs nobody answered together get a NaN p and a reason.
+
+    Examples
+    --------
+    >>> from espri_gpu import load_example, screen
+    >>> table = screen(load_example("espri2020"), ["lab", "compétence", "big_data"],
+    ...                n_resamples=199)
+    >>> table[["a", "b", "test"]].values.tolist()[0]
+    ['lab', 'compétence', 'chi2-montecarlo']
+    """
+    keywords = list(questions) if questions is not None else list(survey.questions)
+    for k in keywords:
+        survey.answers_to(k)
+    back = resolve_backend(backend)
+    rows = []
+    pairs = list(itertools.combinations(keywords, 2))
+    for i, (a, b) in enumerate(pairs, start=1):
+        if progress:
+            progress(f"test {i}/{len(pairs)}: {a} × {b}")
+        pair_method = method
+        if method != "auto":
+            multiple = survey.codebook.question(a).multiple or survey.codebook.question(b).multiple
+            allowed = MULTIPLE_METHODS if multiple else SINGLE_METHODS
+            pair_method = method if method in allowed else "auto"
+        try:
+            result = independence_test(survey, a, b, method=pair_method,
+                                       n_resamples=n_resamples, seed=pair_seed(seed, a, b),
+                                       backend=back)
+            rows.append(result.to_frame().iloc[0].to_dict())
+        except SurveyInputError as exc:
+            qa, qb = survey.codebook.question(a), survey.codebook.question(b)
+            rows.append({"a": a, "b": b, "kind_a": qa.kind, "kind_b": qb.kind,
+                         "test": "none", "reason": str(exc), "pvalue": np.nan})
+    columns = ["a", "b", "kind_a", "kind_b", "n", "n_excluded", "test", "statistic", "dof",
+               "pvalue", "p_holm", "p_bh", "cramers_v", "cramers_v_corrected", "min_expected",
+               "n_resamples", "seed", "reason", "warnings"]
+    frame = pd.DataFrame(rows).reindex(columns=columns)
+    p = frame["pvalue"].to_numpy(dtype=float)
+    frame["p_holm"] = holm(p)
+    frame["p_bh"] = benjamini_hochberg(p)
+    return frame

@@ -1,0 +1,88 @@
+"""Drivers of the resampling kernels: seeds, backend choice, replicate chunks.
+
+Every replicate r of a run with seed s draws from its own counter-based stream (s, r)
+(:mod:`espri_gpu.kernels.rng`), so a run can be cut into chunks of replicates — threads,
+GPU blocks, Dask workers — without changing a single draw: the same seed gives the same
+p-value on the CPU, the GPU and any number of workers.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..backend import Backend, resolve_backend
+from ..errors import SurveyInputError
+
+__all__ = ["chunks", "kernels_for", "make_seed", "pattern_exceedances", "table_exceedances"]
+
+STATISTIC_CODES = {"pearson": 0, "g": 1}
+MR_KINDS = {"mmi": 0, "spmi": 1}
+MR_MODES = {"permutation": 0, "bootstrap": 1}
+
+
+def make_seed(seed: int | None) -> int:
+    """A valid seed: ``seed`` itself, or a fresh random one when None.
+
+    Examples
+    --------
+    >>> make_seed(42)
+    42
+    >>> 0 <= make_seed(None) < 2**63
+    True
+    """
+    if seed is None:
+        return secrets.randbits(63)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**63:
+        raise SurveyInputError(f"`seed` is {seed!r}; expected an integer in [0, 2**63)")
+    return int(seed)
+
+
+def kernels_for(backend: str | Backend | None) -> ModuleType:
+    """The kernel module of a backend: :mod:`espri_gpu.kernels.cpu` or ``.cuda``."""
+    b = resolve_backend(backend)
+    if b.is_gpu:
+        from ..kernels import cuda
+
+        return cuda
+    from ..kernels import cpu
+
+    return cpu
+
+
+def chunks(n_resamples: int, size: int) -> Iterator[tuple[int, int]]:
+    """(start, count) pairs covering replicates 0..n_resamples-1.
+
+    Examples
+    --------
+    >>> list(chunks(10, 4))
+    [(0, 4), (4, 4), (8, 2)]
+    """
+    for start in range(0, n_resamples, size):
+        yield start, min(size, n_resamples - start)
+
+
+def table_exceedances(row_sums: Any, col_sums: Any, observed: float, statistic: str,
+                      n_resamples: int, seed: int, backend: str | Backend | None) -> int:
+    """Number of random tables (margins fixed) whose statistic reaches ``observed``."""
+    kernels = kernels_for(backend)
+    return int(kernels.table_exceedances(
+        np.ascontiguousarray(row_sums, dtype=np.int64),
+        np.ascontiguousarray(col_sums, dtype=np.int64), float(observed),
+        STATISTIC_CODES[statistic], np.uint64(seed), 0, int(n_resamples)))
+
+
+def pattern_exceedances(row_counts: Any, col_counts: Any, a: Any, b: Any, kind: str, mode: str,
+                        observed: float, n_resamples: int, seed: int,
+                        backend: str | Backend | None) -> int:
+    """Number of resampled pattern tables whose MMI/SPMI statistic reaches ``observed``."""
+    kernels = kernels_for(backend)
+    return int(kernels.pattern_exceedances(
+        np.ascontiguousarray(row_counts, dtype=np.int64),
+        np.ascontiguousarray(col_counts, dtype=np.int64),
+        np.ascontiguousarray(a, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64),
+        MR_KINDS[kind], MR_MODES[mode], float(observed), np.uint64(seed), 0, int(n_resamples)))

@@ -1,0 +1,107 @@
+"""chi2_test against SciPy, on random tables and edge cases."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+from scipy.stats import contingency
+
+from espri_gpu import SurveyInputError, chi2_test
+
+
+def _random_tables(count: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        r, c = rng.integers(2, 6, size=2)
+        table = rng.poisson(rng.uniform(2, 30), size=(r, c))
+        table[table.sum(axis=1) == 0, 0] += 1
+        table[0, table.sum(axis=0) == 0] += 1
+        yield table
+
+
+@pytest.mark.parametrize("table", list(_random_tables(25)))
+def test_asymptotic_equals_scipy(table) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = chi2_test(table)
+        g = chi2_test(table, statistic="g")
+    ref = sps.chi2_contingency(table, correction=False)
+    assert ours.statistic == pytest.approx(ref.statistic, rel=1e-12)
+    assert ours.pvalue == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+    assert ours.dof == ref.dof
+    np.testing.assert_allclose(ours.expected.to_numpy(), ref.expected_freq)
+    ref_g = sps.chi2_contingency(table, correction=False, lambda_="log-likelihood")
+    assert g.statistic == pytest.approx(ref_g.statistic, rel=1e-12)
+    assert g.pvalue == pytest.approx(ref_g.pvalue, rel=1e-9, abs=1e-300)
+    assert ours.cramers_v == pytest.approx(contingency.association(table, method="cramer"))
+
+
+def test_bergsma_correction_by_hand() -> None:
+    table = np.array([[20, 5, 3], [4, 15, 6], [2, 3, 12], [5, 5, 5]])
+    result = chi2_test(table)
+    n, (r, k) = table.sum(), table.shape
+    phi2 = max(0, result.statistic / n - (k - 1) * (r - 1) / (n - 1))
+    r_c, k_c = r - (r - 1) ** 2 / (n - 1), k - (k - 1) ** 2 / (n - 1)
+    assert result.cramers_v_corrected == pytest.approx(np.sqrt(phi2 / min(k_c - 1, r_c - 1)))
+    assert result.cramers_v_corrected < result.cramers_v
+
+
+def test_adjusted_residuals_by_hand() -> None:
+    table = np.array([[30, 10], [10, 30]])
+    result = chi2_test(table)
+    n = 80
+    e = 20.0
+    expected = (30 - e) / np.sqrt(e * (1 - 40 / n) * (1 - 40 / n))
+    assert result.residuals.iloc[0, 0] == pytest.approx(expected)
+    # for a 2x2 table the adjusted residual squared is the Pearson statistic
+    assert result.residuals.iloc[0, 0] ** 2 == pytest.approx(result.statistic)
+
+
+def test_fisher_for_2x2_only() -> None:
+    table = [[8, 2], [1, 5]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = chi2_test(table)
+    assert result.fisher_pvalue == pytest.approx(sps.fisher_exact(table).pvalue)
+    assert chi2_test([[10, 12, 9], [11, 10, 13]]).fisher_pvalue is None
+
+
+def test_empty_rows_and_columns_dropped_and_reported() -> None:
+    frame = pd.DataFrame([[5, 0, 7], [0, 0, 0], [9, 0, 3]], index=["x", "y", "z"],
+                         columns=["p", "q", "r"])
+    result = chi2_test(frame)
+    assert result.dropped_rows == ("y",) and result.dropped_columns == ("q",)
+    ref = sps.chi2_contingency([[5, 7], [9, 3]], correction=False)
+    assert result.statistic == pytest.approx(ref.statistic)
+    assert list(result.observed.index) == ["x", "z"]
+
+
+def test_doubtful_approximation_warns_and_says_what_to_use() -> None:
+    with pytest.warns(UserWarning, match="method='montecarlo'"):
+        result = chi2_test([[1, 2, 0], [3, 0, 4]])
+    assert result.share_expected_below_5 == 1.0 and result.warnings
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ([[1, 2], [3, -1]], "non-negative whole counts"),
+    ([[1.5, 2], [3, 1]], "non-negative whole counts"),
+    ([[0, 0], [3, 4]], "1 non-empty row"),
+    ([[1, 2, 3]], "1 non-empty row"),
+    ([], "non-empty 2-D table"),
+])
+def test_bad_tables(table, message) -> None:
+    with pytest.raises(SurveyInputError, match=message):
+        chi2_test(table)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(SurveyInputError, match="`method` is 'exact'"):
+        chi2_test([[1, 2], [3, 4]], method="exact")
+    with pytest.raises(SurveyInputError, match="`statistic` is 'x'"):
+        chi2_test([[1, 2], [3, 4]], statistic="x")
+    with pytest.raises(SurveyInputError, match="`seed` is -1"):
+        chi2_test([[1, 2], [3, 4]], method="montecarlo", seed=-1)
