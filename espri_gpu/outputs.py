@@ -12,7 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["safe_name", "write_csv", "write_json", "write_text"]
+__all__ = ["neutralise_formula", "safe_name", "write_csv", "write_json", "write_text"]
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _UNSAFE = re.compile(r"[^\w.+-]+")
 
@@ -44,9 +47,34 @@ def write_text(path: str | Path, text: str) -> Path:
     return path
 
 
+def neutralise_formula(value: Any) -> Any:
+    """Prefix an apostrophe to a text a spreadsheet would run as a formula (OWASP).
+
+    Examples
+    --------
+    >>> neutralise_formula("=cmd|' /C calc'!A0"), neutralise_formula("pc"), neutralise_formula(-1)
+    ("'=cmd|' /C calc'!A0", 'pc', -1)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _neutralise_labels(labels: pd.Index) -> pd.Index:
+    if isinstance(labels, pd.MultiIndex):
+        return labels.set_levels([lv.map(neutralise_formula) for lv in labels.levels])
+    return labels.map(neutralise_formula)
+
+
 def write_csv(path: str | Path, frame: pd.DataFrame, *, index: bool = True) -> Path:
-    """Write a DataFrame as UTF-8 CSV, atomically."""
-    return write_text(path, frame.to_csv(index=index, lineterminator="\n"))
+    """Write a DataFrame as UTF-8 CSV, atomically, with text cells and labels neutralised
+    against spreadsheet formula injection (:func:`neutralise_formula`)."""
+    safe = frame.copy()
+    safe.index = _neutralise_labels(safe.index)
+    safe.columns = _neutralise_labels(safe.columns)
+    for column in safe.columns[[not pd.api.types.is_numeric_dtype(t) for t in safe.dtypes]]:
+        safe[column] = safe[column].map(neutralise_formula)
+    return write_text(path, safe.to_csv(index=index, lineterminator="\n"))
 
 
 def write_json(path: str | Path, data: Any) -> Path:
