@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
-import time
+import threading
 from collections.abc import Sequence
 
 from .errors import BackendUnavailableError, SurveyInputError
@@ -39,6 +40,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="where to compute (default: $ESPRI_GPU_BACKEND or auto)")
     report.add_argument("--skip-bad-rows", action="store_true",
                         help="skip and list rows with bad cells instead of stopping")
+    report.add_argument("--seed", type=int, default=0,
+                        help="seed of every random draw (default: %(default)s)")
+    report.add_argument("--resamples", type=int, default=4999, metavar="B",
+                        help="random tables / resamples per test (default: %(default)s)")
+    report.add_argument("--pairs", metavar="SPEC",
+                        help="pairs to cross and test: 'a,b,c' (every pair among them) or "
+                             "'a:b,a:c'; default: every pair of questions")
+    report.add_argument("--groups", metavar="SPEC",
+                        help="pairs of multiple-choice questions to group respondents on "
+                             "(same syntax; '' for none); default: every pair of "
+                             "multiple-choice columns")
+    report.add_argument("--formats", default="png", metavar="png,svg,pdf",
+                        help="figure formats (default: %(default)s)")
 
     bench = sub.add_parser("bench", help="time espri_gpu against the usual alternatives")
     bench.add_argument("--size", default="small", choices=("tiny", "small", "medium", "large"),
@@ -69,23 +83,33 @@ def _run_bench(args: argparse.Namespace) -> int:
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    from .progress import Progress
     from .report import run_report
 
-    start = time.perf_counter()
+    progress = Progress(sys.stderr)
+    formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     result = run_report(args.responses, codebook=args.codebook,
                         interpretations=args.interpretations, out=args.out,
-                        backend=args.backend, skip_bad_rows=args.skip_bad_rows,
-                        progress=lambda line: print(line, file=sys.stderr, flush=True))
-    spent = ", ".join(f"{k} {v:.2f}s" for k, v in result.seconds.items())
+                        backend=args.backend, seed=args.seed, n_resamples=args.resamples,
+                        pairs=args.pairs, groups=args.groups, formats=formats,
+                        skip_bad_rows=args.skip_bad_rows, progress=progress)
     print(f"wrote {len(result.files)} files to {result.out_dir.resolve()} "
           f"({result.n_respondents} respondents, {result.n_skipped} rows skipped; backend "
-          f"{result.backend}; {time.perf_counter() - start:.1f}s: {spent})")
+          f"{result.backend}); {progress.summary()}")
+    print(f"open {(result.out_dir / 'report.html').resolve()}")
     return 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (Slurm's scancel, a time limit) unwinds like Ctrl-C: no partial files."""
+    raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 user error)."""
     args = parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     try:

@@ -1,36 +1,55 @@
-"""The pipeline behind ``python -m espri_gpu report``.
+"""The pipeline behind ``python -m espri_gpu report``: everything seed 000 contains, for any
+survey with a codebook.
 
-So far it writes what the foundation can compute: the load report, counts per question and
-the cross table of every pair of questions. Output layout (under ``--out``)::
+Output layout (under ``--out``)::
 
-    load_report.txt       how the file was read; skipped rows; free "other" answers
-    load_report.csv       the same as a table
-    counts/<question>.csv
-    crosstabs/<a>__<b>.csv
-    summary.json          inputs (with SHA-256), backend, versions, seconds per step
+    load_report.txt, load_report.csv   how the file was read; skipped rows; "other" answers
+    counts/<question>.csv              count, % of respondents, % of mentions
+    crosstabs/<a>__<b>.csv             cross counts of each pair
+    tests.csv                          the all-pairs screening table (test used, p, adjusted p, V)
+    kmeans_centres_<a>_<b>.csv         group centroids and sizes (as the original analysis)
+    groups/<a>__<b>.csv                group profiles (over/under-represented options)
+    figures/bars/<question>.png        bar chart per question
+    figures/heatmaps/<a>__<b>.png      heat map per pair (counts annotated, test in the title)
+    figures/groups/<a>__<b>_*.png      dendrograms, PCA projection, centroid heat map
+    summary.json                       inputs (SHA-256), seed, backend, versions, timings
+    report.html                        one self-contained page, opens offline
+
+Every file is written atomically; a re-run into the same directory replaces its files and
+removes those of the previous run that this run no longer produces.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import logging
 import platform
-import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+import pandas as pd
+
 from . import __version__
 from .backend import Backend, resolve_backend
-from .counting import counts, crosstab
+from .counting import all_crosstabs, counts
+from .errors import SurveyInputError
 from .example import example_path
+from .html_report import HtmlReport, verdict
 from .outputs import safe_name, write_csv, write_json, write_text
+from .progress import Progress
 from .responses import read_survey
+from .stats import screen
+from .survey import Survey
 
-__all__ = ["ReportResult", "run_report"]
+__all__ = ["ReportResult", "parse_pairs", "run_report"]
 
 log = logging.getLogger(__name__)
+MANIFEST = ".espri_gpu_manifest.json"
+FORMATS = ("png", "svg", "pdf")
 
 
 @dataclass(frozen=True)
@@ -53,11 +72,112 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def parse_pairs(spec: str | Sequence[str] | None, survey: Survey,
+                default: Sequence[str]) -> list[tuple[str, str]]:
+    """Pairs of questions from a ``--pairs``/``--groups`` spec.
+
+    ``None`` means every pair of ``default``; ``"a,b,c"`` every pair among a, b, c;
+    ``"a:b,a:c"`` exactly those pairs (both forms may be mixed). Keywords are checked.
+
+    Examples
+    --------
+    >>> from espri_gpu import load_example
+    >>> s = load_example("espri2020")
+    >>> parse_pairs("lab:ml_méthodes,compétence,maturité_projet", s, [])
+    [('lab', 'ml_méthodes'), ('compétence', 'maturité_projet')]
+    """
+    if spec is None:
+        keywords = [survey.codebook.question(k).keyword for k in default]
+        return list(itertools.combinations(keywords, 2))
+    items = [i.strip() for i in (spec.split(",") if isinstance(spec, str) else spec)]
+    items = [i for i in items if i]
+    pairs: list[tuple[str, str]] = []
+    singles: list[str] = []
+    for item in items:
+        if ":" in item:
+            a, _, b = item.partition(":")
+            pair = (survey.codebook.question(a.strip()).keyword,
+                    survey.codebook.question(b.strip()).keyword)
+            if pair[0] == pair[1]:
+                raise SurveyInputError(f"pair {item!r} names the same question twice")
+            pairs.append(pair)
+        else:
+            singles.append(survey.codebook.question(item).keyword)
+    pairs += list(itertools.combinations(dict.fromkeys(singles), 2))
+    for a, b in pairs:
+        survey.answers_to(a), survey.answers_to(b)
+    return list(dict.fromkeys(pairs))
+
+
+class _Writer:
+    """Writes files under ``out`` and remembers them (for the manifest)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.files: list[Path] = []
+
+    def csv(self, relative: str, frame: pd.DataFrame, *, index: bool = True) -> Path:
+        path = write_csv(self.out / relative, frame, index=index)
+        self.files.append(path)
+        return path
+
+    def text(self, relative: str, text: str) -> Path:
+        path = write_text(self.out / relative, text)
+        self.files.append(path)
+        return path
+
+    def json(self, relative: str, data: object) -> Path:
+        path = write_json(self.out / relative, data)
+        self.files.append(path)
+        return path
+
+    def figure(self, relative_stem: str, fig: plt.Figure, formats: Sequence[str]) -> Path:
+        """Save a figure in every format (atomically); return the PNG path."""
+        import os
+        import tempfile
+
+        png = None
+        for fmt in dict.fromkeys(("png", *formats)):
+            path = self.out / f"{relative_stem}.{fmt}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            try:
+                fig.savefig(tmp, format=fmt, dpi=110)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            if fmt == "png":
+                png = path
+            if fmt in formats:
+                self.files.append(path)
+        plt.close(fig)
+        assert png is not None
+        return png
+
+    def finish(self) -> None:
+        """Remove files of the previous run that this run did not write; save the manifest."""
+        manifest = self.out / MANIFEST
+        current = {str(p.relative_to(self.out)) for p in self.files}
+        try:
+            previous = set(json.loads(manifest.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            previous = set()
+        for stale in sorted(previous - current):
+            target = (self.out / stale).resolve()
+            if self.out.resolve() in target.parents:
+                target.unlink(missing_ok=True)
+        write_json(manifest, sorted(current))
+
+
 def run_report(responses: str | Path | None = None, *, codebook: str | Path | None = None,
                interpretations: str | Path | None = None, out: str | Path = "espri_gpu_out",
-               backend: str | Backend | None = None, skip_bad_rows: bool = False,
-               progress: Callable[[str], None] = log.info) -> ReportResult:
-    """Read a survey and write its load report, counts and cross tables under ``out``.
+               backend: str | Backend | None = None, seed: int = 0, n_resamples: int = 4999,
+               pairs: str | None = None, groups: str | None = None,
+               formats: Sequence[str] = ("png",), skip_bad_rows: bool = False,
+               progress: Progress | None = None) -> ReportResult:
+    """Analyse a survey and write every table, figure and the HTML report under ``out``.
 
     Parameters
     ----------
@@ -67,12 +187,22 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         Required with ``responses``.
     interpretations : str or Path, optional
     out : str or Path
-        Output directory (created; files from an earlier run are replaced).
+        Output directory.
     backend : {"auto", "cpu", "gpu"}, optional
+    seed : int
+        Seed of every random draw (tests, groups); recorded in ``summary.json``.
+    n_resamples : int
+        Random tables / resamples per test.
+    pairs : str, optional
+        Pairs to cross and test (see :func:`parse_pairs`); default: every pair of questions.
+    groups : str, optional
+        Pairs of multiple-choice questions to group respondents on; default: every pair of
+        multiple-choice columns; ``""`` for none.
+    formats : sequence of {"png", "svg", "pdf"}
+        Figure formats written (PNG is always made for the HTML page).
     skip_bad_rows : bool
         Skip (and list) rows with bad cells instead of stopping.
-    progress : callable
-        Receives one line per step.
+    progress : Progress, optional
 
     Returns
     -------
@@ -80,13 +210,17 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
 
     Examples
     --------
-    >>> import tempfile
-    >>> r = run_report(out=tempfile.mkdtemp(), backend="cpu", progress=lambda s: None)
-    >>> r.n_respondents, (r.out_dir / "summary.json").is_file()
+    >>> import io, tempfile
+    >>> from espri_gpu.progress import Progress
+    >>> r = run_report(out=tempfile.mkdtemp(), backend="cpu", pairs="lab,compétence",
+    ...                groups="", n_resamples=99, progress=Progress(io.StringIO()))
+    >>> r.n_respondents, (r.out_dir / "report.html").is_file()
     (62, True)
     """
-    from .errors import SurveyInputError
-
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise SurveyInputError(f"`formats` has {', '.join(bad)}; expected some of "
+                               f"{', '.join(FORMATS)}")
     if responses is None:
         responses = example_path("espri2020", "responses.csv")
         codebook = codebook or example_path("espri2020", "codebook.toml")
@@ -94,46 +228,174 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
             interpretations = example_path("espri2020", "interpretations.csv")
     elif codebook is None:
         raise SurveyInputError(f"no codebook given for {responses}; pass --codebook FILE")
+    progress = progress or Progress()
     b = resolve_backend(backend)
     out = Path(out)
-    seconds: dict[str, float] = {}
-    files: list[Path] = []
-    steps = 4
+    writer = _Writer(out)
+    page = None
 
-    t0 = time.perf_counter()
-    progress(f"[1/{steps}] reading {responses} (backend {b.name}: {b.reason})")
-    survey = read_survey(responses, codebook, interpretations=interpretations,
-                         errors="skip" if skip_bad_rows else "raise", backend=b)
+    with progress.step("read"):
+        progress.line(f"  {responses} (backend {b.name}: {b.reason})")
+        survey = read_survey(responses, codebook, interpretations=interpretations,
+                             errors="skip" if skip_bad_rows else "raise", backend=b)
+        rep = survey.report
+        progress.line(f"  {rep.n_respondents} respondents kept, {len(rep.skipped)} rows "
+                      f"skipped, {len(rep.unmatched)} free 'other' answers")
+        writer.text("load_report.txt", rep.to_text() + "\n")
+        writer.csv("load_report.csv", rep.to_frame(), index=False)
+        page = HtmlReport(f"{survey.codebook.title} — espri_gpu report")
+        _page_intro(page, survey, b, seed, n_resamples)
+
+    questions = [q for q in survey.questions if survey.answers_to(q).n_answered > 0]
+    pair_list = parse_pairs(pairs, survey, questions)
+    multiple_columns = [q.keyword for q in survey.codebook.questions
+                        if q.multiple and not q.interpreted and q.keyword in questions]
+    group_list = [] if groups == "" else parse_pairs(groups, survey, multiple_columns)
+
+    with progress.step("counts"):
+        page.heading("Answers per question", anchor="counts")
+        from .plotting import bar_chart
+
+        for q in progress.track(questions, "questions"):
+            c = counts(survey, q, backend=b)
+            writer.csv(f"counts/{safe_name(q)}.csv", c.table)
+            ax = bar_chart(c, title=survey.codebook.question(q).label)
+            png = writer.figure(f"figures/bars/{safe_name(q)}", ax.figure, formats)
+            page.open_details(f"{q}: {c.n_answered} respondents answered, "
+                              f"{c.n_mentions} answers")
+            page.image(png, f"answers to {q}")
+            page.table(c.table.reset_index())
+            page.close_details()
+
+    with progress.step("cross tables"):
+        involved = list(dict.fromkeys(k for pair in pair_list for k in pair))
+        tables = all_crosstabs(survey, involved, backend=b) if involved else {}
+        crosstabs = {}
+        for a, bq in pair_list:
+            table = tables.get((a, bq))
+            if table is None:
+                table = tables[(bq, a)].T
+                table.attrs = dict(tables[(bq, a)].attrs)
+            crosstabs[(a, bq)] = table
+            writer.csv(f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv", table)
+
+    with progress.step("tests"):
+        results = _screen_pairs(survey, pair_list, n_resamples, seed, b, progress)
+        writer.csv("tests.csv", results, index=False)
+        _page_tests(page, results)
+
+    with progress.step("heat maps"):
+        from .plotting import heatmap
+
+        page.heading("Pairs of questions", anchor="pairs")
+        by_pair = {(r.a, r.b): r for r in results.itertuples()}
+        for a, bq in progress.track(pair_list, "heat maps"):
+            table = crosstabs[(a, bq)]
+            result = by_pair[(a, bq)]
+            if table.to_numpy().sum() == 0:
+                continue
+            ax = heatmap(table, color="residual", result=result if result.test != "none"
+                         else None)
+            png = writer.figure(f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}",
+                                ax.figure, formats)
+            css, text = verdict(result.p_bh, result.cramers_v, result.test)
+            page.open_details(f"{a} × {bq}: {text}")
+            page.paragraph(str(result.reason), "note")
+            page.image(png, f"{a} by {bq}")
+            page.close_details()
+
+    if group_list:
+        with progress.step("groups"):
+            _groups_section(survey, group_list, seed, b, writer, page, formats, progress)
+
+    with progress.step("summary"):
+        page.heading("Load report", anchor="load")
+        _page_load_report(page, survey)
+        inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations) if p}
+        from .info import CORE, _version
+
+        summary = {
+            "espri_gpu": __version__, "python": platform.python_version(),
+            "versions": {d: _version(d) for d in CORE},
+            "backend": b.name, "backend_reason": b.reason, "seed": seed,
+            "n_resamples": n_resamples, "inputs_sha256": inputs,
+            "respondents": survey.n_respondents, "rows_skipped": len(rep.skipped),
+            "questions": questions, "pairs": [list(p) for p in pair_list],
+            "groups": [list(g) for g in group_list],
+            "seconds": {k: round(v, 3) for k, v in progress.seconds.items()},
+        }
+        writer.json("summary.json", summary)
+        writer.text("report.html", page.render())
+        writer.finish()
+    return ReportResult(out, tuple(writer.files), survey.n_respondents, len(rep.skipped),
+                        b.name, dict(progress.seconds))
+
+
+def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int, seed: int,
+                  b: Backend, progress: Progress) -> pd.DataFrame:
+    frames = []
+    for a, bq in progress.track(pairs, "tests"):
+        frames.append(screen(survey, [a, bq], n_resamples=n_resamples, seed=seed, backend=b))
+    if not frames:
+        return screen(survey, [], n_resamples=n_resamples, seed=seed, backend=b)
+    table = pd.concat(frames, ignore_index=True)
+    from .stats.adjust import benjamini_hochberg, holm
+
+    p = table["pvalue"].to_numpy(dtype=float)
+    table["p_holm"], table["p_bh"] = holm(p), benjamini_hochberg(p)
+    return table
+
+
+def _page_intro(page: HtmlReport, survey: Survey, b: Backend, seed: int,
+                n_resamples: int) -> None:
     rep = survey.report
-    progress(f"      {rep.n_respondents} respondents kept, {len(rep.skipped)} rows skipped, "
-             f"{len(rep.unmatched)} free 'other' answers")
-    files.append(write_text(out / "load_report.txt", rep.to_text() + "\n"))
-    files.append(write_csv(out / "load_report.csv", rep.to_frame(), index=False))
-    seconds["read"] = time.perf_counter() - t0
+    page.paragraph(f"{survey.n_respondents} respondents read from {Path(rep.source).name} "
+                   f"({len(rep.skipped)} rows skipped); backend {b.name}; seed {seed}; "
+                   f"{n_resamples} resamples per test. Generated by espri_gpu {__version__}.")
+    page.paragraph("Percentages of respondents use as base the respondents who answered the "
+                   "question; with multiple-choice questions a respondent counts once per "
+                   "answer ticked, so shares can add up to more than 100 %.", "note")
 
-    t0 = time.perf_counter()
-    questions = survey.questions
-    progress(f"[2/{steps}] counting answers to {len(questions)} questions")
-    for q in questions:
-        files.append(write_csv(out / "counts" / f"{safe_name(q)}.csv", counts(survey, q,
-                                                                             backend=b).table))
-    seconds["counts"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    pairs = list(itertools.combinations(questions, 2))
-    progress(f"[3/{steps}] cross tables of {len(pairs)} pairs of questions")
-    for qa, qb in pairs:
-        table = crosstab(survey, qa, qb, backend=b)
-        files.append(write_csv(out / "crosstabs" / f"{safe_name(qa)}__{safe_name(qb)}.csv", table))
-    seconds["crosstabs"] = time.perf_counter() - t0
+def _page_tests(page: HtmlReport, results: pd.DataFrame) -> None:
+    page.heading("Which answers are related?", anchor="tests")
+    page.paragraph("One test per pair of questions, chosen for the pair: χ² (asymptotic or "
+                   "Monte-Carlo with the observed margins) for two single-choice questions; "
+                   "MMI/SPMI with a respondent-level permutation test when a question accepts "
+                   "several answers. p-values are adjusted for the number of pairs "
+                   "(Benjamini–Hochberg); V is Cramér's V of the tick table (descriptive "
+                   "only for multiple-choice questions).", "note")
+    rows = []
+    for r in results.itertuples():
+        css, text = verdict(r.p_bh, r.cramers_v, r.test)
+        rows.append({"pair": f"{r.a} × {r.b}", "n": r.n, "test": r.test, "p": r.pvalue,
+                     "adjusted p (BH)": r.p_bh, "V": r.cramers_v, "verdict": text})
+    frame = pd.DataFrame(rows)
+    if not frame.empty:
+        frame = frame.sort_values("adjusted p (BH)", na_position="last")
+    page.table(frame, index=False)
 
-    progress(f"[4/{steps}] writing summary.json")
-    inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations) if p}
-    summary = {
-        "espri_gpu": __version__, "python": platform.python_version(),
-        "backend": b.name, "backend_reason": b.reason, "inputs_sha256": inputs,
-        "respondents": survey.n_respondents, "rows_skipped": len(rep.skipped),
-        "questions": list(questions), "seconds": {k: round(v, 4) for k, v in seconds.items()},
-    }
-    files.append(write_json(out / "summary.json", summary))
-    return ReportResult(out, tuple(files), survey.n_respondents, len(rep.skipped), b.name, seconds)
+
+def _page_load_report(page: HtmlReport, survey: Survey) -> None:
+    rep = survey.report
+    page.paragraph(f"Source {Path(rep.source).name} ({rep.file_format}"
+                   + (f", {rep.encoding}" if rep.encoding else "") + f"): {rep.n_rows} rows, "
+                   f"{rep.n_respondents} respondents kept, {len(rep.skipped)} skipped.")
+    if rep.skipped:
+        page.table(pd.DataFrame([{"row": s.row, "reason": s.reason} for s in rep.skipped]),
+                   index=False)
+    if rep.personal_columns_dropped:
+        page.paragraph("Personal columns dropped unread: "
+                       + ", ".join(rep.personal_columns_dropped) + ".")
+    if rep.unmatched:
+        page.paragraph("Free 'other' answers (kept as their own categories):")
+        page.table(pd.DataFrame([{"question": u.question, "answer": u.text, "count": u.count}
+                                 for u in rep.unmatched]), index=False)
+    if rep.warnings:
+        page.bullets(list(rep.warnings))
+
+
+def _groups_section(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Backend,
+                    writer: _Writer, page: HtmlReport, formats: Sequence[str],
+                    progress: Progress) -> None:
+    raise SurveyInputError("respondent groups are not available yet; pass --groups ''")

@@ -1,0 +1,146 @@
+"""The full report: every output present and consistent, hostile inputs neutralised,
+interrupted runs leave no partial file, the HTML page renders in a real browser."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from espri_gpu import crosstab, load_example, screen
+from espri_gpu.progress import Progress
+from espri_gpu.report import run_report
+
+from .conftest import HEADER, MINI_CODEBOOK, MINI_ROWS, csv_text
+
+PAIRS = "lab,compétence,ml_méthodes,ml_usages"
+
+
+@pytest.fixture(scope="module")
+def example_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    result = run_report(out=out, backend="cpu", pairs=PAIRS, groups="", n_resamples=199,
+                        seed=7, formats=("png", "svg"), progress=Progress(io.StringIO()))
+    return out, result
+
+
+def test_every_output_is_written(example_report) -> None:
+    out, result = example_report
+    for relative in ("load_report.txt", "load_report.csv", "tests.csv", "summary.json",
+                     "report.html", "counts/ml_méthodes.csv", "figures/bars/lab.png",
+                     "figures/bars/lab.svg", "crosstabs/lab__ml_méthodes.csv",
+                     "figures/heatmaps/compétence__ml_usages.png"):
+        assert (out / relative).is_file(), relative
+    assert all(p.is_file() for p in result.files)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["backend"] == "cpu" and summary["seed"] == 7
+    assert len(summary["pairs"]) == 6
+
+
+def test_crosstab_csvs_equal_crosstab(example_report) -> None:
+    out, _ = example_report
+    survey = load_example("espri2020")
+    for a, b in [("lab", "ml_méthodes"), ("compétence", "ml_usages")]:
+        written = pd.read_csv(out / "crosstabs" / f"{a}__{b}.csv", index_col=0)
+        expected = crosstab(survey, a, b, backend="cpu")
+        np.testing.assert_array_equal(written.to_numpy(), expected.to_numpy())
+        assert list(written.columns) == list(expected.columns)
+
+
+def test_tests_csv_equals_screen(example_report) -> None:
+    out, _ = example_report
+    written = pd.read_csv(out / "tests.csv")
+    expected = screen(load_example("espri2020"), PAIRS.split(","), n_resamples=199, seed=7,
+                      backend="cpu")
+    assert written[["a", "b", "test"]].values.tolist() == \
+        expected[["a", "b", "test"]].values.tolist()
+    np.testing.assert_allclose(written["pvalue"], expected["pvalue"])
+    np.testing.assert_allclose(written["p_bh"], expected["p_bh"])
+
+
+def test_rerun_removes_stale_files(tmp_path) -> None:
+    quiet = Progress(io.StringIO())
+    run_report(out=tmp_path, backend="cpu", pairs="lab,compétence,gpu_projets", groups="",
+               n_resamples=49, progress=quiet)
+    assert (tmp_path / "crosstabs" / "lab__gpu_projets.csv").is_file()
+    run_report(out=tmp_path, backend="cpu", pairs="lab,compétence", groups="", n_resamples=49,
+               progress=quiet)
+    assert not (tmp_path / "crosstabs" / "lab__gpu_projets.csv").exists()
+    assert (tmp_path / "crosstabs" / "lab__compétence.csv").is_file()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def _hostile_survey(tmp_path: Path) -> tuple[Path, Path]:
+    codebook = MINI_CODEBOOK.replace('keyword = "méthodes"', 'keyword = "../../mé/thodes"')
+    (tmp_path / "cb.toml").write_text(codebook, encoding="utf-8")
+    rows = [list(r) for r in MINI_ROWS]
+    rows[0][3] = "<script>alert(1)</script>"
+    rows[2][3] = "=cmd|' /C calc'!A0"
+    responses = tmp_path / "hostile.csv"
+    responses.write_text(csv_text(rows, header=HEADER), encoding="utf-8")
+    return responses, tmp_path / "cb.toml"
+
+
+def test_hostile_answers_and_keywords_are_neutralised(tmp_path) -> None:
+    responses, codebook = _hostile_survey(tmp_path)
+    out = tmp_path / "out"
+    run_report(responses, codebook=codebook, out=out, backend="cpu", groups="",
+               n_resamples=49, progress=Progress(io.StringIO()))
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(out in p.parents for p in written if p.name not in
+               ("cb.toml", "hostile.csv")), written
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    counts_csv = next((out / "counts").glob("*thodes.csv")).read_text(encoding="utf-8")
+    assert "'=cmd|" in counts_csv and "\n=cmd" not in counts_csv
+    for path in out.rglob("*"):
+        if path.suffix in (".csv", ".txt", ".html", ".json"):
+            assert "secret@example.org" not in path.read_text(encoding="utf-8"), path
+
+
+def test_sigterm_leaves_no_partial_file(tmp_path) -> None:
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "espri_gpu", "report", "--out", str(out), "--backend", "cpu",
+         "--groups", "", "--resamples", "199"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not (out / "figures" / "bars").is_dir():
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode != 0 and "Traceback" not in err
+    assert not list(out.rglob("*.tmp"))
+    for path in out.rglob("*.csv"):
+        pd.read_csv(path)  # every file under its final name is complete
+    assert not (out / "report.html").exists()
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_report_renders_in_headless_chromium(example_report, tmp_path) -> None:
+    out, _ = example_report
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+         f"--screenshot={shot}", "--window-size=1200,2400",
+         (out / "report.html").resolve().as_uri()],
+        check=True, capture_output=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[0] >= 2000 and pixels.std() > 0.05  # not a blank page
