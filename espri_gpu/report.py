@@ -133,28 +133,13 @@ class _Writer:
 
     def figure(self, relative_stem: str, fig: plt.Figure, formats: Sequence[str]) -> Path:
         """Save a figure in every format (atomically); return the PNG path."""
-        import os
-        import tempfile
+        saved = save_figure(fig, self.out, relative_stem, formats)
+        self.add(saved, formats)
+        return saved[0]
 
-        png = None
-        for fmt in dict.fromkeys(("png", *formats)):
-            path = self.out / f"{relative_stem}.{fmt}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
-            try:
-                fig.savefig(tmp, format=fmt, dpi=110)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            if fmt == "png":
-                png = path
-            if fmt in formats:
-                self.files.append(path)
-        plt.close(fig)
-        assert png is not None
-        return png
+    def add(self, saved: Sequence[Path], formats: Sequence[str]) -> None:
+        """Record figure files saved elsewhere (PNG first; PNG kept only if asked for)."""
+        self.files += [p for p in saved if p.suffix.lstrip(".") in formats]
 
     def finish(self) -> None:
         """Remove files of the previous run that this run did not write; save the manifest."""
@@ -169,6 +154,61 @@ class _Writer:
             if self.out.resolve() in target.parents:
                 target.unlink(missing_ok=True)
         write_json(manifest, sorted(current))
+
+
+def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
+                formats: Sequence[str]) -> list[Path]:
+    """Save ``fig`` as PNG and every other format, each atomically; close it."""
+    import os
+    import tempfile
+
+    saved = []
+    try:
+        for fmt in dict.fromkeys(("png", *formats)):
+            path = out / f"{relative_stem}.{fmt}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            try:
+                fig.savefig(tmp, format=fmt, dpi=110)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            saved.append(path)
+    finally:
+        plt.close(fig)
+    return saved
+
+
+def _render_heatmap(job: tuple) -> list[Path]:
+    """Worker: draw and save one heat map (runs in a separate process)."""
+    from .plotting import heatmap
+
+    table, result, out, stem, formats = job
+    ax = heatmap(table, color="residual", result=result)
+    return save_figure(ax.figure, out, stem, formats)
+
+
+def _workers() -> int:
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _render_all(jobs: list[tuple], progress: Progress, what: str) -> list[list[Path]]:
+    """Render figure jobs, in parallel processes when there are several cores and jobs."""
+    workers = min(_workers(), 8)
+    if workers < 2 or len(jobs) < 8:
+        return [_render_heatmap(job) for job in progress.track(jobs, what)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(progress.track(pool.map(_render_heatmap, jobs, chunksize=4), what))
 
 
 def run_report(responses: str | Path | None = None, *, codebook: str | Path | None = None,
@@ -285,23 +325,19 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         _page_tests(page, results)
 
     with progress.step("heat maps"):
-        from .plotting import heatmap
-
         page.heading("Pairs of questions", anchor="pairs")
         by_pair = {(r.a, r.b): r for r in results.itertuples()}
-        for a, bq in progress.track(pair_list, "heat maps"):
-            table = crosstabs[(a, bq)]
+        drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0]
+        jobs = [(crosstabs[(a, bq)], _TestCaption.of(by_pair[(a, bq)]), out,
+                 f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
+                for a, bq in drawn]
+        for (a, bq), saved in zip(drawn, _render_all(jobs, progress, "heat maps"), strict=True):
+            writer.add(saved, formats)
             result = by_pair[(a, bq)]
-            if table.to_numpy().sum() == 0:
-                continue
-            ax = heatmap(table, color="residual", result=result if result.test != "none"
-                         else None)
-            png = writer.figure(f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}",
-                                ax.figure, formats)
             css, text = verdict(result.p_bh, result.cramers_v, result.test)
             page.open_details(f"{a} × {bq}: {text}")
             page.paragraph(str(result.reason), "note")
-            page.image(png, f"{a} by {bq}")
+            page.image(saved[0], f"{a} by {bq}")
             page.close_details()
 
     if group_list:
@@ -329,6 +365,21 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         writer.finish()
     return ReportResult(out, tuple(writer.files), survey.n_respondents, len(rep.skipped),
                         b.name, dict(progress.seconds))
+
+
+@dataclass(frozen=True)
+class _TestCaption:
+    """What a heat map's title needs from a test (picklable for worker processes)."""
+
+    test: str
+    pvalue: float
+    n: int
+
+    @classmethod
+    def of(cls, row: object) -> _TestCaption | None:
+        if getattr(row, "test", "none") == "none":
+            return None
+        return cls(str(row.test), float(row.pvalue), int(row.n))
 
 
 def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int, seed: int,
