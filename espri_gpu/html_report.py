@@ -22,8 +22,8 @@ body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto
 color:#222;line-height:1.4;padding:0 1em}
 h1{font-size:1.6em}h2{border-bottom:2px solid #2b6cb0;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border:1px solid #ccc;padding:.2em .5em;text-align:right}
-th{background:#edf2f7}td:first-child,th:first-child{text-align:left}
+th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
+th{background:#edf2f7}
 img{max-width:100%;height:auto;border:1px solid #eee;margin:.5em 0}
 .note{color:#555;font-size:.9em}.related{color:#9b2c2c;font-weight:bold}
 .unrelated{color:#2f855a}details{margin:.4em 0}summary{cursor:pointer}
