@@ -9,12 +9,14 @@ Public API::
     crosstab(survey, "lab", "ml_méthodes")           # cross counts
     independence_test(survey, "lab", "ml_méthodes")  # the right test for the pair
     screen(survey)                                   # every pair, adjusted p-values
+    groups(survey, ["ml_méthodes", "ml_usages"])     # respondent groups: Ward, k-means, PCA
 
 ``import espri_gpu`` never imports a GPU library; the backend (``cpu``, ``gpu``, ``auto``)
 is chosen per call (``backend=``) or by ``$ESPRI_GPU_BACKEND``.
 """
 
 from .backend import Backend, resolve_backend
+from .clustering import Groups, groups, write_centres
 from .codebook import Codebook, Question, load_codebook
 from .counting import Counts, all_crosstabs, counts, crosstab
 from .encoding import Indicators, one_hot
@@ -42,6 +44,7 @@ __all__ = [
     "Codebook",
     "CodebookError",
     "Counts",
+    "Groups",
     "IndependenceResult",
     "Indicators",
     "LoadReport",
@@ -56,6 +59,7 @@ __all__ = [
     "cramers_v_corrected",
     "crosstab",
     "example_path",
+    "groups",
     "independence_test",
     "load_codebook",
     "load_example",
@@ -63,4 +67,5 @@ __all__ = [
     "read_survey",
     "resolve_backend",
     "screen",
+    "write_centres",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "Backend",
     "GpuDevice",
     "GpuProbe",
+    "MLNamespace",
     "cpu_backend",
     "probe_gpu",
     "resolve_backend",
@@ -165,6 +166,51 @@ class Backend:
         """Wait for queued device work to finish (for honest timings); no-op on the CPU."""
         if self.is_gpu:
             self.xp.cuda.get_current_stream().synchronize()
+
+    def ml(self) -> MLNamespace:
+        """The machine-learning estimators of this backend, imported on first use.
+
+        scikit-learn's ``KMeans`` and ``PCA`` on the CPU, cuML's on the GPU (same
+        constructor arguments and ``fit(X, sample_weight=...)`` for what espri_gpu uses).
+
+        Raises
+        ------
+        BackendUnavailableError
+            On the GPU backend when cuML does not import.
+
+        Examples
+        --------
+        >>> from espri_gpu.backend import cpu_backend
+        >>> cpu_backend().ml().KMeans.__module__
+        'sklearn.cluster._kmeans'
+        """
+        return _ml_namespace(self.name)
+
+
+@dataclass(frozen=True)
+class MLNamespace:
+    """Estimator classes of one backend (see :meth:`Backend.ml`)."""
+
+    name: str
+    KMeans: type
+    PCA: type
+
+
+@functools.lru_cache(maxsize=2)
+def _ml_namespace(name: str) -> MLNamespace:
+    if name == "gpu":
+        try:
+            cluster = _import_module("cuml.cluster")
+            decomposition = _import_module("cuml.decomposition")
+        except Exception as exc:
+            raise BackendUnavailableError(
+                f"the GPU backend needs cuML for k-means and PCA but it does not import "
+                f"({_one_line(exc)}); install with {GPU_INSTALL_HINT} or use --backend cpu"
+            ) from None
+        return MLNamespace("cuml", cluster.KMeans, decomposition.PCA)
+    cluster = _import_module("sklearn.cluster")
+    decomposition = _import_module("sklearn.decomposition")
+    return MLNamespace("sklearn", cluster.KMeans, decomposition.PCA)
 
 
 def cpu_backend(reason: str = "requested") -> Backend:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .backend import Backend
+from .clustering import groups_data, groups_data_worst, groups_espri, groups_sklearn
 from .codebook import Codebook
 from .encoding import encode
 from .responses import parse_choice_column
@@ -101,6 +102,27 @@ WORKLOADS: dict[str, Workload] = {
         espri=encode_espri,
         alternative=encode_get_dummies,
         alternative_name="pandas str.get_dummies (pyarrow strings)",
+    ),
+    "groups": Workload(
+        name="groups",
+        description="respondent groups (Ward tree, k-means k=5, PCA) on realistic answers, "
+                    "30 options",
+        unit="respondents",
+        sizes={"tiny": 2_000, "small": 100_000, "medium": 1_000_000, "large": 5_000_000},
+        make_data=groups_data,
+        espri=groups_espri,
+        alternative=groups_sklearn,
+        alternative_name="scikit-learn KMeans(n_init=10) + PCA(2) on the raw rows",
+    ),
+    "groups-worst": Workload(
+        name="groups-worst",
+        description="respondent groups, worst case: 26 independent options",
+        unit="respondents",
+        sizes={"tiny": 2_000, "small": 100_000, "medium": 1_000_000, "large": 5_000_000},
+        make_data=groups_data_worst,
+        espri=groups_espri,
+        alternative=groups_sklearn,
+        alternative_name="scikit-learn KMeans(n_init=10) + PCA(2) on the raw rows",
     ),
 }
 
