@@ -21,10 +21,12 @@ import pandas as pd  # noqa: E402
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from .clustering import Groups
     from .counting import Counts
     from .stats import IndependenceResult
 
-__all__ = ["bar_chart", "heatmap", "option_color", "wrap_label"]
+__all__ = ["bar_chart", "centroid_heatmap", "dendrogram", "group_color", "heatmap",
+           "option_color", "pca_scatter", "wrap_label"]
 
 #: A4 width minus margins, in inches.
 A4_WIDTH = 7.5
@@ -133,8 +135,8 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
     >>> from espri_gpu import crosstab, load_example
     >>> from espri_gpu.plotting import heatmap
     >>> ax = heatmap(crosstab(load_example("espri2020"), "compétence", "maturité_projet"))
-    >>> len(ax.texts)
-    15
+    >>> len(ax.texts)  # one per non-empty cell
+    10
     """
     if color not in ("count", "residual"):
         raise ValueError(f"`color` is {color!r}; expected 'count' or 'residual'")
@@ -154,10 +156,9 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
         image = ax.imshow(values, cmap="Blues", aspect="auto")
         label = "respondents"
         dark = values > 0.6 * (values.max() if values.size else 0)
-    for i in range(rows):
-        for j in range(cols):
-            ax.text(j, i, f"{int(values[i, j])}", ha="center", va="center", fontsize=7,
-                    color="white" if dark[i, j] else "black")
+    for i, j in zip(*np.nonzero(values), strict=True):  # empty cells stay blank: easier to read
+        ax.text(j, i, f"{int(values[i, j])}", ha="center", va="center", fontsize=7,
+                color="white" if dark[i, j] else "black")
     ax.set_xticks(range(cols), [wrap_label(c, 20, 2) for c in data.columns], fontsize=7,
                   rotation=60, ha="right", rotation_mode="anchor")
     ax.set_yticks(range(rows), [wrap_label(r, 22, 2) for r in data.index], fontsize=7)
@@ -174,3 +175,144 @@ def _p(p: float) -> str:
     if p != p:  # NaN
         return "n/a"
     return f"{p:.2g}" if p >= 1e-4 else "< 0.0001"
+
+
+def group_color(group: int) -> tuple[float, float, float]:
+    """The colour of group ``group`` in every group figure."""
+    return plt.get_cmap("tab10").colors[group % 10]
+
+
+def dendrogram(result: Groups, *, ax: Axes | None = None, cut: bool = False) -> Axes:
+    """The Ward tree of a grouping, whole or cut at the chosen number of groups.
+
+    Parameters
+    ----------
+    result : Groups
+        From :func:`espri_gpu.groups`.
+    ax : matplotlib Axes, optional
+    cut : bool
+        Show only the top of the tree: one leaf per group of the cut at ``result.k``
+        (the original report's "coupé au niveau k"), with the cut height drawn.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from espri_gpu import groups, load_example
+    >>> from espri_gpu.plotting import dendrogram
+    >>> g = groups(load_example("espri2020"), ["ml_méthodes", "ml_usages"], k=3,
+    ...            n_bootstrap=0)
+    >>> dendrogram(g, cut=True).get_ylabel()
+    'Ward distance'
+    """
+    from scipy.cluster import hierarchy
+
+    ax = _axes(ax, 3.6)
+    z = result.linkage
+    if z.shape[0] == 0:
+        ax.text(0.5, 0.5, "a single leaf: no tree", ha="center", transform=ax.transAxes)
+        return ax
+    kwargs: dict[str, Any] = {"ax": ax, "color_threshold": 0, "above_threshold_color": "#555"}
+    if cut:
+        kwargs.update(truncate_mode="lastp", p=result.k, show_leaf_counts=False)
+        k = min(result.k, z.shape[0] + 1)
+        if k <= 1:
+            height = z[-1, 2] * 1.05
+        elif k > z.shape[0]:  # every leaf its own group: cut below the lowest merge
+            height = z[0, 2] / 2
+        else:
+            height = (z[-k, 2] + z[-k + 1, 2]) / 2
+    else:
+        kwargs.update(no_labels=z.shape[0] > 60)
+    drawn = hierarchy.dendrogram(z, **kwargs)
+    if cut:
+        ax.axhline(height, color="#c53030", linestyle="--", linewidth=1)
+        ax.set_xticks([])
+        ax.set_xlabel(f"the {len(drawn['leaves'])} groups below the dashed line", fontsize=8)
+    ax.set_ylabel("Ward distance")
+    what = " × ".join(result.questions)
+    leaves = "answer patterns" if result.tree_leaves == "patterns" else "pre-clusters"
+    title = f"{what}: cut at {result.k} groups" if cut else f"{what}: tree of the {leaves}"
+    ax.set_title(title, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def pca_scatter(result: Groups, *, ax: Axes | None = None) -> Axes:
+    """Respondents on the first two principal components, coloured by group; centroids marked.
+
+    Many respondents share an answer pattern (and so a point): points are jittered a little
+    so that their number stays visible; the axis labels give the explained variance.
+
+    Examples
+    --------
+    >>> from espri_gpu import groups, load_example
+    >>> from espri_gpu.plotting import pca_scatter
+    >>> g = groups(load_example("espri2020"), ["ml_méthodes", "ml_usages"], k=3,
+    ...            n_bootstrap=0)
+    >>> pca_scatter(g).get_xlabel().startswith("PC1")
+    True
+    """
+    ax = _axes(ax, 4.6)
+    used = result.labels >= 0
+    coords = result.pca_coordinates[used]
+    labels = result.labels[used]
+    if coords.shape[1] < 2:
+        coords = np.column_stack([coords, np.zeros(len(coords))])
+    rng = np.random.default_rng(result.seed)
+    spread = np.nanstd(coords, axis=0) * 0.03 + 1e-9
+    shown = coords[:, :2] + rng.normal(0.0, spread[:2], size=(len(coords), 2))
+    limit = 20_000
+    if len(shown) > limit:  # draw a fixed sample of a huge survey
+        keep = rng.choice(len(shown), limit, replace=False)
+        shown, labels = shown[keep], labels[keep]
+    for g in range(result.k):
+        mask = labels == g
+        ax.scatter(shown[mask, 0], shown[mask, 1], s=12, alpha=0.6, color=group_color(g),
+                   label=f"group {g} ({int(result.sizes[g])})", linewidths=0)
+    centres = result.pca_centroids
+    if centres.shape[1] >= 2:
+        ax.scatter(centres[:, 0], centres[:, 1], marker="X", s=120, c=[group_color(g) for g in
+                   range(result.k)], edgecolors="black", linewidths=1, label="centroids")
+    ratio = result.explained_variance_ratio
+    ax.set_xlabel(f"PC1 ({100 * ratio[0]:.0f} % of variance)" if len(ratio) else "PC1")
+    ax.set_ylabel(f"PC2 ({100 * ratio[1]:.0f} % of variance)" if len(ratio) > 1 else "PC2")
+    ax.set_title(f"{' × '.join(result.questions)}: {result.k} groups, {result.n_used} "
+                 f"respondents (stability {result.stability:.2f})", fontsize=9)
+    ax.legend(fontsize=7, loc="best", frameon=False)
+    return ax
+
+
+def centroid_heatmap(result: Groups, *, ax: Axes | None = None) -> Axes:
+    """Share of each group ticking each option (the centroid table) as a heat map.
+
+    Examples
+    --------
+    >>> from espri_gpu import groups, load_example
+    >>> from espri_gpu.plotting import centroid_heatmap
+    >>> g = groups(load_example("espri2020"), ["ml_méthodes", "ml_usages"], k=3,
+    ...            n_bootstrap=0)
+    >>> len(centroid_heatmap(g).get_yticklabels())
+    3
+    """
+    values = 100 * result.centroids
+    ax = _axes(ax, max(2.2, 0.4 * result.k + 2.2))
+    image = ax.imshow(values, cmap="Greens", vmin=0, vmax=100, aspect="auto")
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            ax.text(j, i, f"{values[i, j]:.0f}", ha="center", va="center", fontsize=6,
+                    color="white" if values[i, j] > 60 else "black")
+    names = [wrap_label(f"{kw}", 24, 1) for _, kw in result.columns]
+    ax.set_xticks(range(len(names)), names, fontsize=6, rotation=90)
+    ax.set_yticks(range(result.k), [f"group {g} ({int(result.sizes[g])})"
+                                    for g in range(result.k)], fontsize=7)
+    questions = list(dict.fromkeys(q for q, _ in result.columns))
+    start = 0
+    for q in questions[:-1]:  # separate the questions' options
+        start += sum(1 for qq, _ in result.columns if qq == q)
+        ax.axvline(start - 0.5, color="black", linewidth=1)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="% of the group ticking it")
+    ax.set_title(" | ".join(questions), fontsize=9)
+    return ax

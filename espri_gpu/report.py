@@ -170,7 +170,7 @@ def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
             os.close(fd)
             try:
-                fig.savefig(tmp, format=fmt, dpi=110)
+                fig.savefig(tmp, format=fmt, dpi=100)
                 os.replace(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
@@ -181,12 +181,24 @@ def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
     return saved
 
 
-def _render_heatmap(job: tuple) -> list[Path]:
-    """Worker: draw and save one heat map (runs in a separate process)."""
-    from .plotting import heatmap
+def _render(job: tuple) -> list[Path]:
+    """Worker: draw and save one figure (may run in a separate process).
 
-    table, result, out, stem, formats = job
-    ax = heatmap(table, color="residual", result=result)
+    ``job`` is ``(kind, payload, out, stem, formats)``; kinds: ``heatmap`` (payload: table,
+    test caption), ``tree``, ``cut``, ``pca``, ``centroids`` (payload: a Groups result).
+    """
+    from . import plotting
+
+    kind, payload, out, stem, formats = job
+    if kind == "heatmap":
+        table, caption = payload
+        ax = plotting.heatmap(table, color="residual", result=caption)
+    elif kind in ("tree", "cut"):
+        ax = plotting.dendrogram(payload, cut=kind == "cut")
+    elif kind == "pca":
+        ax = plotting.pca_scatter(payload)
+    else:
+        ax = plotting.centroid_heatmap(payload)
     return save_figure(ax.figure, out, stem, formats)
 
 
@@ -199,16 +211,38 @@ def _workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _render_all(jobs: list[tuple], progress: Progress, what: str) -> list[list[Path]]:
-    """Render figure jobs, in parallel processes when there are several cores and jobs."""
-    workers = min(_workers(), 8)
-    if workers < 2 or len(jobs) < 8:
-        return [_render_heatmap(job) for job in progress.track(jobs, what)]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _warm_up() -> int:
+    """Worker start-up: import the plotting stack before the first figure is needed."""
+    from . import plotting  # noqa: F401
 
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(progress.track(pool.map(_render_heatmap, jobs, chunksize=4), what))
+    return 0
+
+
+class _FigurePool:
+    """Worker processes for figures, started at the beginning of a run so that their
+    start-up (imports) overlaps the statistics; in-process when one core is available."""
+
+    def __init__(self) -> None:
+        self.workers = min(_workers(), 8)
+        self.pool = None
+        if self.workers >= 2:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(self.workers):
+                self.pool.submit(_warm_up)
+
+    def render(self, jobs: list[tuple], progress: Progress, what: str) -> list[list[Path]]:
+        """Render figure jobs (in order)."""
+        if self.pool is None or len(jobs) < 4:
+            return [_render(job) for job in progress.track(jobs, what)]
+        return list(progress.track(self.pool.map(_render, jobs, chunksize=2), what))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_report(responses: str | Path | None = None, *, codebook: str | Path | None = None,
@@ -270,7 +304,18 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         raise SurveyInputError(f"no codebook given for {responses}; pass --codebook FILE")
     progress = progress or Progress()
     b = resolve_backend(backend)
-    out = Path(out)
+    figures = _FigurePool()
+    try:
+        return _run(responses, codebook, interpretations, Path(out), b, seed, n_resamples,
+                    pairs, groups, formats, skip_bad_rows, progress, figures)
+    finally:
+        figures.close()
+
+
+def _run(responses: str | Path, codebook: str | Path, interpretations: str | Path | None,
+         out: Path, b: Backend, seed: int, n_resamples: int, pairs: str | None,
+         groups: str | None, formats: Sequence[str], skip_bad_rows: bool, progress: Progress,
+         figures: _FigurePool) -> ReportResult:
     writer = _Writer(out)
     page = None
 
@@ -328,10 +373,11 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         page.heading("Pairs of questions", anchor="pairs")
         by_pair = {(r.a, r.b): r for r in results.itertuples()}
         drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0]
-        jobs = [(crosstabs[(a, bq)], _TestCaption.of(by_pair[(a, bq)]), out,
+        jobs = [("heatmap", (crosstabs[(a, bq)], _TestCaption.of(by_pair[(a, bq)])), out,
                  f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
                 for a, bq in drawn]
-        for (a, bq), saved in zip(drawn, _render_all(jobs, progress, "heat maps"), strict=True):
+        for (a, bq), saved in zip(drawn, figures.render(jobs, progress, "heat maps"),
+                                  strict=True):
             writer.add(saved, formats)
             result = by_pair[(a, bq)]
             css, text = verdict(result.p_bh, result.cramers_v, result.test)
@@ -342,7 +388,8 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
 
     if group_list:
         with progress.step("groups"):
-            _groups_section(survey, group_list, seed, b, writer, page, formats, progress)
+            _groups_section(survey, group_list, seed, b, writer, page, formats, progress,
+                            figures)
 
     with progress.step("summary"):
         page.heading("Load report", anchor="load")
@@ -448,5 +495,41 @@ def _page_load_report(page: HtmlReport, survey: Survey) -> None:
 
 def _groups_section(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Backend,
                     writer: _Writer, page: HtmlReport, formats: Sequence[str],
-                    progress: Progress) -> None:
-    raise SurveyInputError("respondent groups are not available yet; pass --groups ''")
+                    progress: Progress, figures: _FigurePool) -> None:
+    import warnings
+
+    from .clustering import groups, write_centres
+
+    page.heading("Groups of respondents", anchor="groups")
+    page.paragraph("For pairs of multiple-choice questions, respondents are grouped by their "
+                   "answers: a Ward tree on the answer patterns chooses the number of groups "
+                   "(the k minimising within(k)/within(k−1), FactoMineR's HCPC criterion), "
+                   "k-means consolidates them, and bootstrap resamples of respondents measure "
+                   "how stable they are (mean adjusted Rand index; below 0.6 the groups may "
+                   "be noise).", "note")
+    results = {}
+    for a, bq in progress.track(group_list, "groupings"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results[(a, bq)] = (groups(survey, [a, bq], seed=seed, backend=b),
+                                tuple(str(w.message) for w in caught))
+    jobs, keys = [], []
+    for (a, bq), (g, _) in results.items():
+        stem = f"figures/groups/{safe_name(a)}__{safe_name(bq)}"
+        for kind in ("tree", "cut", "pca", "centroids"):
+            jobs.append((kind, g, writer.out, f"{stem}_{kind}", tuple(formats)))
+            keys.append((a, bq, kind))
+    rendered = dict(zip(keys, figures.render(jobs, progress, "group figures"), strict=True))
+    for (a, bq), (g, notes) in results.items():
+        writer.files.append(write_centres(g, writer.out))
+        writer.csv(f"groups/{safe_name(a)}__{safe_name(bq)}.csv", g.profiles, index=False)
+        for kind in ("tree", "cut", "pca", "centroids"):
+            writer.add(rendered[(a, bq, kind)], formats)
+        stability = "stable" if g.stable else "UNSTABLE (may be noise)"
+        page.open_details(f"{a} × {bq}: {g.k} groups of {g.n_used} respondents, "
+                          f"stability {g.stability:.2f} — {stability}")
+        page.bullets(g.summary().splitlines() + list(notes))
+        for kind in ("pca", "centroids", "cut", "tree"):
+            page.image(rendered[(a, bq, kind)][0], f"{a} × {bq}: {kind}")
+        page.table(g.to_frame().round(3))
+        page.close_details()
