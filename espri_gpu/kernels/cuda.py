@@ -1,0 +1,349 @@
+"""CUDA drivers of the resampling kernels (``numba.cuda``, one thread per replicate).
+
+Same names, signatures, return values and random streams as :mod:`espri_gpu.kernels.cpu`:
+for a given seed, replicate ``r`` draws the same numbers here and there. ``numba.cuda`` is
+imported on the first call of a driver, never at import time, so this module can be imported
+(and its docstrings read) on a machine without CUDA. With ``NUMBA_ENABLE_CUDASIM=1`` set before
+Numba is imported, the drivers run in Numba's CUDA simulator (slow; tiny inputs only), which
+executes the device functions as Python with the host's libm and is bit-identical to the CPU.
+
+Per-thread scratch (random tables, remaining row sums, RNG states, ...) is allocated by the
+host wrappers as device arrays of shape ``(replicates, ...)``; replicates are launched in
+chunks so that the scratch stays under :data:`SCRATCH_BYTES`. The chunking does not change any
+draw (counter-based streams). Results come back to the host as NumPy arrays or ints.
+
+On a real GPU, libdevice's ``log``/``log1p`` can differ from the CPU's libm by an ulp, and NVVM
+may contract ``a * b + c`` into an FMA (Numba passes NVVM's ``-fma`` option only with
+``fastmath=True``; NVVM's default allows contraction). The ratio-of-uniforms acceptance tests
+are computed so that such differences change a decision only when a uniform falls within about
+1e-13 (relative) of the acceptance boundary: expect a differing replicate about once per
+~1e12 hypergeometric draws (see :mod:`espri_gpu.kernels.sampling`). Integer bookkeeping,
+uniforms, inversion samplers and the Pearson, MMI and SPMI statistics use IEEE ``+ - * /``
+only, with every product that feeds an addition exact.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import sampling
+from .cpu import (
+    EXCEEDANCE_RTOL,
+    SIGNATURES,
+    as_counts,
+    as_indicator,
+    count_exceedances,
+    g_statistic,
+    mmi_statistic,
+    pearson_statistic,
+    seed_word,
+    spmi_statistic,
+)
+
+__all__ = [
+    "EXCEEDANCE_RTOL",
+    "SCRATCH_BYTES",
+    "THREADS_PER_BLOCK",
+    "count_exceedances",
+    "g_statistic",
+    "hypergeometric_draws",
+    "mmi_statistic",
+    "multinomial_draws",
+    "pattern_exceedances",
+    "pattern_statistics",
+    "pearson_statistic",
+    "random_tables",
+    "spmi_statistic",
+    "table_exceedances",
+    "table_statistics",
+    "uniform_draws",
+]
+
+#: Threads per CUDA block.
+THREADS_PER_BLOCK = 128
+#: Most device memory a launch's per-thread scratch and outputs may take.
+SCRATCH_BYTES = 256 * 2**20
+#: Most replicates per launch.
+MAX_LAUNCH = 2**20
+
+#: ``numba.cuda``, bound by :func:`_kernels` on first use. A module global (not a closure
+#: variable) so that Numba's simulator can swap in its per-thread fake module in kernels.
+cuda = None
+
+
+@functools.cache
+def _kernels() -> SimpleNamespace:
+    """Import ``numba.cuda`` and compile the device functions and kernels (once)."""
+    global cuda
+    from numba import cuda as numba_cuda
+
+    cuda = numba_cuda
+    dev = sampling.build(numba_cuda.jit(device=True))
+    stream_start, uniform = dev.rng.stream_start, dev.rng.uniform
+    hypergeometric, multinomial, random_table = (dev.hypergeometric, dev.multinomial,
+                                                 dev.random_table)
+    table_replicate, pattern_replicate = dev.table_replicate, dev.pattern_replicate
+    jit = numba_cuda.jit
+
+    @jit(SIGNATURES["uniform"])
+    def uniform_kernel(seed, start, out, states):
+        i = cuda.grid(1)
+        if i < out.shape[0]:
+            states[i, 0] = stream_start(seed, start + i)
+            for k in range(out.shape[1]):
+                out[i, k] = uniform(states[i])
+
+    @jit(SIGNATURES["hypergeometric"])
+    def hypergeometric_kernel(ngood, nbad, nsample, seed, start, out, states):
+        i = cuda.grid(1)
+        if i < out.shape[0]:
+            states[i, 0] = stream_start(seed, start + i)
+            out[i] = hypergeometric(ngood, nbad, nsample, states[i])
+
+    @jit(SIGNATURES["multinomial"])
+    def multinomial_kernel(n, weights, seed, start, out, states):
+        i = cuda.grid(1)
+        if i < out.shape[0]:
+            states[i, 0] = stream_start(seed, start + i)
+            multinomial(n, weights, out[i], states[i])
+
+    @jit(SIGNATURES["tables"])
+    def tables_kernel(row_sums, col_sums, seed, start, out, rowrem, states):
+        i = cuda.grid(1)
+        if i < out.shape[0]:
+            states[i, 0] = stream_start(seed, start + i)
+            random_table(row_sums, col_sums, out[i], rowrem[i], states[i])
+
+    @jit(SIGNATURES["table_statistics"])
+    def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, tables,
+                                rowrem, states):
+        i = cuda.grid(1)
+        if i < out.shape[0]:
+            out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i,
+                                     tables[i], rowrem[i], states[i])
+
+    @jit(SIGNATURES["pattern_statistics"])
+    def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind,
+                                  b_ind, kind, mode, seed, start, out, joint, rowrem, a_counts,
+                                  b_counts, m_out, ra, cb, states):
+        i = cuda.grid(1)
+        if i < out.shape[0]:
+            out[i] = pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind,
+                                       b_ind, kind, mode, seed, start + i, joint[i], rowrem[i],
+                                       a_counts[i], b_counts[i], m_out[i], ra[i], cb[i],
+                                       states[i])
+
+    return SimpleNamespace(uniform=uniform_kernel, hypergeometric=hypergeometric_kernel,
+                           multinomial=multinomial_kernel, tables=tables_kernel,
+                           table_statistics=table_statistics_kernel,
+                           pattern_statistics=pattern_statistics_kernel)
+
+
+def _chunks(count: int, bytes_per_replicate: int):
+    """(offset, size) of the launches covering ``count`` replicates."""
+    size = max(1, min(count, MAX_LAUNCH, SCRATCH_BYTES // max(1, bytes_per_replicate)))
+    for offset in range(0, count, size):
+        yield offset, min(size, count - offset)
+
+
+def _launch(kernel, size: int, *args) -> None:
+    threads = min(THREADS_PER_BLOCK, size)
+    kernel[(size + threads - 1) // threads, threads](*args)
+
+
+def _empty(*shape, dtype=np.int64):
+    return cuda.device_array(shape, dtype=dtype)
+
+
+# --------------------------------------------------------------------- drivers
+def uniform_draws(seed: int, start: int, count: int, size: int) -> np.ndarray:
+    """The first ``size`` uniforms of the streams of replicates ``start ..`` (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.uniform_draws`.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cpu, cuda
+    >>> u = cuda.uniform_draws(7, 0, 4, 3)  # doctest: +SKIP
+    >>> bool((u == cpu.uniform_draws(7, 0, 4, 3)).all())  # doctest: +SKIP
+    True
+    """
+    k = _kernels()
+    out = np.zeros((count, size), dtype=np.float64)
+    for lo, m in _chunks(count, 8 * (size + 1)):
+        d_out = _empty(m, size, dtype=np.float64)
+        _launch(k.uniform, m, seed_word(seed), start + lo, d_out, _empty(m, 1, dtype=np.uint64))
+        out[lo:lo + m] = d_out.copy_to_host()
+    return out
+
+
+def hypergeometric_draws(ngood: int, nbad: int, nsample: int, seed: int, start: int,
+                         count: int) -> np.ndarray:
+    """One Hypergeometric(``ngood``, ``nbad``, ``nsample``) draw per replicate (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.hypergeometric_draws`.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cuda
+    >>> cuda.hypergeometric_draws(10**6, 10**6, 10**3, 1, 0, 2).shape  # doctest: +SKIP
+    (2,)
+    """
+    k = _kernels()
+    out = np.zeros(count, dtype=np.int64)
+    for lo, m in _chunks(count, 16):
+        d_out = _empty(m)
+        _launch(k.hypergeometric, m, int(ngood), int(nbad), int(nsample), seed_word(seed),
+                start + lo, d_out, _empty(m, 1, dtype=np.uint64))
+        out[lo:lo + m] = d_out.copy_to_host()
+    return out
+
+
+def multinomial_draws(n: int, weights, seed: int, start: int, count: int) -> np.ndarray:
+    """One Multinomial(``n``, ``weights / sum(weights)``) vector per replicate (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.multinomial_draws`.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cuda
+    >>> x = cuda.multinomial_draws(100, [1, 2, 7], seed=3, start=0, count=5)  # doctest: +SKIP
+    >>> x.sum(axis=1).tolist()  # doctest: +SKIP
+    [100, 100, 100, 100, 100]
+    """
+    k = _kernels()
+    w = np.ascontiguousarray(weights, dtype=np.float64)
+    out = np.zeros((count, w.size), dtype=np.int64)
+    d_w = cuda.to_device(w)
+    for lo, m in _chunks(count, 8 * (w.size + 1)):
+        d_out = _empty(m, w.size)
+        _launch(k.multinomial, m, int(n), d_w, seed_word(seed), start + lo, d_out,
+                _empty(m, 1, dtype=np.uint64))
+        out[lo:lo + m] = d_out.copy_to_host()
+    return out
+
+
+def random_tables(row_sums, col_sums, seed: int, start: int, count: int) -> np.ndarray:
+    """Random tables with both margins fixed, one per replicate (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.random_tables`.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cuda
+    >>> cuda.random_tables([3, 2, 2], [4, 3], seed=0, start=0, count=3).shape  # doctest: +SKIP
+    (3, 3, 2)
+    """
+    k = _kernels()
+    rows, cols = as_counts(row_sums), as_counts(col_sums)
+    r, c = rows.size, cols.size
+    out = np.zeros((count, r, c), dtype=np.int64)
+    d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
+    for lo, m in _chunks(count, 8 * (r * c + r + 1)):
+        d_out = _empty(m, r, c)
+        _launch(k.tables, m, d_rows, d_cols, seed_word(seed), start + lo, d_out, _empty(m, r),
+                _empty(m, 1, dtype=np.uint64))
+        out[lo:lo + m] = d_out.copy_to_host()
+    return out
+
+
+def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
+                     count: int) -> np.ndarray:
+    """Statistic (0 = Pearson X^2, 1 = G) of each replicate's random table (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.table_statistics`.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cuda
+    >>> cuda.table_statistics([3, 2, 2], [4, 3], 0, 0, 0, 2).shape  # doctest: +SKIP
+    (2,)
+    """
+    k = _kernels()
+    rows, cols = as_counts(row_sums), as_counts(col_sums)
+    r, c = rows.size, cols.size
+    out = np.zeros(count, dtype=np.float64)
+    d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
+    for lo, m in _chunks(count, 8 * (r * c + r + 2)):
+        d_out = _empty(m, dtype=np.float64)
+        _launch(k.table_statistics, m, d_rows, d_cols, int(rows.sum()), int(statistic),
+                seed_word(seed), start + lo, d_out, _empty(m, r, c), _empty(m, r),
+                _empty(m, 1, dtype=np.uint64))
+        out[lo:lo + m] = d_out.copy_to_host()
+    return out
+
+
+def table_exceedances(row_sums, col_sums, observed: float, statistic: int, seed: int,
+                      start: int, count: int) -> int:
+    """Number of random tables whose statistic is at least ``observed`` (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.table_exceedances`; the counts are identical.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from espri_gpu.kernels import cpu, cuda
+    >>> t = np.array([[12, 5], [3, 10]])
+    >>> x2 = cpu.pearson_statistic(t)
+    >>> args = (t.sum(1), t.sum(0), x2, 0, 1, 0, 200)
+    >>> cuda.table_exceedances(*args) == cpu.table_exceedances(*args)  # doctest: +SKIP
+    True
+    """
+    stats = table_statistics(row_sums, col_sums, statistic, seed, start, count)
+    return count_exceedances(stats, observed)
+
+
+def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: int, seed: int,
+                       start: int, count: int) -> np.ndarray:
+    """MMI (``kind`` 0) or SPMI (1) of each replicate's random pattern table (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.pattern_statistics`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from espri_gpu.kernels import cuda
+    >>> b = np.array([[1., 0.], [0., 1.], [1., 1.]])
+    >>> cuda.pattern_statistics([5, 5], [3, 4, 3], np.eye(2), b, 0, 0, 0, 0, 3)  # doctest: +SKIP
+    array([...])
+    """
+    k = _kernels()
+    rows, cols = as_counts(row_counts), as_counts(col_counts)
+    a, b = as_indicator(a_ind), as_indicator(b_ind)
+    npa, npb, ni, nk = rows.size, cols.size, a.shape[1], b.shape[1]
+    out = np.zeros(count, dtype=np.float64)
+    inputs = [cuda.to_device(x) for x in (rows, cols, rows.astype(np.float64),
+                                          cols.astype(np.float64), a, b)]
+    per = 8 * (npa * npb + 2 * npa + npb + ni * nk + ni + nk + 2)
+    for lo, m in _chunks(count, per):
+        d_out = _empty(m, dtype=np.float64)
+        _launch(k.pattern_statistics, m, *inputs, int(kind), int(mode), seed_word(seed),
+                start + lo, d_out, _empty(m, npa, npb), _empty(m, npa), _empty(m, npa),
+                _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
+                _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),
+                _empty(m, 1, dtype=np.uint64))
+        out[lo:lo + m] = d_out.copy_to_host()
+    return out
+
+
+def pattern_exceedances(row_counts, col_counts, a_ind, b_ind, kind: int, mode: int,
+                        observed: float, seed: int, start: int, count: int) -> int:
+    """Number of random pattern tables whose MMI / SPMI is at least ``observed`` (CUDA).
+
+    See :func:`espri_gpu.kernels.cpu.pattern_exceedances`; the counts are identical.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from espri_gpu.kernels import cuda
+    >>> a = np.array([[1., 0.], [0., 1.], [1., 1.]])
+    >>> cuda.pattern_exceedances([7, 7, 6], [7, 7, 6], a, a, 1, 0, 0.0, 5, 0, 4)
+    ... # doctest: +SKIP
+    4
+    """
+    stats = pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind, mode, seed, start,
+                               count)
+    return count_exceedances(stats, observed)

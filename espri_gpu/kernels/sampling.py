@@ -1,0 +1,623 @@
+"""Device-level sampling maths and table statistics, written once, compiled per target.
+
+:func:`build` turns the plain-Python functions below into a namespace of functions compiled by
+one ``jit`` decorator (``numba.njit`` for :mod:`.cpu`, ``numba.cuda.jit(device=True)`` for
+:mod:`.cuda`, the identity for pure Python); helpers are passed by closure, so every function
+calls the same-target version of its helpers. Counts are ``int64``; random streams are the
+``state`` arrays of :mod:`.rng`.
+
+Samplers (expected cost bounded whatever the population size)
+-------------------------------------------------------------
+* ``hypergeometric(ngood, nbad, nsample, state)``: number of good balls in ``nsample`` draws
+  without replacement. The parameters are first reduced by the two symmetries of the law
+  (swap good/bad, complement the sample) to ``m = min(ngood, nbad)`` marked balls and a sample
+  ``s <= N/2``. If ``min(m, s) <= 32`` (support of at most 33 values): sequential inversion
+  from zero, ``P(X = 0)`` as an exact product and the usual pmf recurrence (algorithm HIN of
+  Kachitvichyanukul & Schmeiser 1985). Otherwise: Stadlober's ratio-of-uniforms algorithm
+  HRUA (Stadlober 1989, 1990), whose table-mountain hat (``a = mean + 1/2``, ``h = D1 *
+  sqrt(var + 1/2) + D2``) bounds the expected number of trials for every parameter value.
+* ``binomial(n, p, state)``: inversion from zero (BINV, Kachitvichyanukul & Schmeiser 1988)
+  when ``n * min(p, 1 - p) < 30``, else Stadlober's ratio of uniforms BRUA (same hat).
+* ``multinomial(n, weights, out, state)``: sequential conditional binomials
+  ``X_i ~ Bin(n - sum_{j<i} X_j, w_i / sum_{j>=i} w_j)``, last category by subtraction.
+  Exactly multinomial when the weights are integer-valued (as counts are); the remaining
+  weight is then computed without rounding.
+* ``random_table(row_sums, col_sums, table, rowrem, state)``: uniform over the r x c tables
+  with the given margins (the law of Patefield 1981), filled column by column with
+  ``table[i, j] ~ Hypergeometric(rowrem[i], sum_{i' > i} rowrem[i'], remaining of column j)``;
+  last row and last column by subtraction, so both margins are exact on every draw.
+
+Log-factorials come from a table of ``log(k!)`` (exact, ``k < 128``) and Stirling's series
+above. In HRUA and BRUA the log-density ratio ``log f(K) - log f(mode)`` is summed from
+differences ``log a! - log b!`` evaluated as ``(a + 1/2) log1p((a - b) / b) + (a - b) (log b -
+1) + tail(a) - tail(b)``: their size, hence their rounding error, scales with ``|a - b|`` (about
+a standard deviation) rather than with ``N log N``, which keeps the acceptance tests accurate
+for huge populations.
+
+Statistics (``pearson``, ``g_statistic``, ``pattern_products``, ``mmi``, ``spmi``) take the
+table and its margins; cells with zero expected count are skipped, and tables (or 2 x 2 /
+I x 2 sub-tables) with a zero margin contribute 0. G is summed as ``2 sum [O ln(O/E) - (O -
+E)]`` (equal to ``2 sum O ln(O/E)`` because both tables share margins), whose terms are all
+>= 0 and, for ``|O/E - 1| < 1/8``, come from a series: no cancellation, few-ulp accuracy.
+
+Bit-identical draws across targets
+----------------------------------
+Uniforms, the inversion samplers' decisions (``+ - * /`` only) and the integer bookkeeping are
+bit-identical everywhere IEEE 754 arithmetic is used without contraction. The ratio-of-uniforms
+tests also use ``log``, ``log1p`` and ``sqrt``; CUDA's libdevice ``log``/``log1p`` may differ
+from the CPU's libm by an ulp, and NVVM may fuse ``a * b + c`` into one FMA. A replicate can
+then differ between CPU and a real GPU only if a uniform lands within ~1e-13 (relative) of an
+acceptance boundary: of the order of 1e-13 per ratio-of-uniforms trial. The CUDA simulator
+runs this very Python with the host's libm and is bit-identical to the CPU.
+"""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import rng
+
+__all__ = ["INVERSION_MAX", "LOGFACTORIAL_TABLE", "build"]
+
+#: Hypergeometric draws whose support has at most ``INVERSION_MAX + 1`` values use inversion.
+INVERSION_MAX = 32
+#: Binomial draws with ``n * min(p, 1 - p)`` below this use inversion.
+BINOMIAL_INVERSION_MEAN = 30.0
+_TABLE_SIZE = 128
+#: ``log(k!)`` for ``k < 128``, from the exact integer ``k!``.
+LOGFACTORIAL_TABLE = np.array([math.log(math.factorial(k)) for k in range(_TABLE_SIZE)])
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+# Stadlober's hat constants: D1 = 2 sqrt(2/e), D2 = 3 - 2 sqrt(3/e).
+_D1 = 2.0 * math.sqrt(2.0 / math.e)
+_D2 = 3.0 - 2.0 * math.sqrt(3.0 / math.e)
+# (1 + d) log1p(d) - d = d**2 * sum_j (-1)**j d**j / ((j + 1)(j + 2)), used for |d| < 1/8.
+_G_SERIES_MAX = 0.125
+_G_SERIES = np.array([(-1.0) ** j / ((j + 1) * (j + 2)) for j in range(18)])
+_SCALE_UP = 2.0**500
+_SCALE_DOWN = 2.0**-500
+
+
+def build(jit, leaf_jit=None):
+    """Compile the sampling and statistics device functions with ``jit``.
+
+    Parameters
+    ----------
+    jit : callable
+        Decorator applied to every function (``numba.njit(...)``,
+        ``numba.cuda.jit(device=True)`` or ``lambda f: f``).
+    leaf_jit : callable, optional
+        Decorator for the small functions on the hot path (uniforms, Stirling steps);
+        defaults to ``jit``. The CPU passes ``numba.njit(inline="always")``; inlining the
+        larger functions too would gain ~5% and make compilation minutes long.
+
+    Returns
+    -------
+    types.SimpleNamespace
+        The compiled functions (see the module docstring), plus ``rng``, the namespace of
+        :func:`espri_gpu.kernels.rng.build` compiled by the same ``jit``.
+    """
+    leaf_jit = jit if leaf_jit is None else leaf_jit
+    r = rng.build(jit, leaf_jit)
+    uniform, uniform_open, stream_start = r.uniform, r.uniform_open, r.stream_start
+    table, half_log_2pi, d1, d2 = LOGFACTORIAL_TABLE, _HALF_LOG_2PI, _D1, _D2
+    g_series, g_series_max = _G_SERIES, _G_SERIES_MAX
+
+    # ----------------------------------------------------------------- log-factorials
+    @leaf_jit
+    def stirling_tail_recip(q):
+        """log(x!) - [(x + 1/2) log x - x + log(2 pi)/2] from q = 1/x, x >= 128 (err < 1e-22)."""
+        q2 = q * q
+        return q * (1.0 / 12.0 - q2 * (1.0 / 360.0 - q2 * (1.0 / 1260.0 - q2 / 1680.0)))
+
+    @leaf_jit
+    def stirling_tail(x):
+        """The Stirling-series remainder of log(x!) for x >= 128."""
+        return stirling_tail_recip(1.0 / x)
+
+    @jit
+    def logfactorial(k):
+        """log(k!) for an integer k >= 0."""
+        if k < _TABLE_SIZE:
+            return table[k]
+        x = float(k)
+        return (x + 0.5) * math.log(x) - x + half_log_2pi + stirling_tail(x)
+
+    @leaf_jit
+    def atanh2_series(z):
+        """2 atanh(z) = log((1 + z) / (1 - z)) for |z| <= 0.053 (7 terms, ~1 ulp)."""
+        z2 = z * z
+        tail = z2 * (1.0 / 3.0 + z2 * (1.0 / 5.0 + z2 * (1.0 / 7.0 + z2 * (
+            1.0 / 9.0 + z2 * (1.0 / 11.0 + z2 * (1.0 / 13.0 + z2 * (1.0 / 15.0)))))))
+        return 2.0 * z * (1.0 + tail)
+
+    @jit
+    def logfactorial_ratio(a, b):
+        """log(a!) - log(b!), accurate to a few ulps of |a - b| log(max(a, b))."""
+        if a < _TABLE_SIZE or b < _TABLE_SIZE:
+            return logfactorial(a) - logfactorial(b)
+        x = float(a)
+        y = float(b)
+        d = x - y
+        tails = stirling_tail(x) - stirling_tail(y)
+        return (x + 0.5) * math.log1p(d / y) + d * (math.log(y) - 1.0) + tails
+
+    @leaf_jit
+    def log1p_tiny(y):
+        """log(1 + y) for 0 <= y <= 1/128 (Taylor series to y**8, relative error < 1e-17)."""
+        return y * (1.0 - y * (1.0 / 2.0 - y * (1.0 / 3.0 - y * (1.0 / 4.0 - y * (
+            1.0 / 5.0 - y * (1.0 / 6.0 - y * (1.0 / 7.0 - y * (1.0 / 8.0))))))))
+
+    @leaf_jit
+    def stirling_step(b, inv_b, d):
+        """(a + 1/2) log(a / b) + tail(a) for a = b + d, a and b >= 128 (floats, inv_b = 1/b).
+
+        log(a!) - log(b!) = stirling_step(b, 1/b, d) + d (log b - 1) - tail(b); the last two
+        terms depend on the candidate only through d and are summed once per draw. One
+        division: r = 1 / ((1 + x)(2 + x)) gives both x / (2 + x) and 1 / a.
+        """
+        x = d * inv_b
+        p = 1.0 + x
+        q = 2.0 + x
+        r = 1.0 / (p * q)
+        if abs(x) <= 0.1:
+            lr = atanh2_series(x * (r * p))  # log(1 + x) = 2 atanh(x / (2 + x))
+        else:
+            lr = math.log1p(x)
+        return (b + d + 0.5) * lr + stirling_tail_recip(inv_b * (r * q))
+
+    # ----------------------------------------------------------------- hypergeometric
+    @leaf_jit
+    def floor_div(x, y, z):
+        """floor(x * y / z) for positive int64 with x * y < 2**63, without integer division."""
+        num = x * y
+        q = int(float(num) / float(z))
+        if q * z > num:
+            q -= 1
+        elif (q + 1) * z <= num:
+            q += 1
+        return q
+
+    @jit
+    def hypergeometric_inversion(m, total, s, state):
+        """HG(m, total - m, s) by inversion from 0; needs m + s <= total, min(m, s) small."""
+        k = min(m, s)
+        if total < _TABLE_SIZE:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
+            p = math.exp((table[total - m] - table[total]) + (table[total - s]
+                                                              - table[total - m - s]))
+        else:  # the same as prod_i (N - max(m, s) - i) / (N - i), i < min(m, s)
+            big = max(m, s)
+            num = 1.0
+            den = 1.0
+            for i in range(k):
+                num *= float(total - big - i)
+                den *= float(total - i)
+                if den > _SCALE_UP:
+                    num *= _SCALE_DOWN
+                    den *= _SCALE_DOWN
+            p = num / den
+        u = uniform(state)
+        x = 0
+        rest = total - m - s
+        while u > p and x < k:
+            u -= p
+            p *= float((m - x) * (s - x)) / float((x + 1) * (rest + x + 1))
+            x += 1
+        return x
+
+    @leaf_jit
+    def hrua_setup(m, total, s):
+        """Per-draw constants of HRUA for HG(m, total - m, s), m and s <= total / 2.
+
+        Returns the tuple ``(m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, i0, i1,
+        i2, i3, log_ratio, l_up, l_down, g_hi, g_lo)`` read by :func:`hrua_log_ratio` and
+        :func:`hrua_bracket`.
+        """
+        mf = float(m)
+        nf = float(total)
+        sf = float(s)
+        inv = 1.0 / (nf * (nf - 1.0))
+        mean = sf * mf * (inv * (nf - 1.0))
+        var = mean * (nf - mf) * (nf - sf) * inv
+        a = mean + 0.5
+        c = math.sqrt(var + 0.5)
+        h = d1 * c + d2
+        upper = min(float(min(m, s) + 1), a + 16.0 * c)
+        mode = floor_div(s + 1, m + 1, total + 2)
+        rest = total - m - s
+        # T(k) = log f(k) - log f(mode) = -sum_j [log a_j! - log b_j!], a_j = b_j +- (k - mode)
+        b0, b1, b2, b3 = float(mode), float(m - mode), float(s - mode), float(rest + mode)
+        bmin = min(min(b0, b1), min(b2, b3))
+        fast = bmin >= _TABLE_SIZE + 0.0
+        log_ratio, l_up, l_down, g_hi, g_lo = 0.0, 0.0, 0.0, 0.0, 0.0
+        i0, i1, i2, i3 = 1.0, 1.0, 1.0, 1.0
+        w = -1
+        if fast:
+            p01 = b0 * b1
+            p23 = b2 * b3
+            r = 1.0 / (p01 * p23)
+            i0, i1, i2, i3 = r * b1 * p23, r * b0 * p23, r * p01 * b3, r * p01 * b2  # 1 / b_j
+            # Log-concavity bracket of T for |k - mode| = |j| <= w: with rho(i) = f(i+1)/f(i),
+            # g(i) = -d log rho / di = 1/(m-i) + 1/(s-i) + 1/(i+1) + 1/(rest+i+1) lies in
+            # [g_lo, g_hi] on [mode-w-1, mode+w] (1/(b-w) <= (1 + 2w/b)/b, 1/(b+w+1) >=
+            # (1 - (w+1)/b)/b for w <= b/2), so T(k) = base - g q, q = j (j - 1) / 2, with
+            # base = j log rho(mode) (j > 0) or j log rho(mode - 1) (j < 0).
+            w = min(int(4.0 * c) + 1, int(0.5 * bmin) - 1)
+            wf = float(w)
+            g_hi = (i0 * (1.0 + 2.0 * wf * i0) + i1 * (1.0 + 2.0 * wf * i1)
+                    + i2 * (1.0 + 2.0 * wf * i2) + i3 * (1.0 + 2.0 * wf * i3))
+            g_lo = (i0 * (1.0 - (wf + 1.0) * i0) + i1 * (1.0 - (wf + 1.0) * i1)
+                    + i2 * (1.0 - (wf + 1.0) * i2) + i3 * (1.0 - (wf + 1.0) * i3))
+            l0, l1, l2, l3 = log1p_tiny(i0), log1p_tiny(i1), log1p_tiny(i2), log1p_tiny(i3)
+            l_up = math.log((b1 * b2) / ((b0 + 1.0) * (b3 + 1.0)))  # log rho(mode)
+            l_down = l_up + ((l0 + l1) + (l2 + l3))  # log rho(mode - 1)
+            log_ratio = -l_up - (l0 + l3)  # log(b0 b3 / (b1 b2)) = sum_j sign_j log b_j
+        return (m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, i0, i1, i2, i3,
+                log_ratio, l_up, l_down, g_hi, g_lo)
+
+    @leaf_jit
+    def hrua_log_ratio(st, k):
+        """T(k) = log f(k) - log f(mode) of the hypergeometric law set up in ``st``."""
+        m, s, rest, mode = st[0], st[1], st[2], st[3]
+        if st[5] and min(min(k, m - k), min(s - k, rest + k)) >= _TABLE_SIZE:
+            # Stirling: log a! - log b! = step(b, d) + d (log b - 1) - tail(b), and
+            # sum_j d_j (log b_j - 1) = (k - mode) log_ratio.
+            dk = float(k - mode)
+            tails = ((stirling_tail_recip(st[13]) + stirling_tail_recip(st[14]))
+                     + (stirling_tail_recip(st[15]) + stirling_tail_recip(st[16])))
+            return tails - dk * st[17] - (
+                (stirling_step(st[9], st[13], dk) + stirling_step(st[10], st[14], -dk))
+                + (stirling_step(st[11], st[15], -dk) + stirling_step(st[12], st[16], dk)))
+        return (logfactorial_ratio(mode, k) + logfactorial_ratio(m - mode, m - k)
+                + logfactorial_ratio(s - mode, s - k) + logfactorial_ratio(rest + mode, rest + k))
+
+    @leaf_jit
+    def hrua_bracket(st, k):
+        """(lower, upper) bounds of T(k), valid for |k - mode| <= w (see hrua_setup)."""
+        jf = float(k - st[3])
+        if jf > 0.0:
+            base = jf * st[18]
+            q = 0.5 * jf * (jf - 1.0)
+        else:
+            base = jf * st[19]
+            q = 0.5 * jf * (jf + 1.0)
+        slack = 1e-12 * (1.0 + abs(jf))
+        return base - st[20] * q - slack, base - st[21] * q + slack
+
+    @jit
+    def hypergeometric_hrua(m, total, s, state):
+        """HG(m, total - m, s) by Stadlober's HRUA; needs m <= total/2 and s <= total/2."""
+        st = hrua_setup(m, total, s)
+        mode, w, a, h, upper = st[3], st[4], st[6], st[7], st[8]
+        while True:
+            u = uniform_open(state)
+            x = a + h * (uniform(state) - 0.5) / u
+            if x < 0.0 or x >= upper:
+                continue
+            k = int(x)
+            if abs(k - mode) <= w:  # decide from the bracket when it suffices (same decisions)
+                lower, higher = hrua_bracket(st, k)
+                if u * (4.0 - u) - 3.0 <= lower:
+                    return k
+                if u * (u - higher) >= 1.0:
+                    continue
+            t = hrua_log_ratio(st, k)
+            if u * (4.0 - u) - 3.0 <= t:  # squeeze: 2 log u <= u (4 - u) - 3
+                return k
+            if u * (u - t) >= 1.0:  # squeeze: 2 log u >= u - 1/u
+                continue
+            if 2.0 * math.log(u) <= t:
+                return k
+
+    @jit
+    def hypergeometric(ngood, nbad, nsample, state):
+        """Number of good balls among ``nsample`` drawn without replacement (int64)."""
+        if nsample <= 0 or ngood <= 0:
+            return 0
+        if nbad <= 0:
+            return nsample
+        total = ngood + nbad
+        m = min(ngood, nbad)
+        s = min(nsample, total - nsample)
+        if min(m, s) <= INVERSION_MAX:
+            x = hypergeometric_inversion(m, total, s, state)
+        else:
+            x = hypergeometric_hrua(m, total, s, state)
+        if s < nsample:  # marked balls left out of the complementary sample
+            x = m - x
+        if m < ngood:  # we counted the bad balls
+            x = nsample - x
+        return x
+
+    # ----------------------------------------------------------------- binomial
+    @jit
+    def binomial_inversion(n, p, state):
+        """Bin(n, p) by inversion from 0 (BINV); needs p <= 1/2 and n p < 30."""
+        q = 1.0 - p
+        qn = math.exp(float(n) * math.log1p(-p))
+        ratio = p / q
+        g = ratio * float(n + 1)
+        bound = min(n, int(float(n) * p + 10.0 * math.sqrt(float(n) * p * q + 1.0)))
+        while True:
+            u = uniform(state)
+            x = 0
+            px = qn
+            while u > px:
+                u -= px
+                x += 1
+                if x > bound:
+                    break
+                px *= g / float(x) - ratio
+            if x <= bound:
+                return x
+
+    @leaf_jit
+    def brua_setup(n, p):
+        """Per-draw constants of BRUA for Bin(n, p), p <= 1/2: ``(n, mode, fast, a, h, upper,
+        log_odds, b0, b1, i0, i1, log_ratio)``, read by :func:`brua_log_ratio`."""
+        nf = float(n)
+        q = 1.0 - p
+        mean = nf * p
+        a = mean + 0.5
+        c = math.sqrt(mean * q + 0.5)
+        h = d1 * c + d2
+        upper = min(nf + 1.0, a + 16.0 * c)
+        mode = int((nf + 1.0) * p)
+        log_odds = math.log(p / q)
+        b0, b1 = float(mode), float(n - mode)
+        fast = min(b0, b1) >= _TABLE_SIZE + 0.0
+        log_ratio = 0.0
+        i0, i1 = 1.0, 1.0
+        if fast:  # as in HRUA, with the odds folded into log_ratio
+            i0, i1 = 1.0 / b0, 1.0 / b1
+            log_ratio = math.log((q * b0) / (p * b1))
+        return n, mode, fast, a, h, upper, log_odds, b0, b1, i0, i1, log_ratio
+
+    @leaf_jit
+    def brua_log_ratio(st, k):
+        """T(k) = log f(k) - log f(mode) of the binomial law set up in ``st``."""
+        n, mode = st[0], st[1]
+        dk = float(k - mode)
+        if st[2] and min(k, n - k) >= _TABLE_SIZE:
+            tails = stirling_tail_recip(st[9]) + stirling_tail_recip(st[10])
+            return tails - dk * st[11] - (stirling_step(st[7], st[9], dk)
+                                          + stirling_step(st[8], st[10], -dk))
+        return dk * st[6] + logfactorial_ratio(mode, k) + logfactorial_ratio(n - mode, n - k)
+
+    @jit
+    def binomial_brua(n, p, state):
+        """Bin(n, p) by Stadlober's BRUA; needs p <= 1/2."""
+        st = brua_setup(n, p)
+        a, h, upper = st[3], st[4], st[5]
+        while True:
+            u = uniform_open(state)
+            x = a + h * (uniform(state) - 0.5) / u
+            if x < 0.0 or x >= upper:
+                continue
+            k = int(x)
+            t = brua_log_ratio(st, k)
+            if u * (4.0 - u) - 3.0 <= t:
+                return k
+            if u * (u - t) >= 1.0:
+                continue
+            if 2.0 * math.log(u) <= t:
+                return k
+
+    @jit
+    def binomial(n, p, state):
+        """Number of successes in ``n`` Bernoulli(p) trials (int64)."""
+        if n <= 0 or p <= 0.0:
+            return 0
+        if p >= 1.0:
+            return n
+        flip = p > 0.5
+        pp = 1.0 - p if flip else p
+        if float(n) * pp < BINOMIAL_INVERSION_MEAN:
+            x = binomial_inversion(n, pp, state)
+        else:
+            x = binomial_brua(n, pp, state)
+        return n - x if flip else x
+
+    @jit
+    def multinomial(n, weights, out, state):
+        """Fill ``out`` with Multinomial(n, weights / sum(weights)) counts."""
+        k = weights.shape[0]
+        rest = 0.0
+        for i in range(k):
+            rest += weights[i]
+        left = n
+        for i in range(k - 1):
+            x = 0
+            if left > 0 and weights[i] > 0.0:
+                x = binomial(left, weights[i] / rest, state)
+            out[i] = x
+            left -= x
+            rest -= weights[i]
+        out[k - 1] = left
+
+    # ----------------------------------------------------------------- random tables
+    @jit
+    def random_table(row_sums, col_sums, out, rowrem, state):
+        """Fill ``out`` (r x c) with a uniform random table of the given margins."""
+        nr, nc = out.shape
+        total = 0
+        for i in range(nr):
+            rowrem[i] = row_sums[i]
+            total += row_sums[i]
+        for j in range(nc - 1):
+            need = col_sums[j]
+            rest = total
+            for i in range(nr - 1):
+                rest -= rowrem[i]
+                x = hypergeometric(rowrem[i], rest, need, state)
+                out[i, j] = x
+                rowrem[i] -= x
+                need -= x
+            out[nr - 1, j] = need
+            rowrem[nr - 1] -= need
+            total -= col_sums[j]
+        for i in range(nr):
+            out[i, nc - 1] = rowrem[i]
+
+    # ----------------------------------------------------------------- statistics
+    @jit
+    def pearson(tab, row_sums, col_sums, n):
+        """Pearson's X^2 = sum (O - E)^2 / E, E = r_i c_j / n, cells with E = 0 skipped."""
+        nr, nc = tab.shape
+        nf = float(n)
+        stat = 0.0
+        for i in range(nr):
+            ri = float(row_sums[i])
+            for j in range(nc):
+                e = ri * float(col_sums[j]) / nf
+                if e > 0.0:
+                    d = float(tab[i, j]) - e
+                    stat += d * d / e
+        return stat
+
+    @jit
+    def g_statistic(tab, row_sums, col_sums, n):
+        """G = 2 sum O ln(O/E) (O = 0 terms are 0), summed as 2 sum [O ln(O/E) - (O - E)]."""
+        nr, nc = tab.shape
+        nf = float(n)
+        stat = 0.0
+        for i in range(nr):
+            ri = float(row_sums[i])
+            for j in range(nc):
+                e = ri * float(col_sums[j]) / nf
+                if e > 0.0:
+                    o = float(tab[i, j])
+                    d = (o - e) / e
+                    if o == 0.0:
+                        stat += e
+                    elif abs(d) < g_series_max:
+                        poly = 0.0
+                        for jj in range(g_series.shape[0] - 1, -1, -1):
+                            poly = poly * d + g_series[jj]
+                        stat += e * (d * d * poly)
+                    else:
+                        stat += o * math.log(o / e) - (o - e)
+        return 2.0 * stat
+
+    @jit
+    def pattern_products(joint, a_ind, b_ind, m_out, ra, cb):
+        """M = A' J B, ra = A' (J 1), cb = B' (J' 1) into the outputs; returns n = sum J."""
+        npa, npb = joint.shape
+        ni = a_ind.shape[1]
+        nk = b_ind.shape[1]
+        for i in range(ni):
+            ra[i] = 0.0
+            for k in range(nk):
+                m_out[i, k] = 0.0
+        for k in range(nk):
+            cb[k] = 0.0
+        n = 0.0
+        for p in range(npa):
+            row = 0.0
+            for q in range(npb):
+                row += float(joint[p, q])
+            if row == 0.0:
+                continue
+            n += row
+            for i in range(ni):
+                ra[i] += a_ind[p, i] * row
+            for k in range(nk):
+                t = 0.0
+                for q in range(npb):
+                    t += float(joint[p, q]) * b_ind[q, k]
+                for i in range(ni):
+                    m_out[i, k] += a_ind[p, i] * t
+        for q in range(npb):
+            col = 0.0
+            for p in range(npa):
+                col += float(joint[p, q])
+            for k in range(nk):
+                cb[k] += b_ind[q, k] * col
+        return n
+
+    @jit
+    def mmi(m_in, ra, cb, n):
+        """Sum over k of Pearson's X^2 of the I x 2 table [M[:, k], ra - M[:, k]]."""
+        ni, nk = m_in.shape
+        tot = 0.0
+        for i in range(ni):
+            tot += ra[i]
+        stat = 0.0
+        for k in range(nk):
+            s1 = 0.0
+            for i in range(ni):
+                s1 += m_in[i, k]
+            s0 = tot - s1
+            if s1 == 0.0 or s0 == 0.0:
+                continue
+            for i in range(ni):
+                if ra[i] > 0.0:
+                    e1 = ra[i] * s1 / tot
+                    e0 = ra[i] * s0 / tot
+                    d1_ = m_in[i, k] - e1
+                    d0_ = (ra[i] - m_in[i, k]) - e0
+                    stat += d1_ * d1_ / e1
+                    stat += d0_ * d0_ / e0
+        return stat
+
+    @jit
+    def spmi(m_in, ra, cb, n):
+        """Sum over (i, k) of Pearson's X^2 of the 2 x 2 table of (A_i, B_k) co-selection."""
+        ni, nk = m_in.shape
+        stat = 0.0
+        for i in range(ni):
+            r1 = ra[i]
+            r0 = n - r1
+            if r1 == 0.0 or r0 == 0.0:
+                continue
+            for k in range(nk):
+                c1 = cb[k]
+                c0 = n - c1
+                if c1 == 0.0 or c0 == 0.0:
+                    continue
+                n11 = m_in[i, k]
+                det = n11 * (r0 - c1 + n11) - (r1 - n11) * (c1 - n11)
+                stat += n * det * det / (r1 * r0 * c1 * c0)
+        return stat
+
+    # ----------------------------------------------------------------- one replicate
+    @jit
+    def table_replicate(row_sums, col_sums, n, statistic, seed, replicate, tab, rowrem, state):
+        """Draw replicate ``replicate``'s table into ``tab``; return its statistic."""
+        state[0] = stream_start(seed, replicate)
+        random_table(row_sums, col_sums, tab, rowrem, state)
+        if statistic == 0:
+            return pearson(tab, row_sums, col_sums, n)
+        return g_statistic(tab, row_sums, col_sums, n)
+
+    @jit
+    def pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
+                          kind, mode, seed, replicate, joint, rowrem, a_counts, b_counts,
+                          m_out, ra, cb, state):
+        """Draw replicate ``replicate``'s pattern table; return its MMI (0) / SPMI (1)."""
+        state[0] = stream_start(seed, replicate)
+        if mode == 0:
+            random_table(row_counts, col_counts, joint, rowrem, state)
+        else:
+            n = 0
+            for p in range(row_counts.shape[0]):
+                n += row_counts[p]
+            multinomial(n, row_weights, a_counts, state)
+            multinomial(n, col_weights, b_counts, state)
+            random_table(a_counts, b_counts, joint, rowrem, state)
+        total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
+        if kind == 0:
+            return mmi(m_out, ra, cb, total)
+        return spmi(m_out, ra, cb, total)
+
+    return SimpleNamespace(
+        rng=r, logfactorial=logfactorial, logfactorial_ratio=logfactorial_ratio,
+        hrua_setup=hrua_setup, hrua_log_ratio=hrua_log_ratio, hrua_bracket=hrua_bracket,
+        brua_setup=brua_setup, brua_log_ratio=brua_log_ratio, hypergeometric=hypergeometric,
+        binomial=binomial, multinomial=multinomial,
+        random_table=random_table, pearson=pearson, g_statistic=g_statistic,
+        pattern_products=pattern_products, mmi=mmi, spmi=spmi,
+        table_replicate=table_replicate, pattern_replicate=pattern_replicate,
+    )

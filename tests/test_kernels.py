@@ -1,0 +1,548 @@
+"""Resampling kernels on the CPU, against independent references.
+
+References: a pure-Python SplitMix64 (integers mod 2**64), SciPy's distributions and
+contingency statistics, brute-force enumeration of all tables with given margins, and
+respondent-by-respondent loops for the multiple-response statistics. Statistical checks use
+fixed seeds (deterministic) and fail on a chi-square goodness of fit at level 1e-3.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import subprocess
+import sys
+
+import numba
+import numpy as np
+import pytest
+from scipy import stats
+
+from espri_gpu.kernels import cpu, sampling
+
+ALPHA = 1e-3
+MASK = (1 << 64) - 1
+GOLDEN = 0x9E3779B97F4A7C15
+
+
+# --------------------------------------------------------------------------- references
+def ref_mix64(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def ref_uniforms(seed: int, replicate: int, size: int) -> list[float]:
+    """SplitMix64 as documented in espri_gpu.kernels.rng, with Python integers."""
+    state0 = ref_mix64(seed ^ ref_mix64((replicate + GOLDEN) & MASK))
+    return [(ref_mix64((state0 + (k + 1) * GOLDEN) & MASK) >> 11) / 2.0**53
+            for k in range(size)]
+
+
+def pooled_chisquare(observed, expected) -> float:
+    """Chi-square p-value after pooling adjacent bins until each expects >= 5."""
+    obs_bins, exp_bins, o, e = [], [], 0.0, 0.0
+    for ob, ex in zip(observed, expected, strict=True):
+        o, e = o + ob, e + ex
+        if e >= 5:
+            obs_bins.append(o)
+            exp_bins.append(e)
+            o, e = 0.0, 0.0
+    if not exp_bins:
+        return 1.0
+    obs_bins[-1] += o
+    exp_bins[-1] += e
+    if len(exp_bins) < 2:
+        return 1.0
+    exp_arr = np.array(exp_bins) * (sum(obs_bins) / sum(exp_bins))
+    return float(stats.chisquare(obs_bins, exp_arr).pvalue)
+
+
+def gof_pmf(codes: np.ndarray, pmf: np.ndarray) -> float:
+    """Goodness of fit of category codes 0..k-1 to the probabilities ``pmf``."""
+    observed = np.bincount(codes, minlength=len(pmf))
+    assert len(observed) == len(pmf), "a code outside the categories"
+    return pooled_chisquare(observed, len(codes) * np.asarray(pmf) / np.sum(pmf))
+
+
+def gof_law(samples: np.ndarray, law, lo: int, hi: int, max_bins: int = 400) -> float:
+    """Goodness of fit of integer ``samples`` to a frozen SciPy law with support lo..hi.
+
+    Every draw must lie in the support. Narrow supports are binned by value, wide ones by
+    about ``max_bins`` quantiles of ``law``; the tails beyond the extreme bins are included.
+    """
+    samples = np.asarray(samples)
+    assert samples.min() >= lo and samples.max() <= hi, "a draw outside the support"
+    if hi - lo + 1 <= max_bins:
+        edges = np.arange(lo, hi + 1)
+    else:
+        inner = law.ppf(np.linspace(0, 1, max_bins + 1)[1:-1])
+        edges = np.unique(np.concatenate([[lo], np.clip(inner, lo, hi).astype(np.int64)]))
+    observed = np.bincount(np.searchsorted(edges, samples, side="right") - 1,
+                           minlength=len(edges))
+    upper = law.cdf(np.append(edges[1:] - 1, hi))
+    expected = samples.size * np.diff(np.concatenate([[law.cdf(lo - 1)], upper]))
+    return pooled_chisquare(observed, expected)
+
+
+def tables_with_margins(rows, cols):
+    """Every table with the given margins (brute force over the free cells)."""
+    r, c = len(rows), len(cols)
+    ranges = [range(min(rows[i], cols[j]) + 1) for i in range(r - 1) for j in range(c - 1)]
+    found = []
+    for free in itertools.product(*ranges):
+        t = np.zeros((r, c), dtype=np.int64)
+        t[:-1, :-1] = np.reshape(free, (r - 1, c - 1))
+        t[:-1, -1] = np.asarray(rows[:-1]) - t[:-1, :-1].sum(axis=1)
+        t[-1, :] = np.asarray(cols) - t[:-1, :].sum(axis=0)
+        if (t >= 0).all() and t[-1].sum() == rows[-1]:
+            found.append(t)
+    return found
+
+
+def table_probability(t: np.ndarray) -> float:
+    """prod r_i! prod c_j! / (n! prod x_ij!), exactly (integers), as a float."""
+    num = math.prod(math.factorial(int(v)) for v in [*t.sum(axis=1), *t.sum(axis=0)])
+    den = math.factorial(int(t.sum())) * math.prod(math.factorial(int(v)) for v in t.ravel())
+    return num / den
+
+
+def scipy_pearson(t) -> float:
+    return float(stats.chi2_contingency(t, correction=False).statistic)
+
+
+# --------------------------------------------------------------------------- RNG
+def test_uniforms_match_the_documented_splitmix64_streams():
+    got = cpu.uniform_draws(seed=2**63 + 12345, start=7, count=3, size=5)
+    for i in range(3):
+        assert got[i].tolist() == ref_uniforms(2**63 + 12345, 7 + i, 5)
+
+
+def test_uniforms_are_in_range_deterministic_and_distinct_per_replicate():
+    u = cpu.uniform_draws(seed=1, start=0, count=200, size=50)
+    assert ((u >= 0.0) & (u < 1.0)).all()
+    assert np.array_equal(u, cpu.uniform_draws(1, 0, 200, 50))
+    assert len({row.tobytes() for row in u}) == 200
+    assert not np.array_equal(u, cpu.uniform_draws(2, 0, 200, 50))
+    assert np.array_equal(cpu.uniform_draws(1, 150, 50, 50), u[150:])
+
+
+def test_uniforms_pass_a_chi_square_test():
+    u = cpu.uniform_draws(seed=20240601, start=0, count=1000, size=100).ravel()
+    counts = np.bincount((u * 20).astype(int), minlength=20)
+    assert stats.chisquare(counts).pvalue > ALPHA
+
+
+def test_uniforms_do_not_depend_on_the_number_of_threads():
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = cpu.uniform_draws(9, 0, 37, 4)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one, cpu.uniform_draws(9, 0, 37, 4))
+
+
+def test_cpu_module_does_not_import_numba_cuda():
+    code = ("import sys, espri_gpu.kernels.cpu as c; c.pearson_statistic([[1, 2], [3, 4]]); "
+            "print('numba.cuda' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- samplers
+def test_logfactorial_and_its_stable_differences():
+    dev = cpu._device()
+    for k in [0, 1, 5, 127, 128, 129, 1000, 10**6, 10**12]:
+        assert dev.logfactorial(k) == pytest.approx(math.lgamma(k + 1), rel=1e-14, abs=1e-14)
+    for a, b in [(200, 130), (10**6 + 37, 10**6), (10**9, 10**9 - 1234), (5, 300)]:
+        exact = math.lgamma(a + 1) - math.lgamma(b + 1)
+        assert dev.logfactorial_ratio(a, b) == pytest.approx(exact, rel=1e-9)
+
+
+HYPERGEOMETRIC_CASES = [
+    (5, 7, 4),  # tiny
+    (20, 30, 25),  # inversion, both margins moderate
+    (3, 1000, 500),  # skewed
+    (1000, 3, 998),  # skewed, complemented sample
+    (100, 200, 150),  # HRUA
+    (45, 10**6, 10**5),  # HRUA with a mean of 4.5
+    (10**6, 10**7, 50),  # inversion in a huge population
+    (2 * 10**6, 3 * 10**6, 10**6),  # HRUA, huge
+    (3 * 10**6, 2 * 10**6, 4 * 10**6 + 7),  # HRUA after swapping and complementing
+]
+
+
+@pytest.mark.parametrize(("ngood", "nbad", "nsample"), HYPERGEOMETRIC_CASES)
+def test_hypergeometric_matches_scipy(ngood, nbad, nsample):
+    x = cpu.hypergeometric_draws(ngood, nbad, nsample, seed=ngood + 3 * nsample, start=0,
+                                 count=30_000)
+    law = stats.hypergeom(ngood + nbad, ngood, nsample)
+    assert gof_law(x, law, max(0, nsample - nbad), min(ngood, nsample)) > ALPHA
+
+
+def test_hypergeometric_in_a_population_of_two_billion_has_the_right_moments():
+    """SciPy's hypergeometric pmf is too slow (and inexact to ~1e-7) at this size: check the
+    support, mean and variance against their exact values instead."""
+    ngood, nbad, nsample = 10**9, 10**9, 10**9 - 5
+    x = cpu.hypergeometric_draws(ngood, nbad, nsample, seed=1, start=0, count=100_000)
+    assert x.min() >= 0 and x.max() <= nsample
+    total = ngood + nbad
+    mean = nsample * ngood / total
+    var = mean * nbad / total * (total - nsample) / (total - 1)
+    assert abs(x.mean() - mean) < 5 * math.sqrt(var / x.size)
+    assert abs(x.var() / var - 1) < 5 * math.sqrt(2 / x.size)
+    z = (x - mean) / math.sqrt(var)  # nearly normal at this size
+    assert stats.kstest(z, "norm").pvalue > ALPHA
+
+
+@pytest.mark.parametrize(("m", "total", "s"), [(100, 400, 150), (45, 10**6, 10**5),
+                                               (5000, 25_000, 8000), (27000, 4 * 10**6, 405000),
+                                               (2 * 10**6, 7 * 10**6, 10**6)])
+def test_hrua_log_density_ratio_and_its_bracket_are_exact(m, total, s):
+    """T(k) = log f(k) - log f(mode) against sums of log f(i+1)/f(i) (exact ratios), and the
+    log-concavity bracket used to skip computing T."""
+    dev = cpu._device()
+    st = dev.hrua_setup(m, total, s)
+    mode, w, rest = st[3], st[4], total - m - s
+    law = stats.hypergeom(total, m, s)
+    assert law.pmf(mode) >= max(law.pmf(mode - 1), law.pmf(mode + 1))
+    c = math.sqrt(law.var())
+    ks = np.unique(np.clip(np.r_[np.arange(mode - w - 3, mode + w + 4),
+                                 np.round(mode + c * np.linspace(-20, 20, 41)), 0, min(m, s)],
+                           0, min(m, s)).astype(np.int64))
+    i = np.arange(ks.min(), ks.max())
+    log_rho = np.log(((m - i) * (s - i)).astype(float) / ((i + 1) * (rest + i + 1)).astype(float))
+    cum = np.r_[0.0, np.cumsum(log_rho)]  # cum[k - k0] = log f(k) - log f(k0)
+    exact = cum[ks - ks.min()] - cum[mode - ks.min()]
+    got = np.array([dev.hrua_log_ratio(st, int(k)) for k in ks])
+    assert np.allclose(got, exact, rtol=1e-10, atol=1e-9)
+    if w > 0:
+        assert st[18] == pytest.approx(log_rho[mode - ks.min()], rel=1e-12)
+        assert st[19] == pytest.approx(log_rho[mode - 1 - ks.min()], rel=1e-12)
+        for k, t in zip(ks, exact, strict=True):
+            if abs(k - mode) <= w:
+                lower, upper = dev.hrua_bracket(st, int(k))
+                assert lower <= t + 1e-9 and t - 1e-9 <= upper
+                assert upper - lower <= 0.25 * (1.0 + abs(t))
+
+
+@pytest.mark.parametrize(("n", "p"), [(300, 0.2), (1000, 0.3), (10**6, 0.01), (10**7, 0.5)])
+def test_brua_log_density_ratio_is_exact(n, p):
+    dev = cpu._device()
+    st = dev.brua_setup(n, p)
+    mode = st[1]
+    c = math.sqrt(n * p * (1 - p))
+    ks = np.unique(np.clip(np.round(mode + c * np.linspace(-20, 20, 201)), 0, n).astype(int))
+    i = np.arange(ks.min(), ks.max())
+    log_rho = np.log((n - i) * p) - np.log((i + 1) * (1 - p))
+    cum = np.r_[0.0, np.cumsum(log_rho)]
+    exact = cum[ks - ks.min()] - cum[mode - ks.min()]
+    got = np.array([dev.brua_log_ratio(st, int(k)) for k in ks])
+    assert np.allclose(got, exact, rtol=1e-10, atol=1e-9)
+
+
+BINOMIAL_CASES = [(10, 0.3), (1000, 0.01), (50, 0.9), (1000, 0.5), (10**6, 0.3),
+                  (10**7, 1e-6), (200, 0.8)]
+
+
+@pytest.mark.parametrize(("n", "p"), BINOMIAL_CASES)
+def test_binomial_through_two_category_multinomial_matches_scipy(n, p):
+    x = cpu.multinomial_draws(n, [p, 1.0 - p], seed=n, start=0, count=30_000)
+    assert (x.sum(axis=1) == n).all()
+    assert gof_law(x[:, 0], stats.binom(n, p), 0, n) > ALPHA
+
+
+def test_multinomial_vectors_match_scipy():
+    n, weights = 6, np.array([1.0, 2.0, 3.0, 4.0])
+    x = cpu.multinomial_draws(n, weights, seed=4, start=0, count=30_000)
+    outcomes = [v for v in itertools.product(range(n + 1), repeat=3) if sum(v) <= n]
+    outcomes = [(*v, n - sum(v)) for v in outcomes]
+    index = {v: i for i, v in enumerate(outcomes)}
+    codes = np.array([index[tuple(row)] for row in x.tolist()])
+    pmf = stats.multinomial(n, weights / weights.sum()).pmf(outcomes)
+    assert gof_pmf(codes, pmf) > ALPHA
+
+
+def test_multinomial_with_large_counts_keeps_marginal_laws():
+    weights = np.array([300_000.0, 0.0, 1.0, 699_999.0])
+    x = cpu.multinomial_draws(10**6, weights, seed=8, start=0, count=20_000)
+    assert (x.sum(axis=1) == 10**6).all() and (x[:, 1] == 0).all()
+    for j in (0, 2):
+        law = stats.binom(10**6, weights[j] / weights.sum())
+        assert gof_law(x[:, j], law, 0, 10**6) > ALPHA
+
+
+def test_ratio_of_uniforms_hat_dominates_the_densities():
+    """Stadlober's table mountain covers sqrt(f(floor x) / f(mode)) for both laws."""
+    d1, d2 = sampling._D1, sampling._D2
+    cases = [(stats.binom(n, p), n * p, n * p * (1 - p), int((n + 1) * p))
+             for n, p in [(60, 0.5), (1000, 0.03), (10**5, 0.4)]]
+    for big, m, s in [(300, 100, 150), (10**6, 45, 10**5), (5000, 2500, 2500)]:
+        mean = s * m / big
+        var = mean * (big - m) / big * (big - s) / (big - 1)
+        cases.append((stats.hypergeom(big, m, s), mean, var, (s + 1) * (m + 1) // (big + 2)))
+    for law, mean, var, mode in cases:
+        a, h = mean + 0.5, d1 * math.sqrt(var + 0.5) + d2
+        k = np.arange(max(0, int(a - 40 * h)), int(a + 40 * h))
+        ratio = np.sqrt(np.exp(law.logpmf(k) - law.logpmf(mode)))
+        far = np.maximum(np.abs(k - a), np.abs(k + 1 - a))
+        assert (ratio <= np.minimum(1.0, h / (2 * far)) * (1 + 1e-9)).all()
+
+
+# --------------------------------------------------------------------------- random tables
+def test_random_tables_keep_both_margins_exactly():
+    rng = np.random.default_rng(0)
+    for case in range(40):
+        r, c = rng.integers(1, 7, size=2)
+        total = int(rng.choice([0, 1, 7, 60, 1000, 10**6]))
+        rows = rng.multinomial(total, rng.dirichlet(np.ones(r)))
+        cols = rng.multinomial(total, rng.dirichlet(np.ones(c)))
+        t = cpu.random_tables(rows, cols, seed=case, start=0, count=300)
+        assert (t >= 0).all()
+        assert (t.sum(axis=2) == rows).all() and (t.sum(axis=1) == cols).all()
+
+
+@pytest.mark.parametrize(("rows", "cols"), [((3, 2, 2), (4, 3)), ((2, 3, 1), (2, 2, 2)),
+                                            ((4, 4), (1, 2, 5))])
+def test_random_tables_follow_the_exact_law(rows, cols):
+    tables = tables_with_margins(rows, cols)
+    pmf = np.array([table_probability(t) for t in tables])
+    assert pmf.sum() == pytest.approx(1.0)
+    index = {t.tobytes(): i for i, t in enumerate(tables)}
+    draws = cpu.random_tables(rows, cols, seed=sum(rows) * 10 + len(cols), start=0,
+                              count=30_000)
+    codes = np.array([index[t.tobytes()] for t in draws])
+    assert gof_pmf(codes, pmf) > ALPHA
+
+
+def test_random_table_cells_are_hypergeometric_with_large_margins():
+    rows, cols = np.array([3000, 5000, 2000]), np.array([4000, 1000, 5000])
+    t = cpu.random_tables(rows, cols, seed=99, start=0, count=20_000)
+    for i, j in [(0, 0), (1, 1), (2, 2), (1, 0)]:
+        law = stats.hypergeom(rows.sum(), rows[i], cols[j])
+        assert gof_law(t[:, i, j], law, 0, min(rows[i], cols[j])) > ALPHA
+
+
+def test_random_tables_are_chunk_invariant():
+    rows, cols = [30, 20, 50], [10, 40, 25, 25]
+    whole = cpu.random_tables(rows, cols, seed=5, start=0, count=64)
+    assert np.array_equal(np.concatenate([cpu.random_tables(rows, cols, 5, 0, 20),
+                                          cpu.random_tables(rows, cols, 5, 20, 44)]), whole)
+
+
+# --------------------------------------------------------------------------- statistics
+def test_pearson_and_g_match_scipy():
+    rng = np.random.default_rng(3)
+    shapes = [(2, 2), (3, 4), (5, 2), (6, 7)]
+    for (r, c), scale in itertools.product(shapes, [3, 50, 10**6]):
+        t = rng.poisson(scale * rng.uniform(0.5, 1.5, size=(r, c)))
+        t[0, 0] = 0  # a structural-looking zero: O = 0 terms
+        t[:, 1] += 1  # no zero margins
+        t[1, :] += 1
+        assert cpu.pearson_statistic(t) == pytest.approx(scipy_pearson(t), rel=1e-10)
+        g = stats.chi2_contingency(t, correction=False, lambda_="log-likelihood").statistic
+        assert cpu.g_statistic(t) == pytest.approx(g, rel=1e-9, abs=1e-12)
+
+
+def test_g_is_accurate_near_independence_with_huge_counts():
+    t = np.array([[10**7, 10**7 + 3], [10**7 + 1, 10**7]])
+    r, c, n = t.sum(1), t.sum(0), t.sum()
+    exact = 0.0
+    from fractions import Fraction
+    for i, j in itertools.product(range(2), range(2)):  # 2 sum O ln(O/E), careful version
+        e = Fraction(int(r[i]) * int(c[j]), int(n))
+        exact += 2 * int(t[i, j]) * math.log1p(float((t[i, j] - e) / e))
+    assert cpu.g_statistic(t) == pytest.approx(exact, rel=1e-6)
+    assert cpu.g_statistic(t) == pytest.approx(cpu.pearson_statistic(t), rel=1e-5)
+
+
+def test_zero_margins_are_skipped():
+    t = np.array([[5, 0, 3], [0, 0, 0], [2, 0, 7]])
+    reduced = t[[0, 2]][:, [0, 2]]
+    assert cpu.pearson_statistic(t) == pytest.approx(scipy_pearson(reduced), rel=1e-12)
+    assert cpu.g_statistic(t) == pytest.approx(
+        stats.chi2_contingency(reduced, correction=False, lambda_="log-likelihood").statistic,
+        rel=1e-12)
+    assert cpu.pearson_statistic([[4, 0], [6, 0]]) == 0.0
+
+
+def respondent_data(seed: int, n: int, a_multiple: bool):
+    """Random answers of ``n`` respondents: A (3 options), B multiple (4 options)."""
+    rng = np.random.default_rng(seed)
+    if a_multiple:
+        a = rng.random((n, 3)) < [0.5, 0.3, 0.0]  # option 2: never chosen
+    else:
+        a = np.eye(3, dtype=bool)[rng.choice(3, size=n, p=[0.5, 0.3, 0.2])]
+    b = rng.random((n, 4)) < [0.6, 0.2, 0.4, 0.5]
+    b[a[:, 0], 1] |= rng.random(int(a[:, 0].sum())) < 0.5  # dependence
+    return a, b
+
+
+def patterns(a: np.ndarray, b: np.ndarray):
+    """Pattern indicator matrices and the joint pattern table of the respondents."""
+    pa, ia = np.unique(a, axis=0, return_inverse=True)
+    pb, ib = np.unique(b, axis=0, return_inverse=True)
+    joint = np.zeros((len(pa), len(pb)), dtype=np.int64)
+    np.add.at(joint, (ia.ravel(), ib.ravel()), 1)
+    return joint, pa.astype(float), pb.astype(float)
+
+
+def brute_chi2(table: list[list[int]]) -> float:
+    t = np.array(table)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return 0.0
+    return scipy_pearson(t)
+
+
+def brute_mmi(a, b) -> float:
+    total = 0.0
+    for k in range(b.shape[1]):
+        table = [[0, 0] for _ in range(a.shape[1])]
+        for person in range(a.shape[0]):
+            for i in range(a.shape[1]):
+                if a[person, i]:
+                    table[i][0 if b[person, k] else 1] += 1
+        total += brute_chi2(table)
+    return total
+
+
+def brute_spmi(a, b) -> float:
+    total = 0.0
+    for i in range(a.shape[1]):
+        for k in range(b.shape[1]):
+            table = [[0, 0], [0, 0]]
+            for person in range(a.shape[0]):
+                table[0 if a[person, i] else 1][0 if b[person, k] else 1] += 1
+            total += brute_chi2(table)
+    return total
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mmi_and_spmi_match_respondent_level_loops(seed):
+    a, b = respondent_data(seed, 60, a_multiple=False)
+    joint, pa, pb = patterns(a, b)
+    assert cpu.mmi_statistic(joint, pa, pb) == pytest.approx(brute_mmi(a, b), rel=1e-10)
+    a, b = respondent_data(seed, 60, a_multiple=True)
+    joint, pa, pb = patterns(a, b)
+    assert cpu.spmi_statistic(joint, pa, pb) == pytest.approx(brute_spmi(a, b), rel=1e-10)
+
+
+def test_pattern_permutation_replicates_are_permutations_of_respondents():
+    """Mode 0 keeps both pattern margins; a replicate's statistic equals the statistic of
+    the respondents' data with one question's answers shuffled accordingly."""
+    a, b = respondent_data(4, 40, a_multiple=True)
+    joint, pa, pb = patterns(a, b)
+    rows, cols = joint.sum(1), joint.sum(0)
+    got = cpu.pattern_statistics(rows, cols, pa, pb, 1, 0, seed=3, start=0, count=5)
+    tables = cpu.random_tables(rows, cols, seed=3, start=0, count=5)  # same streams
+    for s, t in zip(got, tables, strict=True):
+        assert s == pytest.approx(brute_spmi(*people(t, pa, pb)), rel=1e-10)
+
+
+def people(table: np.ndarray, pa: np.ndarray, pb: np.ndarray):
+    """Respondent-level answers (bool) of a pattern table."""
+    people_a = np.repeat(pa, table.sum(axis=1), axis=0)
+    people_b = np.concatenate([np.repeat(pb, table[p], axis=0) for p in range(len(pa))])
+    return people_a.astype(bool), people_b.astype(bool)
+
+
+def test_pattern_bootstrap_replicates_follow_the_documented_recipe():
+    """Mode 1: margins ~ Multinomial(n, counts / n) each, then a random table, from the
+    replicate's stream in that order (replayed here with the device functions)."""
+    a, b = respondent_data(6, 50, a_multiple=True)
+    joint, pa, pb = patterns(a, b)
+    rows, cols = joint.sum(1), joint.sum(0)
+    got = cpu.pattern_statistics(rows, cols, pa, pb, 1, 1, seed=7, start=10, count=4)
+    dev = cpu._device()
+    for r, s in enumerate(got):
+        state = np.array([dev.rng.stream_start(np.uint64(7), 10 + r)], dtype=np.uint64)
+        a_counts, b_counts = np.zeros(len(rows), np.int64), np.zeros(len(cols), np.int64)
+        dev.multinomial(int(rows.sum()), rows.astype(float), a_counts, state)
+        dev.multinomial(int(rows.sum()), cols.astype(float), b_counts, state)
+        table = np.zeros_like(joint)
+        dev.random_table(a_counts, b_counts, table, np.zeros(len(rows), np.int64), state)
+        assert (table.sum(axis=1) == a_counts).all() and (table.sum(axis=0) == b_counts).all()
+        assert s == pytest.approx(brute_spmi(*people(table, pa, pb)), rel=1e-10)
+
+
+# --------------------------------------------------------------------------- Monte-Carlo p
+def exact_pearson_pvalue(rows, cols, observed: float) -> float:
+    """P(X2* >= X2_obs) under the exact law of tables with these margins."""
+    threshold = observed * (1 - cpu.EXCEEDANCE_RTOL)
+    return sum(table_probability(t) for t in tables_with_margins(rows, cols)
+               if scipy_pearson(t) >= threshold)
+
+
+@pytest.mark.parametrize("table", [[[12, 5], [3, 10]], [[2, 7], [8, 2]], [[20, 15], [18, 19]],
+                                   [[3, 1, 2], [0, 4, 5], [4, 1, 0]]])
+def test_monte_carlo_p_is_within_error_of_the_exact_p(table):
+    t = np.array(table)
+    observed = cpu.pearson_statistic(t)
+    exact = exact_pearson_pvalue(t.sum(1).tolist(), t.sum(0).tolist(), observed)
+    b = 20_000
+    k = cpu.table_exceedances(t.sum(1), t.sum(0), observed, 0, seed=11, start=0, count=b)
+    assert abs(k / b - exact) < 4.5 * math.sqrt(exact * (1 - exact) / b) + 1 / b
+
+
+def test_exact_pearson_p_agrees_with_fisher_where_the_orderings_agree():
+    t = np.array([[12, 5], [3, 10]])
+    exact = exact_pearson_pvalue(t.sum(1).tolist(), t.sum(0).tolist(), cpu.pearson_statistic(t))
+    assert exact == pytest.approx(stats.fisher_exact(t).pvalue, rel=1e-9)
+
+
+def test_table_exceedances_are_chunk_invariant():
+    rows, cols = [30, 20, 50], [10, 40, 25, 25]
+    for statistic in (0, 1):
+        observed = np.median(cpu.table_statistics(rows, cols, statistic, 0, 0, 101))
+        whole = cpu.table_exceedances(rows, cols, observed, statistic, 8, 0, 1000)
+        halves = (cpu.table_exceedances(rows, cols, observed, statistic, 8, 0, 500)
+                  + cpu.table_exceedances(rows, cols, observed, statistic, 8, 500, 500))
+        assert whole == halves
+        assert 0 < whole < 1000
+
+
+@pytest.mark.parametrize(("kind", "mode"), [(0, 0), (0, 1), (1, 0), (1, 1)])
+def test_pattern_exceedances_are_chunk_invariant(kind, mode):
+    a, b = respondent_data(5, 80, a_multiple=bool(kind))
+    joint, pa, pb = patterns(a, b)
+    stat = cpu.mmi_statistic if kind == 0 else cpu.spmi_statistic
+    observed = stat(joint, pa, pb)
+    args = (joint.sum(1), joint.sum(0), pa, pb, kind, mode, observed, 21)
+    whole = cpu.pattern_exceedances(*args, 0, 400)
+    assert whole == cpu.pattern_exceedances(*args, 0, 150) + cpu.pattern_exceedances(*args,
+                                                                                       150, 250)
+    everything = cpu.pattern_exceedances(*args[:6], 0.0, 21, 0, 400)
+    assert everything == 400
+
+
+def test_observed_table_ties_are_counted():
+    """A 2 x 2 table with margins (1, 1) x (1, 1): both tables tie with the observed one."""
+    observed = cpu.pearson_statistic([[1, 0], [0, 1]])
+    assert cpu.table_exceedances([1, 1], [1, 1], observed, 0, 0, 0, 50) == 50
+    assert cpu.table_exceedances([1, 1], [1, 1], cpu.g_statistic([[1, 0], [0, 1]]), 1,
+                                 0, 0, 50) == 50
+
+
+@pytest.mark.slow
+def test_monte_carlo_p_for_a_larger_table_with_many_replicates():
+    t = np.array([[3, 1, 2], [0, 4, 5], [4, 1, 0]])
+    observed = cpu.g_statistic(t)
+    threshold = observed * (1 - cpu.EXCEEDANCE_RTOL)
+    exact = sum(table_probability(x) for x in tables_with_margins(t.sum(1).tolist(),
+                                                                   t.sum(0).tolist())
+                if cpu.g_statistic(x) >= threshold)
+    b = 400_000
+    k = cpu.table_exceedances(t.sum(1), t.sum(0), observed, 1, seed=12, start=0, count=b)
+    assert abs(k / b - exact) < 4.5 * math.sqrt(exact * (1 - exact) / b)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("ngood", "nbad", "nsample"),
+                         [(33, 40, 35), (10**4, 10**4, 10**4), (50, 10**8, 10**7)])
+def test_hypergeometric_many_draws(ngood, nbad, nsample):
+    x = cpu.hypergeometric_draws(ngood, nbad, nsample, seed=17, start=0, count=400_000)
+    law = stats.hypergeom(ngood + nbad, ngood, nsample)
+    assert gof_law(x, law, max(0, nsample - nbad), min(ngood, nsample)) > ALPHA

@@ -1,0 +1,126 @@
+"""CUDA drivers against the CPU drivers, through Numba's CUDA simulator.
+
+Numba reads ``NUMBA_ENABLE_CUDASIM`` when it is imported, so the CUDA side runs in a
+subprocess with the variable set: it calls the drivers of ``espri_gpu.kernels.cuda`` on tiny
+inputs and prints the results as JSON (floats as ``float.hex``); this process calls the
+drivers of ``espri_gpu.kernels.cpu`` with the same arguments and requires bit-identical
+tables, draws and statistics and identical exceedance counts. The cases reach every sampler
+branch: inversion, HRUA with its log-concavity bracket and its Stirling and table paths,
+BINV and BRUA.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from espri_gpu.kernels import cpu
+
+ROOT = Path(__file__).resolve().parents[1]
+PATTERN_A = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
+PATTERN_B = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+
+CASES = [
+    ("uniform_draws", [2**64 - 3, 5, 3, 6]),
+    ("hypergeometric_draws", [5, 7, 4, 1, 0, 3]),
+    ("hypergeometric_draws", [20, 30, 25, 2, 0, 3]),
+    ("hypergeometric_draws", [10**6, 10**7, 50, 3, 0, 2]),
+    ("hypergeometric_draws", [100, 200, 150, 4, 0, 3]),
+    ("hypergeometric_draws", [45, 10**6, 10**5, 5, 0, 3]),
+    ("hypergeometric_draws", [2 * 10**6, 3 * 10**6, 10**6, 6, 7, 3]),
+    ("hypergeometric_draws", [10**9, 10**9, 10**9 - 5, 7, 0, 2]),
+    ("multinomial_draws", [7, [1.0, 2.0, 3.0, 4.0], 8, 0, 3]),
+    ("multinomial_draws", [1000, [3.0, 1.0, 6.0], 9, 0, 3]),
+    ("multinomial_draws", [10**6, [0.3, 0.7], 10, 0, 2]),
+    ("random_tables", [[3, 2, 2], [4, 3], 11, 0, 4]),
+    ("random_tables", [[3000, 5000, 2000], [4000, 1000, 5000], 12, 2, 2]),
+    ("table_statistics", [[30, 20, 50], [10, 40, 25, 25], 0, 13, 0, 4]),
+    ("table_statistics", [[30, 20, 50], [10, 40, 25, 25], 1, 13, 0, 4]),
+    ("table_exceedances", [[30, 20, 50], [10, 40, 25, 25], 5.0, 0, 14, 0, 6]),
+    ("table_exceedances", [[30, 20, 50], [10, 40, 25, 25], 5.0, 1, 14, 0, 6]),
+    ("pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 0, 15, 0, 2]),
+    ("pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 1, 15, 0, 2]),
+    ("pattern_statistics", [[6, 6], [3, 3, 4, 2], [[1.0, 0.0], [0.0, 1.0]], PATTERN_B, 0, 1,
+                            16, 3, 2]),
+    ("pattern_exceedances", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 0, 3.0, 17, 0,
+                             3]),
+]
+
+SCRIPT = r"""
+import json, sys, warnings
+import numpy as np
+warnings.simplefilter("ignore", RuntimeWarning)  # the simulator's uint64 scalars wrap around
+import espri_gpu.kernels.cuda as kernels
+
+def encode(value):
+    value = np.asarray(value)
+    if value.dtype.kind == "f":
+        return [float(v).hex() for v in value.ravel()] + [list(value.shape)]
+    return value.tolist()
+
+cases = json.load(sys.stdin)
+print(json.dumps([encode(getattr(kernels, name)(*args)) for name, args in cases]))
+print("numba.cuda imported lazily:", "numba.cuda" in sys.modules, file=sys.stderr)
+"""
+
+
+def encode(value):
+    value = np.asarray(value)
+    if value.dtype.kind == "f":
+        return [float(v).hex() for v in value.ravel()] + [list(value.shape)]
+    return value.tolist()
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    if importlib.util.find_spec("numba.cuda") is None:
+        pytest.skip("numba.cuda is not available")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    done = subprocess.run([sys.executable, "-c", SCRIPT], input=json.dumps(CASES), text=True,
+                          capture_output=True, cwd=ROOT, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("index", range(len(CASES)),
+                         ids=[f"{name}-{i}" for i, (name, _) in enumerate(CASES)])
+def test_cuda_simulator_matches_cpu_bit_for_bit(simulated, index):
+    name, args = CASES[index]
+    expected = encode(getattr(cpu, name)(*args))
+    assert simulated[index] == expected
+
+
+def test_cases_are_not_trivial():
+    """The comparison would pass vacuously if the drivers returned constants."""
+    tables = cpu.random_tables([3000, 5000, 2000], [4000, 1000, 5000], 12, 2, 2)
+    assert not np.array_equal(tables[0], tables[1])
+    stats = cpu.table_statistics([30, 20, 50], [10, 40, 25, 25], 1, 13, 0, 4)
+    assert len(set(stats.tolist())) > 1
+    assert 0 < cpu.table_exceedances([30, 20, 50], [10, 40, 25, 25], 5.0, 0, 14, 0, 6) < 6
+
+
+def test_importing_the_cuda_module_does_not_import_numba_cuda():
+    code = "import sys, espri_gpu.kernels.cuda; print('numba.cuda' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_ENABLE_CUDASIM"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, env=env, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_cpu_and_cuda_modules_expose_the_same_drivers():
+    import inspect
+
+    from espri_gpu.kernels import cuda
+
+    for name in cpu.__all__:
+        if callable(getattr(cpu, name)):
+            assert name in cuda.__all__
+            assert (inspect.signature(getattr(cuda, name))
+                    == inspect.signature(getattr(cpu, name))), name
