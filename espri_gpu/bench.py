@@ -41,8 +41,8 @@ class BenchResult:
     espri_s: dict[str, float]
     warmup_s: dict[str, float]
     alternative: str
-    alternative_s: float
-    ratio: dict[str, float]
+    alternative_s: float | None
+    ratio: dict[str, float | None]
     peak_mib: dict[str, float]
 
 
@@ -104,20 +104,24 @@ def run_workload(workload: Workload, size: str, backends: Sequence[Backend], *, 
     """Time one workload at one size on each backend and its alternative."""
     n = workload.sizes[size]
     data = workload.make_data(n, seed)
-    tiny = workload.make_data(workload.sizes["tiny"], seed)
+    tiny = None if workload.single_run else workload.make_data(workload.sizes["tiny"], seed)
     espri_s, warmup_s, peak = {}, {}, {}
+    runs = 1 if workload.single_run else repeat
     for b in backends:
-        start = time.perf_counter()
-        workload.espri(tiny, b)
-        b.synchronize()
-        warmup_s[b.name] = time.perf_counter() - start
-        espri_s[b.name] = _time(lambda b=b: workload.espri(data, b), repeat, b.synchronize)
-        if not b.is_gpu:
+        if not workload.single_run:
+            start = time.perf_counter()
+            workload.espri(tiny, b)
+            b.synchronize()
+            warmup_s[b.name] = time.perf_counter() - start
+        espri_s[b.name] = _time(lambda b=b: workload.espri(data, b), runs, b.synchronize)
+        if not b.is_gpu and not workload.single_run:
             peak[b.name] = _peak_mib(lambda b=b: workload.espri(data, b))
-    workload.alternative(tiny)
-    alternative_s = _time(lambda: workload.alternative(data), repeat, lambda: None)
-    peak["alternative"] = _peak_mib(lambda: workload.alternative(data))
-    ratio = {k: alternative_s / v for k, v in espri_s.items()}
+    alternative_s: float | None = None
+    if workload.alternative is not None:
+        workload.alternative(tiny)
+        alternative_s = _time(lambda: workload.alternative(data), repeat, lambda: None)
+        peak["alternative"] = _peak_mib(lambda: workload.alternative(data))
+    ratio = {k: (alternative_s / v if alternative_s else None) for k, v in espri_s.items()}
     return BenchResult(workload.name, size, n, workload.unit, espri_s, warmup_s,
                        workload.alternative_name, alternative_s, ratio, peak)
 
@@ -146,8 +150,8 @@ def run_bench(*, size: str = "small", only: Sequence[str] | None = None, backend
 
     Examples
     --------
-    >>> results = run_bench(size="tiny", repeat=1)
-    >>> all(r.ratio["cpu"] > 0 for r in results)
+    >>> results = run_bench(size="tiny", repeat=1, only=["encode"])
+    >>> results[0].ratio["cpu"] > 0
     True
     """
     if size not in SIZES:
@@ -175,10 +179,11 @@ def format_table(results: Sequence[BenchResult]) -> str:
              f"{'alternative':>12} {'ratio':>8} {'peak MiB':>9}  alternative"]
     for r in results:
         for name, seconds in r.espri_s.items():
+            alt = f"{r.alternative_s:>11.3f}s" if r.alternative_s else f"{'—':>12}"
+            ratio = f"{r.ratio[name]:>7.1f}x" if r.ratio[name] else f"{'—':>8}"
             lines.append(
                 f"{r.workload:<12} {r.size:<7} {r.n:>12,}  {name:<7} {seconds:>9.3f}s "
-                f"{r.alternative_s:>11.3f}s {r.ratio[name]:>7.1f}x "
-                f"{r.peak_mib.get(name, float('nan')):>9.1f}  {r.alternative}")
+                f"{alt} {ratio} {r.peak_mib.get(name, float('nan')):>9.1f}  {r.alternative}")
     return "\n".join(lines)
 
 

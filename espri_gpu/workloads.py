@@ -38,8 +38,10 @@ class Workload:
     sizes: dict[str, int]
     make_data: Callable[[int, int], Any]
     espri: Callable[[Any, Backend], Any]
-    alternative: Callable[[Any], Any]
+    alternative: Callable[[Any], Any] | None
     alternative_name: str
+    #: Heavy end-to-end workloads are timed once, without warm-up run or memory tracing.
+    single_run: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,6 +94,202 @@ def encode_get_dummies(data: EncodingData) -> pd.DataFrame:
                       for keyword, values in data.columns.items()], axis=1)
 
 
+# --- all-pairs contingency ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ContingencyData:
+    """20 questions × 10 options (10 single, 10 multiple): compressed answers and the same
+    answers in long form (respondent, question, option) for pandas."""
+
+    answers: list
+    long: dict[str, pd.DataFrame]
+
+
+def contingency_data(n: int, seed: int = 0) -> ContingencyData:
+    """Synthetic answers of ``n`` respondents to 20 questions with 10 options each."""
+    from .codebook import Option, Question
+    from .survey import Answers, Level
+
+    rng = np.random.default_rng(seed)
+    answers, long = [], {}
+    profile = rng.integers(0, 3, size=n)
+    for q in range(20):
+        multiple = q >= 10
+        keyword = f"q{q:02d}"
+        options = tuple(Option(f"o{j}", f"option {j}") for j in range(10))
+        question = Question(keyword, keyword, multiple, options, False, keyword)
+        if multiple:
+            p = rng.beta(0.6, 2.0, size=(3, 10))
+            matrix = (rng.random((n, 10)) < p[profile]).astype(np.uint8)
+        else:
+            weights = rng.dirichlet(np.full(10, 0.7), size=3).cumsum(axis=1)[profile]
+            choice = (rng.random((n, 1)) > weights).sum(axis=1).clip(0, 9)
+            matrix = np.zeros((n, 10), dtype=np.uint8)
+            matrix[np.arange(n), choice] = 1
+        skipped = rng.random(n) < 0.1
+        matrix[skipped] = 0
+        cells, codes = np.unique(matrix, axis=0, return_inverse=True)
+        codes = codes.ravel().astype(np.int32)
+        codes[~matrix.any(axis=1)] = -1
+        levels = tuple(Level(o.keyword, o.text) for o in options)
+        answers.append(Answers(question, codes, cells.astype(np.uint8), levels))
+        rows, cols = np.nonzero(matrix)
+        long[keyword] = pd.DataFrame({"respondent": rows, "option": cols})
+    return ContingencyData(answers, long)
+
+
+def contingency_espri(data: ContingencyData, backend: Backend) -> Any:
+    """espri_gpu: one Gram matrix XᵀX of all indicators, in exact float32 chunks."""
+    from .counting import indicator_gram
+
+    return indicator_gram(data.answers, backend)[0]
+
+
+def contingency_pandas(data: ContingencyData) -> dict:
+    """The usual way: for each pair of questions, join on respondent and ``pd.crosstab``."""
+    import itertools
+
+    tables = {}
+    for a, b in itertools.combinations(data.long, 2):
+        joined = data.long[a].merge(data.long[b], on="respondent")
+        tables[(a, b)] = pd.crosstab(joined["option_x"], joined["option_y"])
+    return tables
+
+
+# --- Monte-Carlo χ² -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class MonteCarloData:
+    """A 10 × 15 table with total ≈ 4·10^6 and the number of random tables B."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    observed: float
+    n_resamples: int
+
+
+def montecarlo_data(n_resamples: int, seed: int = 0, total: int = 4_000_000) -> MonteCarloData:
+    """Margins of a 10 × 15 table (seeded) with ``total`` respondents; B = ``n_resamples``."""
+    rng = np.random.default_rng(seed)
+    rows = rng.multinomial(total - 10, rng.dirichlet(np.full(10, 3.0))) + 1
+    cols = rng.multinomial(total - 15, rng.dirichlet(np.full(15, 3.0))) + 1
+    expected = np.outer(rows, cols) / total
+    table = rng.poisson(expected)
+    observed = float(((table - expected) ** 2 / expected).sum())
+    return MonteCarloData(rows, cols, observed, n_resamples)
+
+
+def montecarlo_espri(data: MonteCarloData, backend: Backend) -> int:
+    """espri_gpu: O(1) conditional hypergeometric tables, a counter-based RNG per replicate."""
+    from .stats.resampling import table_exceedances
+
+    return table_exceedances(data.rows, data.cols, data.observed, "pearson", data.n_resamples,
+                             1, backend)
+
+
+def montecarlo_scipy(data: MonteCarloData) -> int:
+    """``scipy.stats.random_table(...).rvs(method="patefield")`` + vectorised Pearson X²."""
+    from scipy import stats
+
+    expected = np.outer(data.rows, data.cols) / data.rows.sum()
+    law = stats.random_table(data.rows, data.cols, seed=1)
+    hits = 0
+    for start in range(0, data.n_resamples, 1000):
+        tables = law.rvs(min(1000, data.n_resamples - start), method="patefield")
+        hits += int((((tables - expected) ** 2 / expected).sum(axis=(1, 2))
+                     >= data.observed).sum())
+    return hits
+
+
+# --- MMI resampling -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class MMIData:
+    """A single-choice question (10 levels) × a multiple-choice one (15 items), B resamples."""
+
+    levels: np.ndarray      # level of each respondent
+    items: np.ndarray       # respondents × items, 0/1
+    n_resamples: int
+
+
+def mmi_data(n: int, seed: int = 0, n_resamples: int = 1000) -> MMIData:
+    """``n`` respondents, realistic repetition of answer vectors (3 latent profiles)."""
+    rng = np.random.default_rng(seed)
+    profile = rng.integers(0, 3, size=n)
+    items = (rng.random((n, 15)) < rng.beta(0.6, 2.0, size=(3, 15))[profile]).astype(np.uint8)
+    levels = rng.integers(0, 10, size=n)
+    return MMIData(levels, items, n_resamples)
+
+
+def _mmi_statistic(onehot: np.ndarray, items: np.ndarray) -> float:
+    n = items.shape[0]
+    ticks = onehot.T @ items
+    ra = onehot.sum(axis=0)[:, None]
+    cb = items.sum(axis=0)[None, :]
+    e1, e0 = ra * cb / n, ra * (n - cb) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x2 = np.where(e1 > 0, (ticks - e1) ** 2 / e1, 0) + \
+            np.where(e0 > 0, (ra - ticks - e0) ** 2 / e0, 0)
+    return float(x2.sum())
+
+
+def mmi_espri(data: MMIData, backend: Backend) -> int:
+    """espri_gpu: permutation on the table of distinct answer patterns (Numba kernel)."""
+    from .stats.multiple import mmi_statistics
+    from .stats.patterns import PatternTable
+    from .stats.resampling import pattern_exceedances
+
+    patterns, pb = np.unique(data.items, axis=0, return_inverse=True)
+    pb = pb.ravel()
+    joint = np.zeros((10, patterns.shape[0]), dtype=np.int64)
+    np.add.at(joint, (data.levels, pb), 1)
+    table = PatternTable(joint, np.eye(10), patterns.astype(float), (), (), len(pb))
+    observed = mmi_statistics(table).statistic
+    return pattern_exceedances(joint.sum(1), joint.sum(0), table.a, table.b, "mmi",
+                               "permutation", observed, data.n_resamples, 1, backend)
+
+
+def mmi_numpy(data: MMIData) -> int:
+    """The usual way: permute the respondents' answer vectors B times, NumPy per replicate."""
+    rng = np.random.default_rng(1)
+    onehot = np.eye(10)[data.levels]
+    items = data.items.astype(np.float64)
+    observed = _mmi_statistic(onehot, items)
+    hits = 0
+    for _ in range(data.n_resamples):
+        hits += _mmi_statistic(onehot, items[rng.permutation(items.shape[0])]) >= observed
+    return hits
+
+
+# --- end to end -------------------------------------------------------------------------------
+
+
+def report_data(n: int, seed: int = 0) -> dict:
+    """Options of a report on the bundled example crossing its first ``n`` questions."""
+    from .example import load_example
+
+    questions = list(load_example("espri2020").questions)[:n]
+    groups = "" if n < 6 else ("ml_méthodes:ml_usages" if n < 15 else None)
+    return {"pairs": ",".join(questions), "groups": groups, "seed": seed}
+
+
+def report_espri(data: dict, backend: Backend) -> Any:
+    """``python -m espri_gpu report`` on the bundled example, into a temporary folder."""
+    import io
+    import tempfile
+
+    from .progress import Progress
+    from .report import run_report
+
+    with tempfile.TemporaryDirectory() as out:
+        return run_report(out=out, backend=backend, seed=data["seed"], n_resamples=999,
+                          pairs=data["pairs"], groups=data["groups"],
+                          progress=Progress(io.StringIO()))
+
+
 WORKLOADS: dict[str, Workload] = {
     "encode": Workload(
         name="encode",
@@ -102,6 +300,48 @@ WORKLOADS: dict[str, Workload] = {
         espri=encode_espri,
         alternative=encode_get_dummies,
         alternative_name="pandas str.get_dummies (pyarrow strings)",
+    ),
+    "contingency": Workload(
+        name="contingency",
+        description="all-pairs cross tables, 20 questions × 10 options (190 pairs)",
+        unit="respondents",
+        sizes={"tiny": 1_000, "small": 10_000, "medium": 1_000_000, "large": 10_000_000},
+        make_data=contingency_data,
+        espri=contingency_espri,
+        alternative=contingency_pandas,
+        alternative_name="pandas merge + crosstab per pair",
+    ),
+    "montecarlo": Workload(
+        name="montecarlo",
+        description="Monte-Carlo χ² p-value, 10 × 15 table, total 4·10^6",
+        unit="random tables",
+        sizes={"tiny": 100, "small": 2_000, "medium": 100_000, "large": 1_000_000},
+        make_data=montecarlo_data,
+        espri=montecarlo_espri,
+        alternative=montecarlo_scipy,
+        alternative_name="scipy random_table(patefield) + NumPy X²",
+    ),
+    "mmi": Workload(
+        name="mmi",
+        description="MMI permutation test (10 levels × 15 items), B = 1000",
+        unit="respondents",
+        sizes={"tiny": 1_000, "small": 20_000, "medium": 100_000, "large": 1_000_000},
+        make_data=mmi_data,
+        espri=mmi_espri,
+        alternative=mmi_numpy,
+        alternative_name="NumPy respondent-level permutation loop",
+    ),
+    "report": Workload(
+        name="report",
+        description="report on the bundled example: every pair of its first n questions "
+                    "(B = 999), groups from n = 6, all groupings at n = 15",
+        unit="questions",
+        sizes={"tiny": 3, "small": 6, "medium": 15, "large": 15},
+        make_data=report_data,
+        espri=report_espri,
+        alternative=None,
+        alternative_name="(none: a one-off pandas/seaborn script)",
+        single_run=True,
     ),
     "groups": Workload(
         name="groups",

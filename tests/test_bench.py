@@ -46,7 +46,9 @@ def test_bench_json_schema(tmp_path, capsys) -> None:
     assert {"cpu", "cores", "gpus", "versions"} <= set(document["machine"])
     assert {r["workload"] for r in document["results"]} == set(WORKLOADS)
     for r in document["results"]:
-        assert r["ratio"]["cpu"] > 0 and r["espri_s"]["cpu"] > 0 and r["alternative_s"] > 0
+        assert r["espri_s"]["cpu"] > 0
+        if r["workload"] != "report":  # the only workload without an alternative
+            assert r["ratio"]["cpu"] > 0 and r["alternative_s"] > 0
 
 
 def test_bench_rejects_unknown_workload() -> None:
