@@ -52,6 +52,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .backend import Backend, resolve_backend
+from .display import FrameRepr
 from .errors import SurveyInputError
 from .outputs import safe_name, write_csv
 from .stats.resampling import make_seed
@@ -103,7 +104,7 @@ _KEY_LIMIT = 2**62
 
 
 @dataclass(frozen=True, eq=False)
-class Groups:
+class Groups(FrameRepr):
     """Groups of respondents found by :func:`groups` (host NumPy / pandas data).
 
     Groups are numbered 0 .. k-1 from the largest to the smallest.

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .backend import Backend, resolve_backend
+from .display import FrameRepr
 from .encoding import encode, gather_rows
 from .errors import SurveyInputError
 from .survey import Answers, Survey
@@ -38,7 +39,7 @@ JOINT_ROWS_FACTOR = 4
 
 
 @dataclass(frozen=True, eq=False)
-class Counts:
+class Counts(FrameRepr):
     """Answers to one question, counted.
 
     Attributes

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, Question
+from .display import FrameRepr
 from .errors import SurveyInputError
 
 __all__ = ["Answers", "Level", "LoadReport", "SkippedRow", "Survey", "UnmatchedAnswer"]
@@ -89,7 +90,7 @@ class UnmatchedAnswer:
 
 
 @dataclass(frozen=True)
-class LoadReport:
+class LoadReport(FrameRepr):
     """What happened while reading a survey: nothing is dropped without being listed here.
 
     Examples

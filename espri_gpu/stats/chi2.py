@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from ..backend import Backend
+from ..display import FrameRepr
 from ..errors import SurveyInputError
 from .resampling import make_seed, table_exceedances
 
@@ -19,7 +20,7 @@ __all__ = ["Chi2Result", "chi2_test", "cramers_v", "cramers_v_corrected"]
 Method = Literal["asymptotic", "montecarlo"]
 Statistic = Literal["pearson", "g"]
 @dataclass(frozen=True, eq=False)
-class Chi2Result:
+class Chi2Result(FrameRepr):
     """Result of :func:`chi2_test` (host data; SciPy's field names).
 
     Attributes

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..backend import Backend, resolve_backend
 from ..counting import cross_counts
+from ..display import FrameRepr
 from ..errors import SurveyInputError
 from ..survey import Survey
 from .adjust import benjamini_hochberg, holm
@@ -31,7 +32,7 @@ MULTIPLE_METHODS = ("auto", "permutation", "bootstrap", "rao-scott", "bonferroni
 
 
 @dataclass(frozen=True)
-class IndependenceResult:
+class IndependenceResult(FrameRepr):
     """Which test ran on a pair of questions, why, and what it found.
 
     Attributes
