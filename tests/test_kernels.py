@@ -12,6 +12,7 @@ import itertools
 import math
 import subprocess
 import sys
+from fractions import Fraction
 
 import numba
 import numpy as np
@@ -133,14 +134,19 @@ def test_uniforms_pass_a_chi_square_test():
     assert stats.chisquare(counts).pvalue > ALPHA
 
 
-def test_uniforms_do_not_depend_on_the_number_of_threads():
+def test_draws_do_not_depend_on_the_number_of_threads():
+    def run():
+        return (cpu.uniform_draws(9, 0, 37, 4),
+                cpu.random_tables([300, 200, 500], [100, 400, 500], 9, 0, 37))
+
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = cpu.uniform_draws(9, 0, 37, 4)
+        one = run()
     finally:
         numba.set_num_threads(before)
-    assert np.array_equal(one, cpu.uniform_draws(9, 0, 37, 4))
+    for single, many in zip(one, run(), strict=True):
+        assert np.array_equal(single, many)
 
 
 def test_cpu_module_does_not_import_numba_cuda():
@@ -350,7 +356,6 @@ def test_g_is_accurate_near_independence_with_huge_counts():
     t = np.array([[10**7, 10**7 + 3], [10**7 + 1, 10**7]])
     r, c, n = t.sum(1), t.sum(0), t.sum()
     exact = 0.0
-    from fractions import Fraction
     for i, j in itertools.product(range(2), range(2)):  # 2 sum O ln(O/E), careful version
         e = Fraction(int(r[i]) * int(c[j]), int(n))
         exact += 2 * int(t[i, j]) * math.log1p(float((t[i, j] - e) / e))

@@ -4,9 +4,12 @@ Every driver here has a twin of the same name and signature in :mod:`espri_gpu.k
 that draws the same random streams (:mod:`.rng`): replicate ``r`` of a run seeded ``seed`` gives
 the same table on both, whichever chunk ``(start, count)`` it is computed in.
 
-Kernels are compiled on first use (with explicit signatures) and cached for the process; the
-replicates ``start .. start + count - 1`` are cut into one contiguous block per thread slot,
-each block with its own preallocated scratch arrays. Arguments are validated by the callers
+Kernels are compiled on first use (with explicit signatures, a few seconds each) and kept for
+the process. The replicates ``start .. start + count - 1`` are cut into ``4 x`` Numba's thread
+count contiguous blocks run by ``prange``, each with its own preallocated scratch rows (padded
+to a cache line); results do not depend on the number of blocks or threads. Calls from several
+Python threads at once (a threaded Dask scheduler) need Numba's ``tbb`` or ``omp`` threading
+layer: ``workqueue`` is not thread-safe. Arguments are validated by the callers
 (``espri_gpu.stats``); here they are only converted to the kernels' dtypes.
 
 Statistic codes: ``statistic`` 0 = Pearson X^2, 1 = G (likelihood ratio); ``kind`` 0 = MMI,
@@ -364,6 +367,15 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
 
     The tables are those of :func:`random_tables` for the same arguments.
 
+    Parameters
+    ----------
+    row_sums, col_sums : array_like of int
+        Margins (nonnegative, same total).
+    statistic : int
+        0 = Pearson, 1 = G.
+    seed, start, count : int
+        Run seed, first replicate, number of replicates.
+
     Returns
     -------
     numpy.ndarray
@@ -521,6 +533,18 @@ def pattern_exceedances(row_counts, col_counts, a_ind, b_ind, kind: int, mode: i
 def pearson_statistic(table) -> float:
     """Pearson's X^2 of a contingency table (no continuity correction).
 
+    Cells with zero expected count (zero margins) are skipped. The same compiled code scores
+    the random tables, so a replicate equal to ``table`` gets exactly this value.
+
+    Parameters
+    ----------
+    table : array_like of int
+        r x c counts.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> from espri_gpu.kernels.cpu import pearson_statistic
@@ -533,6 +557,17 @@ def pearson_statistic(table) -> float:
 
 def g_statistic(table) -> float:
     """Likelihood-ratio statistic G = 2 sum O ln(O / E) of a contingency table.
+
+    Cells with O = 0 contribute 0; cells with zero expected count are skipped.
+
+    Parameters
+    ----------
+    table : array_like of int
+        r x c counts.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -556,7 +591,19 @@ def mmi_statistic(joint, a_ind, b_ind) -> float:
     """MMI statistic of a single-choice (A one-hot) x multiple-choice pattern table.
 
     Sum over the options ``k`` of B of Pearson's X^2 of the ``I x 2`` table whose columns are
-    ``M[:, k]`` and ``ra - M[:, k]``, with ``M = A' J B`` and ``ra = A' (J 1)``.
+    ``M[:, k]`` and ``ra - M[:, k]``, with ``M = A' J B`` and ``ra = A' (J 1)``. Options of A
+    nobody chose are left out; a column with a zero margin contributes 0.
+
+    Parameters
+    ----------
+    joint : array_like of int
+        ``Pa x Pb`` counts of respondents per pair of answer patterns.
+    a_ind, b_ind : array_like
+        Pattern x option 0/1 indicator matrices (``Pa x I``, one-hot rows, and ``Pb x K``).
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -575,6 +622,17 @@ def spmi_statistic(joint, a_ind, b_ind) -> float:
 
     Sum over option pairs ``(i, k)`` of Pearson's X^2 of the 2 x 2 table of respondents who
     chose / did not choose ``i`` and ``k``; pairs with a zero margin contribute 0.
+
+    Parameters
+    ----------
+    joint : array_like of int
+        ``Pa x Pb`` counts of respondents per pair of answer patterns.
+    a_ind, b_ind : array_like
+        Pattern x option 0/1 indicator matrices (``Pa x I`` and ``Pb x K``).
+
+    Returns
+    -------
+    float
 
     Examples
     --------

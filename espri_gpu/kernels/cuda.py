@@ -69,24 +69,23 @@ SCRATCH_BYTES = 256 * 2**20
 #: Most replicates per launch.
 MAX_LAUNCH = 2**20
 
-#: ``numba.cuda``, bound by :func:`_kernels` on first use. A module global (not a closure
+#: ``numba.cuda``, bound by :func:`_device` on first use. A module global (not a closure
 #: variable) so that Numba's simulator can swap in its per-thread fake module in kernels.
 cuda = None
 
 
 @functools.cache
-def _kernels() -> SimpleNamespace:
-    """Import ``numba.cuda`` and compile the device functions and kernels (once)."""
+def _device() -> SimpleNamespace:
+    """Import ``numba.cuda`` and build the device functions (compiled when a kernel is)."""
     global cuda
     from numba import cuda as numba_cuda
 
     cuda = numba_cuda
-    dev = sampling.build(numba_cuda.jit(device=True))
+    return sampling.build(numba_cuda.jit(device=True))
+
+
+def _make_uniform(dev, jit):
     stream_start, uniform = dev.rng.stream_start, dev.rng.uniform
-    hypergeometric, multinomial, random_table = (dev.hypergeometric, dev.multinomial,
-                                                 dev.random_table)
-    table_replicate, pattern_replicate = dev.table_replicate, dev.pattern_replicate
-    jit = numba_cuda.jit
 
     @jit(SIGNATURES["uniform"])
     def uniform_kernel(seed, start, out, states):
@@ -96,12 +95,24 @@ def _kernels() -> SimpleNamespace:
             for k in range(out.shape[1]):
                 out[i, k] = uniform(states[i])
 
+    return uniform_kernel
+
+
+def _make_hypergeometric(dev, jit):
+    stream_start, hypergeometric = dev.rng.stream_start, dev.hypergeometric
+
     @jit(SIGNATURES["hypergeometric"])
     def hypergeometric_kernel(ngood, nbad, nsample, seed, start, out, states):
         i = cuda.grid(1)
         if i < out.shape[0]:
             states[i, 0] = stream_start(seed, start + i)
             out[i] = hypergeometric(ngood, nbad, nsample, states[i])
+
+    return hypergeometric_kernel
+
+
+def _make_multinomial(dev, jit):
+    stream_start, multinomial = dev.rng.stream_start, dev.multinomial
 
     @jit(SIGNATURES["multinomial"])
     def multinomial_kernel(n, weights, seed, start, out, states):
@@ -110,12 +121,24 @@ def _kernels() -> SimpleNamespace:
             states[i, 0] = stream_start(seed, start + i)
             multinomial(n, weights, out[i], states[i])
 
+    return multinomial_kernel
+
+
+def _make_tables(dev, jit):
+    stream_start, random_table = dev.rng.stream_start, dev.random_table
+
     @jit(SIGNATURES["tables"])
     def tables_kernel(row_sums, col_sums, seed, start, out, rowrem, states):
         i = cuda.grid(1)
         if i < out.shape[0]:
             states[i, 0] = stream_start(seed, start + i)
             random_table(row_sums, col_sums, out[i], rowrem[i], states[i])
+
+    return tables_kernel
+
+
+def _make_table_statistics(dev, jit):
+    table_replicate = dev.table_replicate
 
     @jit(SIGNATURES["table_statistics"])
     def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, tables,
@@ -124,6 +147,12 @@ def _kernels() -> SimpleNamespace:
         if i < out.shape[0]:
             out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i,
                                      tables[i], rowrem[i], states[i])
+
+    return table_statistics_kernel
+
+
+def _make_pattern_statistics(dev, jit):
+    pattern_replicate = dev.pattern_replicate
 
     @jit(SIGNATURES["pattern_statistics"])
     def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind,
@@ -136,10 +165,24 @@ def _kernels() -> SimpleNamespace:
                                        a_counts[i], b_counts[i], m_out[i], ra[i], cb[i],
                                        states[i])
 
-    return SimpleNamespace(uniform=uniform_kernel, hypergeometric=hypergeometric_kernel,
-                           multinomial=multinomial_kernel, tables=tables_kernel,
-                           table_statistics=table_statistics_kernel,
-                           pattern_statistics=pattern_statistics_kernel)
+    return pattern_statistics_kernel
+
+
+_FACTORIES = {
+    "uniform": _make_uniform,
+    "hypergeometric": _make_hypergeometric,
+    "multinomial": _make_multinomial,
+    "tables": _make_tables,
+    "table_statistics": _make_table_statistics,
+    "pattern_statistics": _make_pattern_statistics,
+}
+
+
+@functools.cache
+def _kernel(name: str):
+    """The CUDA kernel ``name``, compiled on first use and kept for the process."""
+    dev = _device()
+    return _FACTORIES[name](dev, cuda.jit)
 
 
 def _chunks(count: int, bytes_per_replicate: int):
@@ -171,11 +214,12 @@ def uniform_draws(seed: int, start: int, count: int, size: int) -> np.ndarray:
     >>> bool((u == cpu.uniform_draws(7, 0, 4, 3)).all())  # doctest: +SKIP
     True
     """
-    k = _kernels()
+    _device()
     out = np.zeros((count, size), dtype=np.float64)
     for lo, m in _chunks(count, 8 * (size + 1)):
         d_out = _empty(m, size, dtype=np.float64)
-        _launch(k.uniform, m, seed_word(seed), start + lo, d_out, _empty(m, 1, dtype=np.uint64))
+        _launch(_kernel("uniform"), m, seed_word(seed), start + lo, d_out,
+                _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
 
@@ -192,11 +236,11 @@ def hypergeometric_draws(ngood: int, nbad: int, nsample: int, seed: int, start: 
     >>> cuda.hypergeometric_draws(10**6, 10**6, 10**3, 1, 0, 2).shape  # doctest: +SKIP
     (2,)
     """
-    k = _kernels()
+    _device()
     out = np.zeros(count, dtype=np.int64)
     for lo, m in _chunks(count, 16):
         d_out = _empty(m)
-        _launch(k.hypergeometric, m, int(ngood), int(nbad), int(nsample), seed_word(seed),
+        _launch(_kernel("hypergeometric"), m, int(ngood), int(nbad), int(nsample), seed_word(seed),
                 start + lo, d_out, _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
@@ -214,13 +258,13 @@ def multinomial_draws(n: int, weights, seed: int, start: int, count: int) -> np.
     >>> x.sum(axis=1).tolist()  # doctest: +SKIP
     [100, 100, 100, 100, 100]
     """
-    k = _kernels()
+    _device()
     w = np.ascontiguousarray(weights, dtype=np.float64)
     out = np.zeros((count, w.size), dtype=np.int64)
     d_w = cuda.to_device(w)
     for lo, m in _chunks(count, 8 * (w.size + 1)):
         d_out = _empty(m, w.size)
-        _launch(k.multinomial, m, int(n), d_w, seed_word(seed), start + lo, d_out,
+        _launch(_kernel("multinomial"), m, int(n), d_w, seed_word(seed), start + lo, d_out,
                 _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
@@ -237,15 +281,15 @@ def random_tables(row_sums, col_sums, seed: int, start: int, count: int) -> np.n
     >>> cuda.random_tables([3, 2, 2], [4, 3], seed=0, start=0, count=3).shape  # doctest: +SKIP
     (3, 3, 2)
     """
-    k = _kernels()
+    _device()
     rows, cols = as_counts(row_sums), as_counts(col_sums)
     r, c = rows.size, cols.size
     out = np.zeros((count, r, c), dtype=np.int64)
     d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
     for lo, m in _chunks(count, 8 * (r * c + r + 1)):
         d_out = _empty(m, r, c)
-        _launch(k.tables, m, d_rows, d_cols, seed_word(seed), start + lo, d_out, _empty(m, r),
-                _empty(m, 1, dtype=np.uint64))
+        _launch(_kernel("tables"), m, d_rows, d_cols, seed_word(seed), start + lo, d_out,
+                _empty(m, r), _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
 
@@ -262,14 +306,14 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
     >>> cuda.table_statistics([3, 2, 2], [4, 3], 0, 0, 0, 2).shape  # doctest: +SKIP
     (2,)
     """
-    k = _kernels()
+    _device()
     rows, cols = as_counts(row_sums), as_counts(col_sums)
     r, c = rows.size, cols.size
     out = np.zeros(count, dtype=np.float64)
     d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
     for lo, m in _chunks(count, 8 * (r * c + r + 2)):
         d_out = _empty(m, dtype=np.float64)
-        _launch(k.table_statistics, m, d_rows, d_cols, int(rows.sum()), int(statistic),
+        _launch(_kernel("table_statistics"), m, d_rows, d_cols, int(rows.sum()), int(statistic),
                 seed_word(seed), start + lo, d_out, _empty(m, r, c), _empty(m, r),
                 _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
@@ -310,7 +354,7 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     >>> cuda.pattern_statistics([5, 5], [3, 4, 3], np.eye(2), b, 0, 0, 0, 0, 3)  # doctest: +SKIP
     array([...])
     """
-    k = _kernels()
+    _device()
     rows, cols = as_counts(row_counts), as_counts(col_counts)
     a, b = as_indicator(a_ind), as_indicator(b_ind)
     npa, npb, ni, nk = rows.size, cols.size, a.shape[1], b.shape[1]
@@ -320,7 +364,7 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     per = 8 * (npa * npb + 2 * npa + npb + ni * nk + ni + nk + 2)
     for lo, m in _chunks(count, per):
         d_out = _empty(m, dtype=np.float64)
-        _launch(k.pattern_statistics, m, *inputs, int(kind), int(mode), seed_word(seed),
+        _launch(_kernel("pattern_statistics"), m, *inputs, int(kind), int(mode), seed_word(seed),
                 start + lo, d_out, _empty(m, npa, npb), _empty(m, npa), _empty(m, npa),
                 _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
                 _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),

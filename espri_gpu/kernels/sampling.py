@@ -12,10 +12,11 @@ Samplers (expected cost bounded whatever the population size)
   without replacement. The parameters are first reduced by the two symmetries of the law
   (swap good/bad, complement the sample) to ``m = min(ngood, nbad)`` marked balls and a sample
   ``s <= N/2``. If ``min(m, s) <= 32`` (support of at most 33 values): sequential inversion
-  from zero, ``P(X = 0)`` as an exact product and the usual pmf recurrence (algorithm HIN of
-  Kachitvichyanukul & Schmeiser 1985). Otherwise: Stadlober's ratio-of-uniforms algorithm
+  from zero with the usual pmf recurrence (algorithm HIN of Kachitvichyanukul & Schmeiser
+  1985); ``P(X = 0)`` comes from the exact table of ``log k!`` when ``N < 128`` (one ``exp``),
+  else from a product of at most 32 ratios. Otherwise: Stadlober's ratio-of-uniforms algorithm
   HRUA (Stadlober 1989, 1990), whose table-mountain hat (``a = mean + 1/2``, ``h = D1 *
-  sqrt(var + 1/2) + D2``) bounds the expected number of trials for every parameter value.
+  sqrt(var + 1/2) + D2``) bounds the expected number of trials (~1.4) for every parameter.
 * ``binomial(n, p, state)``: inversion from zero (BINV, Kachitvichyanukul & Schmeiser 1988)
   when ``n * min(p, 1 - p) < 30``, else Stadlober's ratio of uniforms BRUA (same hat).
 * ``multinomial(n, weights, out, state)``: sequential conditional binomials
@@ -27,28 +28,38 @@ Samplers (expected cost bounded whatever the population size)
   ``table[i, j] ~ Hypergeometric(rowrem[i], sum_{i' > i} rowrem[i'], remaining of column j)``;
   last row and last column by subtraction, so both margins are exact on every draw.
 
-Log-factorials come from a table of ``log(k!)`` (exact, ``k < 128``) and Stirling's series
-above. In HRUA and BRUA the log-density ratio ``log f(K) - log f(mode)`` is summed from
-differences ``log a! - log b!`` evaluated as ``(a + 1/2) log1p((a - b) / b) + (a - b) (log b -
-1) + tail(a) - tail(b)``: their size, hence their rounding error, scales with ``|a - b|`` (about
-a standard deviation) rather than with ``N log N``, which keeps the acceptance tests accurate
-for huge populations.
+Log-densities. Log-factorials come from a table of ``log k!`` (exact, ``k < 128``) and
+Stirling's series above. In HRUA and BRUA the log-density ratio ``T(K) = log f(K) - log
+f(mode)`` is a signed sum of ``log a! - log b!`` with ``b`` the mode-side argument and ``a = b
++- (K - mode)``; each is evaluated as ``(a + 1/2) log1p((a - b) / b) + (a - b)(log b - 1) +
+tail(a) - tail(b)``, whose size (and rounding error) scales with ``|K - mode|`` instead of ``N
+log N``; the ``log b`` terms collapse into one logarithm per draw and ``log1p`` of small
+arguments is a short series (:func:`hrua_setup`, :func:`hrua_log_ratio`). HRUA adds a squeeze
+of ours derived from log-concavity: for ``|K - mode| <= w`` (``w ~ 4 sd``), ``T(K)`` is
+bracketed by two quadratics in ``K - mode`` (:func:`hrua_bracket`); the bracket decides about
+80% of the trials without evaluating ``T``. It is rigorous, so the accept/reject decisions
+(hence the draws) are those of plain HRUA.
 
 Statistics (``pearson``, ``g_statistic``, ``pattern_products``, ``mmi``, ``spmi``) take the
-table and its margins; cells with zero expected count are skipped, and tables (or 2 x 2 /
-I x 2 sub-tables) with a zero margin contribute 0. G is summed as ``2 sum [O ln(O/E) - (O -
-E)]`` (equal to ``2 sum O ln(O/E)`` because both tables share margins), whose terms are all
->= 0 and, for ``|O/E - 1| < 1/8``, come from a series: no cancellation, few-ulp accuracy.
+table and its margins; cells with zero expected count are skipped. Consequences: a table with
+a zero margin gets the statistic of the table without that row/column; a 2 x 2 table (SPMI)
+or an I x 2 table with a zero column margin (MMI) contributes 0; MMI drops the rows of options
+nobody chose. G is summed as ``2 sum [O ln(O/E) - (O - E)]`` (equal to ``2 sum O ln(O/E)``
+because both tables share margins), whose terms are all >= 0 and, for ``|O/E - 1| < 1/8``,
+come from a series: no cancellation, few-ulp accuracy.
 
 Bit-identical draws across targets
 ----------------------------------
-Uniforms, the inversion samplers' decisions (``+ - * /`` only) and the integer bookkeeping are
-bit-identical everywhere IEEE 754 arithmetic is used without contraction. The ratio-of-uniforms
-tests also use ``log``, ``log1p`` and ``sqrt``; CUDA's libdevice ``log``/``log1p`` may differ
-from the CPU's libm by an ulp, and NVVM may fuse ``a * b + c`` into one FMA. A replicate can
-then differ between CPU and a real GPU only if a uniform lands within ~1e-13 (relative) of an
-acceptance boundary: of the order of 1e-13 per ratio-of-uniforms trial. The CUDA simulator
-runs this very Python with the host's libm and is bit-identical to the CPU.
+Uniforms and all integer bookkeeping are exact everywhere. The CUDA simulator runs this very
+Python with the host's libm and is bit-identical to the CPU (tested). On a real GPU,
+libdevice's ``exp``/``log``/``log1p`` may differ from the CPU's libm by an ulp and NVVM may
+fuse ``a * b + c`` into one FMA, so a computed log-density or probability may differ in its
+last bits. A draw then changes only if a uniform falls within that difference of an
+acceptance or inversion boundary: of the order of 1e-15 (inversion) to 1e-12 (HRUA with huge
+populations) per draw, i.e. expect no differing replicate in a realistic run. Pearson, MMI and
+SPMI use ``+ - * /`` only, with every product that feeds an addition exact; G uses ``log``,
+and ties with the observed value are absorbed by the ``64 eps`` tolerance of the
+exceedance count.
 """
 
 from __future__ import annotations
@@ -66,9 +77,10 @@ __all__ = ["INVERSION_MAX", "LOGFACTORIAL_TABLE", "build"]
 INVERSION_MAX = 32
 #: Binomial draws with ``n * min(p, 1 - p)`` below this use inversion.
 BINOMIAL_INVERSION_MEAN = 30.0
+#: Arguments below which log-factorial differences use the table rather than Stirling.
 _TABLE_SIZE = 128
-#: ``log(k!)`` for ``k < 128``, from the exact integer ``k!``.
-LOGFACTORIAL_TABLE = np.array([math.log(math.factorial(k)) for k in range(_TABLE_SIZE)])
+#: ``log(k!)`` for ``k < 1024``, from the exact integer ``k!`` (8 KiB).
+LOGFACTORIAL_TABLE = np.array([math.log(math.factorial(k)) for k in range(1024)])
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 # Stadlober's hat constants: D1 = 2 sqrt(2/e), D2 = 3 - 2 sqrt(3/e).
 _D1 = 2.0 * math.sqrt(2.0 / math.e)
@@ -103,6 +115,7 @@ def build(jit, leaf_jit=None):
     r = rng.build(jit, leaf_jit)
     uniform, uniform_open, stream_start = r.uniform, r.uniform_open, r.stream_start
     table, half_log_2pi, d1, d2 = LOGFACTORIAL_TABLE, _HALF_LOG_2PI, _D1, _D2
+    table_len = LOGFACTORIAL_TABLE.shape[0]
     g_series, g_series_max = _G_SERIES, _G_SERIES_MAX
 
     # ----------------------------------------------------------------- log-factorials
@@ -120,7 +133,7 @@ def build(jit, leaf_jit=None):
     @jit
     def logfactorial(k):
         """log(k!) for an integer k >= 0."""
-        if k < _TABLE_SIZE:
+        if k < table_len:
             return table[k]
         x = float(k)
         return (x + 0.5) * math.log(x) - x + half_log_2pi + stirling_tail(x)
@@ -180,11 +193,11 @@ def build(jit, leaf_jit=None):
             q += 1
         return q
 
-    @jit
+    @leaf_jit
     def hypergeometric_inversion(m, total, s, state):
         """HG(m, total - m, s) by inversion from 0; needs m + s <= total, min(m, s) small."""
         k = min(m, s)
-        if total < _TABLE_SIZE:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
+        if total < table_len:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
             p = math.exp((table[total - m] - table[total]) + (table[total - s]
                                                               - table[total - m - s]))
         else:  # the same as prod_i (N - max(m, s) - i) / (N - i), i < min(m, s)
@@ -311,7 +324,7 @@ def build(jit, leaf_jit=None):
             if 2.0 * math.log(u) <= t:
                 return k
 
-    @jit
+    @leaf_jit
     def hypergeometric(ngood, nbad, nsample, state):
         """Number of good balls among ``nsample`` drawn without replacement (int64)."""
         if nsample <= 0 or ngood <= 0:
@@ -468,6 +481,8 @@ def build(jit, leaf_jit=None):
         nr, nc = tab.shape
         nf = float(n)
         stat = 0.0
+        if n <= 0:
+            return stat
         for i in range(nr):
             ri = float(row_sums[i])
             for j in range(nc):
@@ -483,6 +498,8 @@ def build(jit, leaf_jit=None):
         nr, nc = tab.shape
         nf = float(n)
         stat = 0.0
+        if n <= 0:
+            return stat
         for i in range(nr):
             ri = float(row_sums[i])
             for j in range(nc):
