@@ -19,7 +19,9 @@ from espri_gpu import (
 )
 from espri_gpu.synthetic import synthetic_survey
 
-from .test_example import LOST_MENTIONS, _published
+from .test_example import FIGURE_25, FIGURE_26, LOST_MENTIONS, _published
+
+FIGURES = {"FIGURE_25": FIGURE_25, "FIGURE_26": FIGURE_26}
 
 
 def _exact_2x2_tail(table: np.ndarray) -> float:
@@ -72,7 +74,7 @@ def test_published_tables_match_an_independent_sampler(figure) -> None:
     only allow this descriptive test; the valid test (MMI, permutation of respondents) needs
     the respondent-level data: see test_mmi_calibrated_where_tick_chi2_is_not.
     """
-    table = _published(globals()[figure], LOST_MENTIONS[figure]).to_numpy()
+    table = _published(FIGURES[figure], LOST_MENTIONS[figure]).to_numpy()
     with pytest.warns(UserWarning, match="montecarlo"):
         asymptotic = chi2_test(table)
     reference = sps.chi2_contingency(table[table.sum(1) > 0][:, table.sum(0) > 0],
