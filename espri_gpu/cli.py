@@ -53,6 +53,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "multiple-choice columns")
     report.add_argument("--formats", default="png", metavar="png,svg,pdf",
                         help="figure formats (default: %(default)s)")
+    dask = report.add_mutually_exclusive_group()
+    dask.add_argument("--cluster", metavar="{local,ADDRESS}",
+                      help="run on Dask: 'local' (a worker per core, or per GPU with the GPU "
+                           "backend) or a scheduler address such as tcp://node1:8786 "
+                           "(default: one process)")
+    dask.add_argument("--scheduler-file", metavar="PATH",
+                      help="run on the Dask cluster whose scheduler wrote PATH (multi-node "
+                           "Slurm jobs: slurm/dask-multinode.sbatch)")
 
     bench = sub.add_parser("bench", help="time espri_gpu against the usual alternatives")
     bench.add_argument("--size", default="small", choices=("tiny", "small", "medium", "large"),
@@ -92,7 +100,8 @@ def _run_report(args: argparse.Namespace) -> int:
                         interpretations=args.interpretations, out=args.out,
                         backend=args.backend, seed=args.seed, n_resamples=args.resamples,
                         pairs=args.pairs, groups=args.groups, formats=formats,
-                        skip_bad_rows=args.skip_bad_rows, progress=progress)
+                        skip_bad_rows=args.skip_bad_rows, progress=progress,
+                        cluster=args.cluster, scheduler_file=args.scheduler_file)
     print(f"wrote {len(result.files)} files to {result.out_dir.resolve()} "
           f"({result.n_respondents} respondents, {result.n_skipped} rows skipped; backend "
           f"{result.backend}); {progress.summary()}")

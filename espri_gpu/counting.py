@@ -20,6 +20,7 @@ import pandas as pd
 
 from .backend import Backend, resolve_backend
 from .display import FrameRepr
+from .distributed import current_client
 from .encoding import encode, gather_rows
 from .errors import SurveyInputError
 from .survey import Answers, Survey
@@ -230,7 +231,16 @@ def all_crosstabs(survey: Survey, questions: Sequence[str] | None = None, *,
 
 
 def indicator_gram(answers: Sequence[Answers], back: Backend) -> tuple[np.ndarray, np.ndarray]:
-    """XᵀX of the concatenated indicators and the respondents answering each pair (int64)."""
+    """XᵀX of the concatenated indicators and the respondents answering each pair (int64).
+
+    With a current Dask client (:func:`espri_gpu.distributed.use_client`), the sum of the
+    Gram matrices of partitions of respondents, computed on the workers.
+    """
+    client = current_client()
+    if client is not None:
+        from .distributed import indicator_gram as distributed_gram
+
+        return distributed_gram(answers, back, client)
     xp = back.xp
     n = answers[0].codes.shape[0]
     width = sum(len(a.levels) for a in answers)

@@ -21,6 +21,7 @@ removes those of the previous run that this run no longer produces.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -36,6 +37,7 @@ import pandas as pd
 from . import __version__
 from .backend import Backend, resolve_backend
 from .counting import all_crosstabs, counts
+from .distributed import cluster_summary, connect, read_survey_distributed
 from .errors import SurveyInputError
 from .example import example_path
 from .html_report import HtmlReport, verdict
@@ -250,7 +252,8 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
                backend: str | Backend | None = None, seed: int = 0, n_resamples: int = 4999,
                pairs: str | None = None, groups: str | None = None,
                formats: Sequence[str] = ("png",), skip_bad_rows: bool = False,
-               progress: Progress | None = None) -> ReportResult:
+               progress: Progress | None = None, cluster: str | None = None,
+               scheduler_file: str | Path | None = None) -> ReportResult:
     """Analyse a survey and write every table, figure and the HTML report under ``out``.
 
     Parameters
@@ -277,6 +280,14 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
     skip_bad_rows : bool
         Skip (and list) rows with bad cells instead of stopping.
     progress : Progress, optional
+    cluster : {None, "local"} or str
+        Run on Dask (see :func:`espri_gpu.distributed.connect`): ``"local"`` starts a local
+        cluster (one worker per core, or per GPU on the GPU backend), anything else is a
+        scheduler address such as ``tcp://node1:8786``. The responses are read in row
+        partitions, cross tables and test replicates are computed on the workers; results
+        are identical to a run in one process. Default: one process.
+    scheduler_file : str or Path, optional
+        Run on the Dask cluster whose scheduler wrote this file (Slurm multi-node jobs).
 
     Returns
     -------
@@ -304,25 +315,32 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         raise SurveyInputError(f"no codebook given for {responses}; pass --codebook FILE")
     progress = progress or Progress()
     b = resolve_backend(backend)
-    figures = _FigurePool()
-    try:
-        return _run(responses, codebook, interpretations, Path(out), b, seed, n_resamples,
-                    pairs, groups, formats, skip_bad_rows, progress, figures)
-    finally:
-        figures.close()
+    with connect(cluster, scheduler_file, backend=b) as client:
+        figures = _FigurePool()
+        try:
+            return _run(responses, codebook, interpretations, Path(out), b, seed, n_resamples,
+                        pairs, groups, formats, skip_bad_rows, progress, figures, client)
+        finally:
+            figures.close()
 
 
 def _run(responses: str | Path, codebook: str | Path, interpretations: str | Path | None,
          out: Path, b: Backend, seed: int, n_resamples: int, pairs: str | None,
          groups: str | None, formats: Sequence[str], skip_bad_rows: bool, progress: Progress,
-         figures: _FigurePool) -> ReportResult:
+         figures: _FigurePool, client: object = None) -> ReportResult:
     writer = _Writer(out)
     page = None
 
     with progress.step("read"):
         progress.line(f"  {responses} (backend {b.name}: {b.reason})")
-        survey = read_survey(responses, codebook, interpretations=interpretations,
-                             errors="skip" if skip_bad_rows else "raise", backend=b)
+        cluster = cluster_summary(client)
+        if cluster is not None:
+            progress.line(f"  Dask: {cluster['workers']} workers ({cluster['threads']} threads) "
+                          f"at {cluster['scheduler']}")
+        read = read_survey if client is None else functools.partial(
+            read_survey_distributed, client=client)
+        survey = read(responses, codebook, interpretations=interpretations,
+                      errors="skip" if skip_bad_rows else "raise", backend=b)
         rep = survey.report
         progress.line(f"  {rep.n_respondents} respondents kept, {len(rep.skipped)} rows "
                       f"skipped, {len(rep.unmatched)} free 'other' answers")
@@ -404,7 +422,7 @@ def _run(responses: str | Path, codebook: str | Path, interpretations: str | Pat
             "n_resamples": n_resamples, "inputs_sha256": inputs,
             "respondents": survey.n_respondents, "rows_skipped": len(rep.skipped),
             "questions": questions, "pairs": [list(p) for p in pair_list],
-            "groups": [list(g) for g in group_list],
+            "groups": [list(g) for g in group_list], "cluster": cluster,
             "seconds": {k: round(v, 3) for k, v in progress.seconds.items()},
         }
         writer.json("summary.json", summary)

@@ -91,16 +91,27 @@ def read_survey(
     if frame.empty:
         raise SurveyInputError(f"{table.path} has a header but no respondent rows")
 
-    state = _RowState(n_rows=len(frame))
     blank = np.logical_and.reduce([frame[k].str.strip().eq("").to_numpy() for k in frame.columns])
+    parsed = {c.keyword: _ParsedColumn.parse(frame[c.keyword], codebook.question(c.keyword), b)
+              for c in codebook.columns if c.kind in ("single", "multiple")}
+    return _assemble(table, codebook, frame, blank, parsed, personal,
+                     interpretations=interpretations, errors=errors)
+
+
+def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: np.ndarray,
+              parsed: dict[str, _ParsedColumn], personal: tuple[str, ...], *,
+              interpretations: str | Path | None, errors: ErrorMode) -> Survey:
+    """The :class:`Survey` from parsed choice columns (codebook order) and the other columns.
+
+    ``frame`` holds (at least) the timestamp and free columns by keyword, one row per data row;
+    ``blank`` marks the rows whose every non-personal cell is blank. Shared by
+    :func:`read_survey` and the partitioned reader of :mod:`espri_gpu.distributed`.
+    """
+    state = _RowState(n_rows=len(blank))
     for i in np.flatnonzero(blank):
         state.skip(int(i), "empty row")
-    parsed = {}
-    for column in codebook.columns:
-        if column.kind in ("single", "multiple"):
-            question = codebook.question(column.keyword)
-            parsed[column.keyword] = _ParsedColumn.parse(frame[column.keyword], question, b)
-            parsed[column.keyword].check(state, table.path, errors)
+    for column_parse in parsed.values():
+        column_parse.check(state, table.path, errors)
     keep = state.keep_mask()
     answers: dict[str, Answers] = {}
     unmatched: list[UnmatchedAnswer] = []
@@ -111,7 +122,7 @@ def read_survey(
     report_kwargs: dict = {}
     respondents = np.flatnonzero(keep).astype(np.int64) + 1
     if interpretations is not None:
-        result = read_interpretations(interpretations, codebook, n_rows=len(frame), keep=keep)
+        result = read_interpretations(interpretations, codebook, n_rows=len(blank), keep=keep)
         answers.update(result.answers)
         report_kwargs.update(interpretations=result.path, interpretations_dropped=result.dropped)
 
@@ -124,7 +135,7 @@ def read_survey(
         warnings.append(f"nobody answered question `{keyword}` in {Path(table.path).name}")
     report = LoadReport(
         source=table.path, file_format=table.file_format, encoding=table.encoding,
-        delimiter=table.delimiter, n_rows=len(frame), n_respondents=int(keep.sum()),
+        delimiter=table.delimiter, n_rows=len(blank), n_respondents=int(keep.sum()),
         skipped=tuple(state.skipped()), unmatched=tuple(unmatched),
         personal_columns_dropped=personal, unanswered_questions=unanswered,
         warnings=tuple(warnings), **report_kwargs)
@@ -229,6 +240,11 @@ class _ParsedColumn:
     @classmethod
     def parse(cls, values: pd.Series, question: Question, b: Backend) -> _ParsedColumn:
         codes, raw = factorize(values, b)
+        return cls.from_codes(question, codes, raw)
+
+    @classmethod
+    def from_codes(cls, question: Question, codes: np.ndarray, raw: list[str]) -> _ParsedColumn:
+        """Parse each distinct cell of ``raw`` once; ``codes`` index ``raw`` (-1: missing)."""
         matcher = OptionMatcher([o.text for o in question.options])
         cells: list = []
         problems: dict[int, str] = {}

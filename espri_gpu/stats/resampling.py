@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend, resolve_backend
+from ..distributed import current_client
 from ..errors import SurveyInputError
 
 __all__ = ["chunks", "kernels_for", "make_seed", "pattern_exceedances", "table_exceedances"]
@@ -69,20 +70,32 @@ def chunks(n_resamples: int, size: int) -> Iterator[tuple[int, int]]:
 def table_exceedances(row_sums: Any, col_sums: Any, observed: float, statistic: str,
                       n_resamples: int, seed: int, backend: str | Backend | None) -> int:
     """Number of random tables (margins fixed) whose statistic reaches ``observed``."""
-    kernels = kernels_for(backend)
-    return int(kernels.table_exceedances(
-        np.ascontiguousarray(row_sums, dtype=np.int64),
-        np.ascontiguousarray(col_sums, dtype=np.int64), float(observed),
-        STATISTIC_CODES[statistic], np.uint64(seed), 0, int(n_resamples)))
+    args = (np.ascontiguousarray(row_sums, dtype=np.int64),
+            np.ascontiguousarray(col_sums, dtype=np.int64), float(observed),
+            STATISTIC_CODES[statistic])
+    return _exceedances("table_exceedances", args, n_resamples, seed, backend)
 
 
 def pattern_exceedances(row_counts: Any, col_counts: Any, a: Any, b: Any, kind: str, mode: str,
                         observed: float, n_resamples: int, seed: int,
                         backend: str | Backend | None) -> int:
     """Number of resampled pattern tables whose MMI/SPMI statistic reaches ``observed``."""
+    args = (np.ascontiguousarray(row_counts, dtype=np.int64),
+            np.ascontiguousarray(col_counts, dtype=np.int64),
+            np.ascontiguousarray(a, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64),
+            MR_KINDS[kind], MR_MODES[mode], float(observed))
+    return _exceedances("pattern_exceedances", args, n_resamples, seed, backend)
+
+
+def _exceedances(driver: str, args: tuple, n_resamples: int, seed: int,
+                 backend: str | Backend | None) -> int:
+    """Replicates 0 .. n_resamples - 1 of ``driver``: in this process, or in chunks on the
+    workers of the current Dask client (:func:`espri_gpu.distributed.use_client`), with the
+    same total."""
+    client = current_client()
+    if client is not None:
+        from ..distributed import exceedances
+
+        return exceedances(client, driver, args, n_resamples, seed, backend)
     kernels = kernels_for(backend)
-    return int(kernels.pattern_exceedances(
-        np.ascontiguousarray(row_counts, dtype=np.int64),
-        np.ascontiguousarray(col_counts, dtype=np.int64),
-        np.ascontiguousarray(a, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64),
-        MR_KINDS[kind], MR_MODES[mode], float(observed), np.uint64(seed), 0, int(n_resamples)))
+    return int(getattr(kernels, driver)(*args, np.uint64(seed), 0, int(n_resamples)))
