@@ -25,7 +25,7 @@ from .backend import Backend, probe_gpu, resolve_backend
 from .errors import SurveyInputError
 from .workloads import WORKLOADS, Workload
 
-__all__ = ["BenchResult", "machine_info", "run_bench"]
+__all__ = ["BenchResult", "machine_info", "plot_results", "run_bench"]
 
 SIZES = ("tiny", "small", "medium", "large")
 
@@ -198,3 +198,44 @@ def write_json(path: str, document: dict[str, Any]) -> None:
     from .outputs import write_text
 
     write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def plot_results(results: Sequence[BenchResult], path: str) -> None:
+    """Time vs n (log-log), one panel per workload, one line per backend and the alternative.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> r = [BenchResult("encode", s, n, "respondents", {"cpu": t}, {}, "pandas", 3 * t,
+    ...                  {"cpu": 3.0}, {}) for s, n, t in (("tiny", 10, 0.1), ("small", 100, 1))]
+    >>> out = os.path.join(tempfile.mkdtemp(), "bench.png")
+    >>> plot_results(r, out)
+    >>> os.path.getsize(out) > 0
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(r.workload for r in results))
+    cols = min(3, len(names)) or 1
+    rows = (len(names) + cols - 1) // cols or 1
+    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3.2 * rows), squeeze=False,
+                             layout="constrained")
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        mine = sorted((r for r in results if r.workload == name), key=lambda r: r.n)
+        for backend in dict.fromkeys(k for r in mine for k in r.espri_s):
+            points = [(r.n, r.espri_s[backend]) for r in mine if backend in r.espri_s]
+            ax.plot(*zip(*points, strict=True), marker="o", label=f"espri_gpu {backend}")
+        alt = [(r.n, r.alternative_s) for r in mine if r.alternative_s]
+        if alt:
+            ax.plot(*zip(*alt, strict=True), marker="s", linestyle="--",
+                    label=mine[0].alternative[:40])
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(mine[0].unit, fontsize=8)
+        ax.set_ylabel("seconds", fontsize=8)
+        ax.legend(fontsize=6)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.savefig(path)
+    plt.close(fig)

@@ -63,14 +63,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                            "Slurm jobs: slurm/dask-multinode.sbatch)")
 
     bench = sub.add_parser("bench", help="time espri_gpu against the usual alternatives")
-    bench.add_argument("--size", default="small", choices=("tiny", "small", "medium", "large"),
-                       help="problem sizes (default: %(default)s, about a minute on 2 cores)")
+    bench.add_argument("--size", default="small", metavar="tiny|small|medium|large[,…]",
+                       help="problem size, or several separated by commas (default: "
+                            "%(default)s, about 1.5 minutes on 2 cores)")
     bench.add_argument("--only", nargs="+", metavar="NAME", help="run only these workloads")
     bench.add_argument("--backend", default="cpu", choices=("cpu", "gpu", "all"),
                        help="espri_gpu backend(s) to time (default: %(default)s)")
     bench.add_argument("--repeat", type=int, default=3, help="timed runs, median reported")
     bench.add_argument("--seed", type=int, default=0, help="seed of the synthetic data")
     bench.add_argument("--json", metavar="FILE", help="write machine, versions and timings")
+    bench.add_argument("--plot", metavar="FILE",
+                       help="draw time vs n (log-log) per workload and backend (PNG/SVG/PDF)")
 
     sub.add_parser("info", help="versions, backend choice and visible GPUs")
     return parser.parse_args(argv)
@@ -79,10 +82,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def _run_bench(args: argparse.Namespace) -> int:
     from .bench import format_table, results_json, run_bench, write_json
 
-    results = run_bench(size=args.size, only=args.only, backend=args.backend,
-                        repeat=args.repeat, seed=args.seed,
-                        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    results = []
+    for size in [s.strip() for s in args.size.split(",") if s.strip()]:
+        results += run_bench(size=size, only=args.only, backend=args.backend,
+                             repeat=args.repeat, seed=args.seed,
+                             progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(format_table(results))
+    if args.plot:
+        from .bench import plot_results
+
+        plot_results(results, args.plot)
+        print(f"wrote {args.plot}")
     if args.json:
         command = "python -m espri_gpu " + " ".join(sys.argv[1:] if sys.argv else [])
         write_json(args.json, results_json(results, command=command))

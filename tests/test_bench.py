@@ -54,3 +54,11 @@ def test_bench_json_schema(tmp_path, capsys) -> None:
 def test_bench_rejects_unknown_workload() -> None:
     with pytest.raises(SurveyInputError, match="unknown workload.*available: encode"):
         run_bench(size="tiny", only=["nope"])
+
+
+def test_bench_several_sizes_and_plot(tmp_path, capsys) -> None:
+    plot = tmp_path / "bench.png"
+    assert main(["bench", "--size", "tiny,tiny", "--only", "encode", "mmi", "--repeat", "1",
+                 "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("encode ") == 2 and plot.stat().st_size > 1000
