@@ -574,7 +574,7 @@ def _plan(path: Path, codebook: Codebook, b: Backend,
           recode: tuple[str, tuple[str, ...]] | None = None
           ) -> tuple[_PartSpec, _CsvLayout, tuple[str, ...]]:
     """Layout of the file, its columns matched to the codebook, and the workers' spec."""
-    from .responses import _keyword_of, _match_header
+    from .responses import _match_header
     from .tables import RawTable
 
     layout = _sniff_csv(path, tuple(c.header for c in codebook.columns), recode)
@@ -583,7 +583,8 @@ def _plan(path: Path, codebook: Codebook, b: Backend,
     personal = tuple(c.keyword for c in codebook.columns if c.kind == "personal")
     personal_headers = {by_keyword.pop(k) for k in personal}
     kept = tuple(h for h in layout.columns if h not in personal_headers)
-    keywords = tuple(_keyword_of(h, by_keyword) for h in kept)
+    keyword_of = {name: keyword for keyword, name in by_keyword.items()}
+    keywords = tuple(keyword_of[h] for h in kept)
     choice = tuple(c.keyword for c in codebook.columns if c.kind in ("single", "multiple"))
     spec = _PartSpec(str(path), layout.encoding, layout.delimiter, layout.header_text,
                      layout.columns, kept, keywords, choice,

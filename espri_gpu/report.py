@@ -449,16 +449,11 @@ class _TestCaption:
 
 def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int, seed: int,
                   b: Backend, progress: Progress) -> pd.DataFrame:
-    frames = []
-    for a, bq in progress.track(pairs, "tests"):
-        frames.append(screen(survey, [a, bq], n_resamples=n_resamples, seed=seed, backend=b))
-    if not frames:
-        return screen(survey, [], n_resamples=n_resamples, seed=seed, backend=b)
-    table = pd.concat(frames, ignore_index=True)
-    from .stats.adjust import benjamini_hochberg, holm
-
-    p = table["pvalue"].to_numpy(dtype=float)
-    table["p_holm"], table["p_bh"] = holm(p), benjamini_hochberg(p)
+    steps = iter(progress.track(pairs, "tests"))  # advanced once per pair by screen()
+    table = screen(survey, pairs=pairs, n_resamples=n_resamples, seed=seed, backend=b,
+                   progress=lambda line: next(steps, None))
+    for _ in steps:  # let the tracker report the last pair
+        pass
     return table
 
 

@@ -87,7 +87,8 @@ def read_survey(
     by_keyword = _match_header(table, codebook)
     personal = tuple(c.keyword for c in codebook.columns if c.kind == "personal")
     frame = table.frame.drop(columns=[by_keyword.pop(k) for k in personal])
-    frame.columns = [_keyword_of(c, by_keyword) for c in frame.columns]
+    keyword_of = {name: keyword for keyword, name in by_keyword.items()}
+    frame.columns = [keyword_of[c] for c in frame.columns]
     if frame.empty:
         raise SurveyInputError(f"{table.path} has a header but no respondent rows")
 
@@ -168,13 +169,6 @@ def parse_choice_column(values: pd.Series, question: Question,
     parsed = _ParsedColumn.parse(values, question, resolve_backend(backend))
     parsed.check(_RowState(len(values)), "<column>", "raise")
     return parsed.answers(np.ones(len(values), dtype=bool))
-
-
-def _keyword_of(header: str, by_keyword: dict[str, str]) -> str:
-    for keyword, name in by_keyword.items():
-        if name == header:
-            return keyword
-    raise AssertionError(header)  # unreachable: the header was matched
 
 
 def _short(text: str, width: int = 60) -> str:

@@ -239,7 +239,8 @@ def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, meth
 
 def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: str = "auto",
            n_resamples: int = 9999, seed: int = 0, backend: str | Backend | None = None,
-           progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+           progress: Callable[[str], None] | None = None,
+           pairs: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Test every pair of questions; one tidy row per pair with adjusted p-values.
 
     Parameters
@@ -255,6 +256,8 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     backend : {"auto", "cpu", "gpu"}, optional
     progress : callable, optional
         Receives a line per pair.
+    pairs : sequence of (str, str), optional
+        Test exactly these pairs instead of every pair of ``questions``.
 
     Returns
     -------
@@ -271,12 +274,15 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     >>> table[["a", "b", "test"]].values.tolist()[0]
     ['lab', 'compétence', 'chi2-montecarlo']
     """
-    keywords = list(questions) if questions is not None else list(survey.questions)
+    if pairs is None:
+        keywords = list(questions) if questions is not None else list(survey.questions)
+        pairs = list(itertools.combinations(keywords, 2))
+    else:
+        keywords = list(dict.fromkeys(k for pair in pairs for k in pair))
     for k in keywords:
         survey.answers_to(k)
     back = resolve_backend(backend)
     rows = []
-    pairs = list(itertools.combinations(keywords, 2))
     for i, (a, b) in enumerate(pairs, start=1):
         if progress:
             progress(f"test {i}/{len(pairs)}: {a} × {b}")
