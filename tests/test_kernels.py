@@ -225,13 +225,34 @@ def test_hrua_log_density_ratio_and_its_bracket_are_exact(m, total, s):
     got = np.array([dev.hrua_log_ratio(st, int(k)) for k in ks])
     assert np.allclose(got, exact, rtol=1e-10, atol=1e-9)
     if w > 0:
-        assert st[18] == pytest.approx(log_rho[mode - ks.min()], rel=1e-12)
-        assert st[19] == pytest.approx(log_rho[mode - 1 - ks.min()], rel=1e-12)
+        assert st[13] == pytest.approx(log_rho[mode - ks.min()], rel=1e-12, abs=1e-15)
+        inside = 0
         for k, t in zip(ks, exact, strict=True):
             if abs(k - mode) <= w:
+                inside += 1
                 lower, upper = dev.hrua_bracket(st, int(k))
                 assert lower <= t + 1e-9 and t - 1e-9 <= upper
-                assert upper - lower <= 0.25 * (1.0 + abs(t))
+                if abs(k - mode) <= 3 * c:  # where the draws fall: a narrow bracket
+                    assert upper - lower <= 0.02 * (1.0 + abs(t))
+        assert inside > 0
+
+
+def test_log_u_bounds_bracket_the_logarithm():
+    dev = cpu._device()
+    u = np.r_[np.linspace(1e-6, 1 - 1e-9, 20_001), 0.5 ** np.arange(1, 52),
+              1 - 0.5 ** np.arange(1, 52)]
+    for value in u:
+        upper, lower = dev.log_u_bounds(float(value))
+        exact = 2.0 * math.log(value)
+        assert lower <= exact <= upper
+        if value > 0.5:  # where the bracket is used: tight
+            assert upper - lower <= 4e-3 * abs(exact) + 1e-15
+
+
+def test_log1p_series_is_accurate_on_its_range():
+    dev = cpu._device()
+    for y in np.linspace(-1 / 32, 1 / 32, 4001):
+        assert abs(dev.log1p_series(float(y)) - math.log1p(y)) < 4e-15
 
 
 @pytest.mark.parametrize(("n", "p"), [(300, 0.2), (1000, 0.3), (10**6, 0.01), (10**7, 0.5)])

@@ -23,6 +23,9 @@ from types import SimpleNamespace
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from . import sampling
 
@@ -70,6 +73,21 @@ _device_jit = numba.njit(error_model="numpy", cache=False)
 _leaf_jit = numba.njit(error_model="numpy", cache=False, inline="always")
 
 
+@intrinsic
+def _sqrt(typingctx, x):
+    """Inline ``llvm.sqrt.f64`` (correctly rounded, like the libm call ``math.sqrt`` becomes)."""
+    if not isinstance(x, types.Float):
+        return None
+    sig = types.float64(types.float64)
+
+    def codegen(context, builder, signature, args):
+        value = context.cast(builder, args[0], signature.args[0], types.float64)
+        fn = builder.module.declare_intrinsic("llvm.sqrt", [ir.DoubleType()])
+        return builder.call(fn, [value])
+
+    return sig, codegen
+
+
 def _parallel_jit(signature):
     return numba.njit(signature, parallel=True, error_model="numpy", cache=False)
 
@@ -77,7 +95,7 @@ def _parallel_jit(signature):
 @functools.cache
 def _device() -> SimpleNamespace:
     """The device functions compiled for the CPU (compiled lazily, on first call)."""
-    return sampling.build(_device_jit, _leaf_jit)
+    return sampling.build(_device_jit, _leaf_jit, sqrt=_sqrt)
 
 
 def _make_uniform(dev):

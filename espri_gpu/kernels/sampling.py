@@ -89,10 +89,12 @@ _D2 = 3.0 - 2.0 * math.sqrt(3.0 / math.e)
 _G_SERIES_MAX = 0.125
 _G_SERIES = np.array([(-1.0) ** j / ((j + 1) * (j + 2)) for j in range(18)])
 _SCALE_UP = 2.0**500
+#: Half-width of the HRUA bracket window, in standard deviations.
+_BRACKET_SD = 8.0
 _SCALE_DOWN = 2.0**-500
 
 
-def build(jit, leaf_jit=None):
+def build(jit, leaf_jit=None, sqrt=math.sqrt):
     """Compile the sampling and statistics device functions with ``jit``.
 
     Parameters
@@ -104,6 +106,10 @@ def build(jit, leaf_jit=None):
         Decorator for the small functions on the hot path (uniforms, Stirling steps);
         defaults to ``jit``. The CPU passes ``numba.njit(inline="always")``; inlining the
         larger functions too would gain ~5% and make compilation minutes long.
+    sqrt : callable, optional
+        Square root used by the samplers (default :func:`math.sqrt`). The CPU passes an inline
+        ``llvm.sqrt`` (Numba lowers ``math.sqrt`` to a library call); both are correctly
+        rounded, so the draws are the same.
 
     Returns
     -------
@@ -117,6 +123,7 @@ def build(jit, leaf_jit=None):
     table, half_log_2pi, d1, d2 = LOGFACTORIAL_TABLE, _HALF_LOG_2PI, _D1, _D2
     table_len = LOGFACTORIAL_TABLE.shape[0]
     g_series, g_series_max = _G_SERIES, _G_SERIES_MAX
+    bracket_sd = _BRACKET_SD
 
     # ----------------------------------------------------------------- log-factorials
     @leaf_jit
@@ -158,10 +165,18 @@ def build(jit, leaf_jit=None):
         return (x + 0.5) * math.log1p(d / y) + d * (math.log(y) - 1.0) + tails
 
     @leaf_jit
-    def log1p_tiny(y):
-        """log(1 + y) for 0 <= y <= 1/128 (Taylor series to y**8, relative error < 1e-17)."""
-        return y * (1.0 - y * (1.0 / 2.0 - y * (1.0 / 3.0 - y * (1.0 / 4.0 - y * (
-            1.0 / 5.0 - y * (1.0 / 6.0 - y * (1.0 / 7.0 - y * (1.0 / 8.0))))))))
+    def log1p_series(y):
+        """log(1 + y) for |y| <= 1/32 (Taylor series to y**8, absolute error < 4e-15).
+
+        Estrin's scheme: the powers and the four pairs are independent (short latency).
+        """
+        y2 = y * y
+        y4 = y2 * y2
+        p01 = y * (1.0 - 0.5 * y)
+        p23 = (1.0 / 3.0) - 0.25 * y
+        p45 = 0.2 - (1.0 / 6.0) * y
+        p67 = (1.0 / 7.0) - 0.125 * y
+        return p01 + y2 * y * (p23 + y2 * p45 + y4 * p67)
 
     @leaf_jit
     def stirling_step(b, inv_b, d):
@@ -224,9 +239,12 @@ def build(jit, leaf_jit=None):
     def hrua_setup(m, total, s):
         """Per-draw constants of HRUA for HG(m, total - m, s), m and s <= total / 2.
 
-        Returns the tuple ``(m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, i0, i1,
-        i2, i3, log_ratio, l_up, l_down, g_hi, g_lo)`` read by :func:`hrua_log_ratio` and
-        :func:`hrua_bracket`.
+        Returns the tuple ``(m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, l_up,
+        g0, g2_lo, g2_hi)`` read by :func:`hrua_log_ratio` and :func:`hrua_bracket`: ``b_j``
+        are the mode-side factorial arguments ``mode, m - mode, s - mode, rest + mode``,
+        ``l_up = log rho(mode)`` with ``rho(x) = f(x + 1) / f(x)``, ``g0 = g(mode)`` and
+        ``[g2_lo, g2_hi]`` bounds of ``g'`` on ``[mode - w, mode + w]`` (see
+        :func:`hrua_bracket`).
         """
         mf = float(m)
         nf = float(total)
@@ -235,40 +253,45 @@ def build(jit, leaf_jit=None):
         mean = sf * mf * (inv * (nf - 1.0))
         var = mean * (nf - mf) * (nf - sf) * inv
         a = mean + 0.5
-        c = math.sqrt(var + 0.5)
+        c = sqrt(var + 0.5)
         h = d1 * c + d2
         upper = min(float(min(m, s) + 1), a + 16.0 * c)
         mode = floor_div(s + 1, m + 1, total + 2)
         rest = total - m - s
-        # T(k) = log f(k) - log f(mode) = -sum_j [log a_j! - log b_j!], a_j = b_j +- (k - mode)
         b0, b1, b2, b3 = float(mode), float(m - mode), float(s - mode), float(rest + mode)
         bmin = min(min(b0, b1), min(b2, b3))
         fast = bmin >= _TABLE_SIZE + 0.0
-        log_ratio, l_up, l_down, g_hi, g_lo = 0.0, 0.0, 0.0, 0.0, 0.0
-        i0, i1, i2, i3 = 1.0, 1.0, 1.0, 1.0
-        w = -1
-        if fast:
-            p01 = b0 * b1
-            p23 = b2 * b3
-            r = 1.0 / (p01 * p23)
-            i0, i1, i2, i3 = r * b1 * p23, r * b0 * p23, r * p01 * b3, r * p01 * b2  # 1 / b_j
-            # Log-concavity bracket of T for |k - mode| = |j| <= w: with rho(i) = f(i+1)/f(i),
-            # g(i) = -d log rho / di = 1/(m-i) + 1/(s-i) + 1/(i+1) + 1/(rest+i+1) lies in
-            # [g_lo, g_hi] on [mode-w-1, mode+w] (1/(b-w) <= (1 + 2w/b)/b, 1/(b+w+1) >=
-            # (1 - (w+1)/b)/b for w <= b/2), so T(k) = base - g q, q = j (j - 1) / 2, with
-            # base = j log rho(mode) (j > 0) or j log rho(mode - 1) (j < 0).
-            w = min(int(4.0 * c) + 1, int(0.5 * bmin) - 1)
+        l_up, g0, g2_lo, g2_hi = 0.0, 0.0, 0.0, 0.0
+        # The bracket needs w <= 1/(2 c_j) for the four reciprocals below (w < bmin / 2).
+        # Below that size T(k) is a few table lookups: no bracket (w = -1).
+        w = min(int(bracket_sd * c) + 1, int(0.5 * bmin) - 1) if fast else -1
+        if w > 0:
+            # rho(x) = (m - x)(s - x) / ((x + 1)(rest + x + 1)); at x = mode + t the four
+            # factors are b1 - t, b2 - t, b0 + 1 + t, b3 + 1 + t, with reciprocals (at t = 0)
+            # c1, c2, c0, c3, all from one division.
+            e0, e3 = b0 + 1.0, b3 + 1.0
+            p12 = b1 * b2
+            p03 = e0 * e3
+            r = 1.0 / (p12 * p03)
+            c1, c2, c0, c3 = r * b2 * p03, r * b1 * p03, r * p12 * e3, r * p12 * e0
+            # l_up = log rho(mode) = log1p(y), y = rho - 1 = (p12 - p03) / p03 (1/p03 = p12 r);
+            # rho(mode) <= 1 <= rho(mode - 1), so |y| is small unless some b_j is: a series
+            # to y**8 (error < |y|**9 / 9 < 4e-15, well inside the bracket's slack).
+            y = (p12 - p03) * (p12 * r)
+            if abs(y) <= 1.0 / 32.0:
+                l_up = log1p_series(y)
+            else:
+                l_up = math.log(p12 / p03)
+            g0 = (c0 + c1) + (c2 + c3)
+            # g'(mode + t) = 1/(b1-t)^2 + 1/(b2-t)^2 - 1/(b0+1+t)^2 - 1/(b3+1+t)^2 and, for
+            # |t| c <= 1/2, c^2 (1 - 2|t|c) <= 1/(b -+ t)^2 = c^2/(1 -+ tc)^2 <= c^2 (1 + 6|t|c).
             wf = float(w)
-            g_hi = (i0 * (1.0 + 2.0 * wf * i0) + i1 * (1.0 + 2.0 * wf * i1)
-                    + i2 * (1.0 + 2.0 * wf * i2) + i3 * (1.0 + 2.0 * wf * i3))
-            g_lo = (i0 * (1.0 - (wf + 1.0) * i0) + i1 * (1.0 - (wf + 1.0) * i1)
-                    + i2 * (1.0 - (wf + 1.0) * i2) + i3 * (1.0 - (wf + 1.0) * i3))
-            l0, l1, l2, l3 = log1p_tiny(i0), log1p_tiny(i1), log1p_tiny(i2), log1p_tiny(i3)
-            l_up = math.log((b1 * b2) / ((b0 + 1.0) * (b3 + 1.0)))  # log rho(mode)
-            l_down = l_up + ((l0 + l1) + (l2 + l3))  # log rho(mode - 1)
-            log_ratio = -l_up - (l0 + l3)  # log(b0 b3 / (b1 b2)) = sum_j sign_j log b_j
-        return (m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, i0, i1, i2, i3,
-                log_ratio, l_up, l_down, g_hi, g_lo)
+            q0, q1, q2, q3 = c0 * c0, c1 * c1, c2 * c2, c3 * c3
+            g2_hi = (q1 * (1.0 + 6.0 * wf * c1) + q2 * (1.0 + 6.0 * wf * c2)
+                     - q0 * (1.0 - 2.0 * wf * c0) - q3 * (1.0 - 2.0 * wf * c3))
+            g2_lo = (q1 * (1.0 - 2.0 * wf * c1) + q2 * (1.0 - 2.0 * wf * c2)
+                     - q0 * (1.0 + 6.0 * wf * c0) - q3 * (1.0 + 6.0 * wf * c3))
+        return (m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, l_up, g0, g2_lo, g2_hi)
 
     @leaf_jit
     def hrua_log_ratio(st, k):
@@ -276,28 +299,55 @@ def build(jit, leaf_jit=None):
         m, s, rest, mode = st[0], st[1], st[2], st[3]
         if st[5] and min(min(k, m - k), min(s - k, rest + k)) >= _TABLE_SIZE:
             # Stirling: log a! - log b! = step(b, d) + d (log b - 1) - tail(b), and
-            # sum_j d_j (log b_j - 1) = (k - mode) log_ratio.
+            # sum_j d_j (log b_j - 1) = (k - mode) log(b0 b3 / (b1 b2)).
+            b0, b1, b2, b3 = st[9], st[10], st[11], st[12]
+            p01 = b0 * b1
+            p23 = b2 * b3
+            r = 1.0 / (p01 * p23)
+            i0, i1, i2, i3 = r * b1 * p23, r * b0 * p23, r * p01 * b3, r * p01 * b2  # 1 / b_j
+            log_ratio = math.log((b0 * b3) / (b1 * b2))
             dk = float(k - mode)
-            tails = ((stirling_tail_recip(st[13]) + stirling_tail_recip(st[14]))
-                     + (stirling_tail_recip(st[15]) + stirling_tail_recip(st[16])))
-            return tails - dk * st[17] - (
-                (stirling_step(st[9], st[13], dk) + stirling_step(st[10], st[14], -dk))
-                + (stirling_step(st[11], st[15], -dk) + stirling_step(st[12], st[16], dk)))
+            tails = ((stirling_tail_recip(i0) + stirling_tail_recip(i1))
+                     + (stirling_tail_recip(i2) + stirling_tail_recip(i3)))
+            return tails - dk * log_ratio - (
+                (stirling_step(b0, i0, dk) + stirling_step(b1, i1, -dk))
+                + (stirling_step(b2, i2, -dk) + stirling_step(b3, i3, dk)))
         return (logfactorial_ratio(mode, k) + logfactorial_ratio(m - mode, m - k)
                 + logfactorial_ratio(s - mode, s - k) + logfactorial_ratio(rest + mode, rest + k))
 
     @leaf_jit
+    def log_u_bounds(u):
+        """(upper, lower) bounds of 2 log u for 0 < u < 1, without a logarithm.
+
+        2 log u = -2 sum_{k>=1} d^k / k with d = 1 - u: the partial sum to d^6 gives the
+        upper bound; its tail is at most d^7 / (7 (1 - d)) = d^7 / (7 u).
+        """
+        d = 1.0 - u
+        d2 = d * d
+        d3 = d2 * d
+        part = d * (1.0 + 0.5 * d) + d3 * ((1.0 / 3.0 + 0.25 * d) + d2 * (0.2 + d * (1.0 / 6.0)))
+        hi = -2.0 * part
+        # (hi < 0: the factors widen both bounds by far more than their rounding errors)
+        return hi * (1.0 - 1e-14), (hi - 2.0 * (d3 * d3 * d) / (7.0 * u)) * (1.0 + 1e-14)
+
+    @leaf_jit
     def hrua_bracket(st, k):
-        """(lower, upper) bounds of T(k), valid for |k - mode| <= w (see hrua_setup)."""
+        """(lower, upper) bounds of T(k), valid for |k - mode| <= w (see hrua_setup).
+
+        With j = k - mode, T(j) = sum_{i=0}^{j-1} L(mode + i) (minus the sum over j..-1 when
+        j < 0), L = log rho, L' = -g, L'' = -g'. Taylor at the mode with Lagrange remainder,
+        L(mode + i) = l_up - g0 i - g'(xi_i) i^2 / 2, summed: T(j) = j l_up - g0 j(j-1)/2 -
+        G j(j-1)(2j-1)/12 for some G in [g2_lo, g2_hi] (the same formula for j < 0, where
+        the cubic is negative).
+        """
         jf = float(k - st[3])
-        if jf > 0.0:
-            base = jf * st[18]
-            q = 0.5 * jf * (jf - 1.0)
-        else:
-            base = jf * st[19]
-            q = 0.5 * jf * (jf + 1.0)
+        q = 0.5 * jf * (jf - 1.0)
+        base = jf * st[13] - st[14] * q
+        h3 = q * (2.0 * jf - 1.0) * (1.0 / 6.0)
+        x_lo = h3 * st[15]
+        x_hi = h3 * st[16]
         slack = 1e-12 * (1.0 + abs(jf))
-        return base - st[20] * q - slack, base - st[21] * q + slack
+        return base - max(x_lo, x_hi) - slack, base - min(x_lo, x_hi) + slack
 
     @jit
     def hypergeometric_hrua(m, total, s, state):
@@ -310,16 +360,31 @@ def build(jit, leaf_jit=None):
             if x < 0.0 or x >= upper:
                 continue
             k = int(x)
-            if abs(k - mode) <= w:  # decide from the bracket when it suffices (same decisions)
+            if abs(k - mode) <= w:  # decide from the bracket of T when it suffices
                 lower, higher = hrua_bracket(st, k)
-                if u * (4.0 - u) - 3.0 <= lower:
+                if u * (4.0 - u) - 3.0 <= lower:  # squeeze: 2 log u <= u (4 - u) - 3
                     return k
-                if u * (u - higher) >= 1.0:
+                if u * (u - higher) >= 1.0:  # squeeze: 2 log u >= u - 1/u
                     continue
+                # 2 log u = -2 sum_k d^k / k (d = 1 - u): the sum to d^6 bounds it from
+                # above, adding d^7 / (7 u) (the tail's bound) from below.
+                lu_hi, lu_lo = log_u_bounds(u)
+                if lu_hi <= lower:
+                    return k
+                if lu_lo > higher:
+                    continue
+                lu = 2.0 * math.log(u)
+                if lu <= lower:
+                    return k
+                if lu > higher:
+                    continue
+                if lu <= hrua_log_ratio(st, k):
+                    return k
+                continue
             t = hrua_log_ratio(st, k)
-            if u * (4.0 - u) - 3.0 <= t:  # squeeze: 2 log u <= u (4 - u) - 3
+            if u * (4.0 - u) - 3.0 <= t:
                 return k
-            if u * (u - t) >= 1.0:  # squeeze: 2 log u >= u - 1/u
+            if u * (u - t) >= 1.0:
                 continue
             if 2.0 * math.log(u) <= t:
                 return k
@@ -352,7 +417,7 @@ def build(jit, leaf_jit=None):
         qn = math.exp(float(n) * math.log1p(-p))
         ratio = p / q
         g = ratio * float(n + 1)
-        bound = min(n, int(float(n) * p + 10.0 * math.sqrt(float(n) * p * q + 1.0)))
+        bound = min(n, int(float(n) * p + 10.0 * sqrt(float(n) * p * q + 1.0)))
         while True:
             u = uniform(state)
             x = 0
@@ -374,7 +439,7 @@ def build(jit, leaf_jit=None):
         q = 1.0 - p
         mean = nf * p
         a = mean + 0.5
-        c = math.sqrt(mean * q + 0.5)
+        c = sqrt(mean * q + 0.5)
         h = d1 * c + d2
         upper = min(nf + 1.0, a + 16.0 * c)
         mode = int((nf + 1.0) * p)
@@ -477,19 +542,27 @@ def build(jit, leaf_jit=None):
     # ----------------------------------------------------------------- statistics
     @jit
     def pearson(tab, row_sums, col_sums, n):
-        """Pearson's X^2 = sum (O - E)^2 / E, E = r_i c_j / n, cells with E = 0 skipped."""
+        """Pearson's X^2 = sum (O - E)^2 / E, E = r_i c_j / n, cells with E = 0 skipped.
+
+        Summed as ``sum_i (1 / r_i) sum_j (O_ij - r_i w_j)^2 / w_j`` with ``w_j = c_j / n``:
+        ``r + c`` divisions per table instead of ``2 r c`` (each term within a few ulps).
+        """
         nr, nc = tab.shape
         nf = float(n)
         stat = 0.0
         if n <= 0:
             return stat
         for i in range(nr):
+            if row_sums[i] <= 0:
+                continue
             ri = float(row_sums[i])
+            row = 0.0
             for j in range(nc):
-                e = ri * float(col_sums[j]) / nf
-                if e > 0.0:
-                    d = float(tab[i, j]) - e
-                    stat += d * d / e
+                if col_sums[j] > 0:
+                    wj = float(col_sums[j]) / nf
+                    d = float(tab[i, j]) - ri * wj
+                    row += d * d / wj
+            stat += row / ri
         return stat
 
     @jit
@@ -631,6 +704,7 @@ def build(jit, leaf_jit=None):
 
     return SimpleNamespace(
         rng=r, logfactorial=logfactorial, logfactorial_ratio=logfactorial_ratio,
+        log1p_series=log1p_series, log_u_bounds=log_u_bounds,
         hrua_setup=hrua_setup, hrua_log_ratio=hrua_log_ratio, hrua_bracket=hrua_bracket,
         brua_setup=brua_setup, brua_log_ratio=brua_log_ratio, hypergeometric=hypergeometric,
         binomial=binomial, multinomial=multinomial,
