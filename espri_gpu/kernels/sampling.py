@@ -34,11 +34,17 @@ f(mode)`` is a signed sum of ``log a! - log b!`` with ``b`` the mode-side argume
 +- (K - mode)``; each is evaluated as ``(a + 1/2) log1p((a - b) / b) + (a - b)(log b - 1) +
 tail(a) - tail(b)``, whose size (and rounding error) scales with ``|K - mode|`` instead of ``N
 log N``; the ``log b`` terms collapse into one logarithm per draw and ``log1p`` of small
-arguments is a short series (:func:`hrua_setup`, :func:`hrua_log_ratio`). HRUA adds a squeeze
-of ours derived from log-concavity: for ``|K - mode| <= w`` (``w ~ 4 sd``), ``T(K)`` is
-bracketed by two quadratics in ``K - mode`` (:func:`hrua_bracket`); the bracket decides about
-80% of the trials without evaluating ``T``. It is rigorous, so the accept/reject decisions
-(hence the draws) are those of plain HRUA.
+arguments is a short series (:func:`hrua_log_ratio`). HRUA adds a squeeze of ours: for
+``|K - mode| <= w`` (``w ~ 8 sd``), ``T(K)`` is bracketed by the Taylor expansion of ``log
+f(x + 1) / f(x)`` at the mode with a Lagrange remainder bounded over the window (a quadratic
+plus a cubic in ``K - mode`` whose coefficient is known to within a few ``w / mode``;
+:func:`hrua_bracket`), and ``2 log u`` by its series in ``1 - u`` (:func:`log_u_bounds`).
+On the 10 x 15 benchmark table at total 4e6 (1.36 trials per draw), 93% of the trials are
+decided by the brackets alone, 1.4% need ``log u``, 4% fall outside the window and evaluate
+``T``, 1.4% fall outside the hat's support; the setup needs no logarithm (``log rho(mode)``
+by a series). The brackets are
+rigorous (with a ``1e-12 (1 + |K - mode|)`` allowance for rounding), so the accept/reject
+decisions are those of plain HRUA.
 
 Statistics (``pearson``, ``g_statistic``, ``pattern_products``, ``mmi``, ``spmi``) take the
 table and its margins; cells with zero expected count are skipped. Consequences: a table with
