@@ -237,6 +237,50 @@ def test_hrua_log_density_ratio_and_its_bracket_are_exact(m, total, s):
         assert inside > 0
 
 
+def ref_plain_hrua(m: int, total: int, s: int, seed: int, replicate: int) -> int:
+    """Stadlober's HRUA without squeezes: accept iff 2 log u <= T(k), with T(k) summed from
+    exact ratios f(i + 1) / f(i) (one log each, ~1e-14 accurate), uniforms from the reference
+    SplitMix64; hat constants and mode from the kernel's setup (the bracket is not used)."""
+    st = cpu._device().hrua_setup(m, total, s)
+    mode, a, h, upper = st[3], st[6], st[7], st[8]
+    rest = total - m - s
+    state0 = ref_mix64(seed ^ ref_mix64((replicate + GOLDEN) & MASK))
+    position = 0
+
+    def word():
+        nonlocal position
+        position += 1
+        return ref_mix64((state0 + position * GOLDEN) & MASK)
+
+    def log_rho(i):
+        return math.log((m - i) * (s - i) / ((i + 1) * (rest + i + 1)))
+
+    while True:
+        u = ((word() >> 12) + 0.5) * 2.0**-52
+        x = a + h * ((word() >> 11) * 2.0**-53 - 0.5) / u
+        if x < 0.0 or x >= upper:
+            continue
+        k = int(x)
+        if k >= mode:
+            t = math.fsum(log_rho(i) for i in range(mode, k))
+        else:
+            t = -math.fsum(log_rho(i) for i in range(k, mode))
+        if 2.0 * math.log(u) <= t:
+            return k
+
+
+@pytest.mark.parametrize(("m", "total", "s"), [(27_000, 4 * 10**6, 405_000),
+                                               (400_000, 4 * 10**6, 267_000),
+                                               (5_000, 40_000, 9_000)])
+def test_hrua_with_brackets_draws_exactly_what_plain_hrua_draws(m, total, s):
+    """The brackets (Taylor bound of T, series bounds of log u) only skip work: every draw,
+    the number of uniforms included, is the one plain HRUA makes from the same stream."""
+    count = 3000
+    got = cpu.hypergeometric_draws(m, total - m, s, seed=11, start=0, count=count)
+    expected = [ref_plain_hrua(m, total, s, 11, r) for r in range(count)]
+    assert got.tolist() == expected
+
+
 def test_log_u_bounds_bracket_the_logarithm():
     dev = cpu._device()
     u = np.r_[np.linspace(1e-6, 1 - 1e-9, 20_001), 0.5 ** np.arange(1, 52),
