@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
-import platform
 import time
 
 
@@ -43,6 +40,7 @@ def main(argv: list[str] | None = None) -> dict:
     import numba
 
     from espri_gpu.backend import resolve_backend
+    from espri_gpu.bench import machine_info, write_json
     from espri_gpu.workloads import mmi_data, mmi_espri, mmi_numpy
 
     backend = resolve_backend("cpu")
@@ -67,9 +65,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     results = {
         "n": args.n, "resamples": b, "numpy_resamples_timed": b_numpy, "repeat": args.repeat,
-        "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-        "numba_threads": numba.get_num_threads(), "python": platform.python_version(),
-        "numba": numba.__version__, "warm_up_s": round(warm_up, 3),
+        "machine": machine_info(), "numba_threads": numba.get_num_threads(),
+        "warm_up_s": round(warm_up, 3),
         "espri_gpu_s": round(ours, 3), "numpy_s": round(theirs, 3),
         "ratio": round(theirs / ours, 1),
         "pvalue_espri_gpu": (1 + hits) / (b + 1),
@@ -83,8 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"  ratio numpy/espri_gpu: {results['ratio']}x   p = "
           f"{results['pvalue_espri_gpu']:.4f} vs {results['pvalue_numpy']:.4f}")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2)
+        write_json(args.json, results)
     return results
 
 

@@ -21,9 +21,7 @@ from one run; on a shared machine use ``--repeat 3`` or more.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import time
 
 import numpy as np
@@ -78,14 +76,14 @@ def main(argv: list[str] | None = None) -> dict:
 
     import numba
 
+    from espri_gpu.bench import machine_info, write_json
     from espri_gpu.kernels import cpu
 
     b = args.resamples
     b_scipy = min(b, args.scipy_resamples or b)
     results = {"resamples": b, "repeat": args.repeat,
-               "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-               "numba_threads": numba.get_num_threads(), "python": platform.python_version(),
-               "numba": numba.__version__, "cases": []}
+               "machine": machine_info(), "numba_threads": numba.get_num_threads(),
+               "cases": []}
     from scipy import stats
 
     threads = numba.get_num_threads()
@@ -137,8 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"Numba threading layer: {results['threading_layer']}, {threads} threads, "
           f"{os.cpu_count()} CPUs")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2)
+        write_json(args.json, results)
     return results
 
 

@@ -62,3 +62,34 @@ def test_bench_several_sizes_and_plot(tmp_path, capsys) -> None:
                  "--plot", str(plot)]) == 0
     out = capsys.readouterr().out
     assert out.count("encode ") == 2 and plot.stat().st_size > 1000
+
+
+BENCHMARK_SCRIPTS = {
+    "bench_montecarlo.py": ["--resamples", "300", "--scipy-resamples", "100"],
+    "bench_mmi.py": ["--n", "3000", "--resamples", "300", "--numpy-resamples", "50"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(BENCHMARK_SCRIPTS))
+def test_benchmark_script_runs_and_both_sides_agree(script, tmp_path) -> None:
+    """The scripts quoted in the README run, write their JSON, and time the same test on
+    both sides (p-values within Monte-Carlo error of each other)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "result.json"
+    subprocess.run([sys.executable, str(root / "benchmarks" / script),
+                    *BENCHMARK_SCRIPTS[script], "--json", str(out)],
+                   check=True, cwd=root, capture_output=True, text=True, timeout=600)
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert document["machine"]["cores"] >= 1
+    cases = document.get("cases", [document])
+    for case in cases:
+        ours = case["pvalue_espri_gpu"]
+        theirs = case.get("pvalue_scipy", case.get("pvalue_numpy"))
+        assert 0 < ours <= 1 and 0 < theirs <= 1
+        assert abs(ours - theirs) < 0.2  # B = 300 vs 50-100: a loose but failing bound
+        assert case["ratio"] > 0
