@@ -535,14 +535,20 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         for j in range(nc - 1):
             need = col_sums[j]
             rest = total
+            last = nr - 1
             for i in range(nr - 1):
+                if need == 0:  # the rest of the column is 0 (a draw of 0 balls uses no uniform)
+                    last = i
+                    break
                 rest -= rowrem[i]
                 x = hypergeometric(rowrem[i], rest, need, state)
                 out[i, j] = x
                 rowrem[i] -= x
                 need -= x
-            out[nr - 1, j] = need
-            rowrem[nr - 1] -= need
+            for i in range(last, nr):
+                out[i, j] = 0
+            out[last, j] = need
+            rowrem[last] -= need
             total -= col_sums[j]
         for i in range(nr):
             out[i, nc - 1] = rowrem[i]
@@ -603,28 +609,31 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
                 m_out[i, k] = 0.0
         for k in range(nk):
             cb[k] = 0.0
+        # Only the nonzero cells of J (at most n of them) are visited. With integer-valued
+        # J, A and B every partial sum is an integer below 2**53: exact in any order.
         n = 0.0
         for p in range(npa):
             row = 0.0
             for q in range(npb):
-                row += float(joint[p, q])
+                jpq = float(joint[p, q])
+                if jpq != 0.0:
+                    row += jpq
+                    for k in range(nk):
+                        cb[k] += jpq * b_ind[q, k]
             if row == 0.0:
                 continue
             n += row
             for i in range(ni):
-                ra[i] += a_ind[p, i] * row
-            for k in range(nk):
-                t = 0.0
+                aip = a_ind[p, i]
+                if aip == 0.0:
+                    continue
+                ra[i] += aip * row
                 for q in range(npb):
-                    t += float(joint[p, q]) * b_ind[q, k]
-                for i in range(ni):
-                    m_out[i, k] += a_ind[p, i] * t
-        for q in range(npb):
-            col = 0.0
-            for p in range(npa):
-                col += float(joint[p, q])
-            for k in range(nk):
-                cb[k] += b_ind[q, k] * col
+                    jpq = float(joint[p, q])
+                    if jpq != 0.0:
+                        v = aip * jpq
+                        for k in range(nk):
+                            m_out[i, k] += v * b_ind[q, k]
         return n
 
     @jit
