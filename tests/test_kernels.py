@@ -500,16 +500,102 @@ def test_mmi_and_spmi_match_respondent_level_loops(seed):
     assert cpu.spmi_statistic(joint, pa, pb) == pytest.approx(brute_spmi(a, b), rel=1e-10)
 
 
-def test_pattern_permutation_replicates_are_permutations_of_respondents():
+@pytest.mark.parametrize("size", [40, 400])
+def test_pattern_permutation_replicates_are_permutations_of_respondents(size):
     """Mode 0 keeps both pattern margins; a replicate's statistic equals the statistic of
-    the respondents' data with one question's answers shuffled accordingly."""
-    a, b = respondent_data(4, 40, a_multiple=True)
+    the respondents' data with one question's answers shuffled accordingly. 40 respondents:
+    tables filled by shuffling (few respondents per cell); 400: by hypergeometric draws."""
+    a, b = respondent_data(4, size, a_multiple=True)
     joint, pa, pb = patterns(a, b)
     rows, cols = joint.sum(1), joint.sum(0)
+    shuffled = cpu.shuffle_labels(int(rows.sum()), len(rows), len(cols)) > 0
+    assert shuffled == (size == 40)
     got = cpu.pattern_statistics(rows, cols, pa, pb, 1, 0, seed=3, start=0, count=5)
-    tables = cpu.random_tables(rows, cols, seed=3, start=0, count=5)  # same streams
+    if shuffled:
+        tables = [ref_shuffle_table(rows, cols, 3, r) for r in range(5)]
+    else:
+        tables = cpu.random_tables(rows, cols, seed=3, start=0, count=5)  # same streams
     for s, t in zip(got, tables, strict=True):
         assert s == pytest.approx(brute_spmi(*people(t, pa, pb)), rel=1e-10)
+
+
+def ref_below(words, bound: int) -> int:
+    """Lemire's exact bounded integer from 32-bit halves of the 64-bit words."""
+    m = (next(words) >> 32) * bound
+    if (m & 0xFFFFFFFF) < bound:
+        threshold = (2**32 - bound) % bound
+        while (m & 0xFFFFFFFF) < threshold:
+            m = (next(words) >> 32) * bound
+    return m >> 32
+
+
+def ref_words(seed: int, replicate: int):
+    state0 = ref_mix64(seed ^ ref_mix64((replicate + GOLDEN) & MASK))
+    k = 0
+    while True:
+        k += 1
+        yield ref_mix64((state0 + k * GOLDEN) & MASK)
+
+
+def ref_shuffle_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
+    """Column by column, each column's balls drawn without replacement from the urn of row
+    labels (partial Fisher-Yates), with the reference SplitMix64 stream."""
+    words = ref_words(seed, replicate)
+    labels = [i for i, r in enumerate(rows) for _ in range(int(r))]
+    table = np.zeros((len(rows), len(cols)), dtype=np.int64)
+    left = len(labels)
+    for j, c in enumerate(cols[:-1]):
+        for _ in range(int(c)):
+            t = ref_below(words, left)
+            table[labels[t], j] += 1
+            left -= 1
+            labels[t] = labels[left]
+    table[:, -1] = np.asarray(rows) - table[:, :-1].sum(axis=1)
+    return table
+
+
+def shuffle_tables(rows, cols, seed: int, count: int) -> np.ndarray:
+    """Tables of the compiled ``random_table_shuffle``, replicates 0 .. count - 1."""
+    dev = cpu._device()
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    out = np.zeros((count, rows.size, cols.size), dtype=np.int64)
+    rowrem, labels = np.zeros(rows.size, np.int64), np.zeros(max(1, rows.sum()), np.int32)
+    state = np.zeros(1, np.uint64)
+    for r in range(count):
+        state[0] = dev.rng.stream_start(np.uint64(seed), r)
+        dev.random_table_shuffle(rows, cols, out[r], rowrem, labels, state)
+    return out
+
+
+def test_shuffled_tables_are_the_reference_shuffle_bit_for_bit():
+    rows, cols = np.array([3, 0, 7, 5]), np.array([4, 6, 1, 4])
+    got = shuffle_tables(rows, cols, seed=21, count=40)
+    for r in range(40):
+        assert np.array_equal(got[r], ref_shuffle_table(rows, cols, 21, r))
+        assert (got[r].sum(1) == rows).all() and (got[r].sum(0) == cols).all()
+
+
+@pytest.mark.parametrize(("rows", "cols"), [((3, 2, 2), (4, 3)), ((2, 3, 1), (2, 2, 2)),
+                                            ((4, 4), (1, 2, 5))])
+def test_shuffled_tables_follow_the_exact_law(rows, cols):
+    tables = tables_with_margins(rows, cols)
+    pmf = np.array([table_probability(t) for t in tables])
+    index = {t.tobytes(): i for i, t in enumerate(tables)}
+    draws = shuffle_tables(rows, cols, seed=sum(rows) * 7 + len(cols), count=20_000)
+    codes = np.array([index[t.tobytes()] for t in draws])
+    assert gof_pmf(codes, pmf) > ALPHA
+
+
+def test_bounded_integers_are_uniform_and_exact():
+    dev = cpu._device()
+    state = np.zeros(1, np.uint64)
+    state[0] = dev.rng.stream_start(np.uint64(5), 0)
+    words = ref_words(5, 0)
+    for bound in (1, 2, 3, 7, 1000, 2**31 - 1, 2**32 - 1):
+        for _ in range(50):
+            assert dev.below(bound, state) == ref_below(words, bound)
+    x = np.array([dev.below(6, state) for _ in range(60_000)])
+    assert stats.chisquare(np.bincount(x, minlength=6)).pvalue > ALPHA
 
 
 def people(table: np.ndarray, pa: np.ndarray, pb: np.ndarray):
@@ -533,7 +619,12 @@ def test_pattern_bootstrap_replicates_follow_the_documented_recipe():
         dev.multinomial(int(rows.sum()), rows.astype(float), a_counts, state)
         dev.multinomial(int(rows.sum()), cols.astype(float), b_counts, state)
         table = np.zeros_like(joint)
-        dev.random_table(a_counts, b_counts, table, np.zeros(len(rows), np.int64), state)
+        rowrem = np.zeros(len(rows), np.int64)
+        if cpu.shuffle_labels(int(rows.sum()), len(rows), len(cols)):  # (50 respondents: yes)
+            labels = np.zeros(int(rows.sum()), np.int32)
+            dev.random_table_shuffle(a_counts, b_counts, table, rowrem, labels, state)
+        else:
+            dev.random_table(a_counts, b_counts, table, rowrem, state)
         assert (table.sum(axis=1) == a_counts).all() and (table.sum(axis=0) == b_counts).all()
         assert s == pytest.approx(brute_spmi(*people(table, pa, pb)), rel=1e-10)
 

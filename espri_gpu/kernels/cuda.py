@@ -40,6 +40,7 @@ from .cpu import (
     mmi_statistic,
     pearson_statistic,
     seed_word,
+    shuffle_labels,
     spmi_statistic,
 )
 
@@ -156,14 +157,14 @@ def _make_pattern_statistics(dev, jit):
 
     @jit(SIGNATURES["pattern_statistics"])
     def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                  b_ind, kind, mode, seed, start, out, joint, rowrem, a_counts,
-                                  b_counts, m_out, ra, cb, states):
+                                  b_ind, kind, mode, shuffle, seed, start, out, joint, rowrem,
+                                  labels, a_counts, b_counts, m_out, ra, cb, states):
         i = cuda.grid(1)
         if i < out.shape[0]:
             out[i] = pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                       b_ind, kind, mode, seed, start + i, joint[i], rowrem[i],
-                                       a_counts[i], b_counts[i], m_out[i], ra[i], cb[i],
-                                       states[i])
+                                       b_ind, kind, mode, shuffle, seed, start + i, joint[i],
+                                       rowrem[i], labels[i], a_counts[i], b_counts[i],
+                                       m_out[i], ra[i], cb[i], states[i])
 
     return pattern_statistics_kernel
 
@@ -361,11 +362,13 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     out = np.zeros(count, dtype=np.float64)
     inputs = [cuda.to_device(x) for x in (rows, cols, rows.astype(np.float64),
                                           cols.astype(np.float64), a, b)]
-    per = 8 * (npa * npb + 2 * npa + npb + ni * nk + ni + nk + 2)
+    n_labels = shuffle_labels(int(rows.sum()), npa, npb)
+    per = 8 * (npa * npb + 2 * npa + npb + ni * nk + ni + nk + 2) + 4 * max(n_labels, 1)
     for lo, m in _chunks(count, per):
         d_out = _empty(m, dtype=np.float64)
-        _launch(_kernel("pattern_statistics"), m, *inputs, int(kind), int(mode), seed_word(seed),
-                start + lo, d_out, _empty(m, npa, npb), _empty(m, npa), _empty(m, npa),
+        _launch(_kernel("pattern_statistics"), m, *inputs, int(kind), int(mode),
+                int(n_labels > 0), seed_word(seed), start + lo, d_out, _empty(m, npa, npb),
+                _empty(m, npa), _empty(m, max(n_labels, 1), dtype=np.int32), _empty(m, npa),
                 _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
                 _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),
                 _empty(m, 1, dtype=np.uint64))

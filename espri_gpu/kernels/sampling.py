@@ -27,6 +27,10 @@ Samplers (expected cost bounded whatever the population size)
   with the given margins (the law of Patefield 1981), filled column by column with
   ``table[i, j] ~ Hypergeometric(rowrem[i], sum_{i' > i} rowrem[i'], remaining of column j)``;
   last row and last column by subtraction, so both margins are exact on every draw.
+* ``random_table_shuffle(row_sums, col_sums, table, rowrem, labels, state)``: the same law in
+  ``total`` draws: each column's balls are drawn without replacement from the urn of row
+  labels (partial Fisher-Yates with exact bounded integers, :func:`below`). The MMI/SPMI
+  drivers use it when the pattern table has many more cells than respondents.
 
 Log-densities. Log-factorials come from a table of ``log k!`` (exact, ``k < 128``) and
 Stirling's series above. In HRUA and BRUA the log-density ratio ``T(K) = log f(K) - log
@@ -81,6 +85,9 @@ __all__ = ["INVERSION_MAX", "LOGFACTORIAL_TABLE", "build"]
 
 #: Hypergeometric draws whose support has at most ``INVERSION_MAX + 1`` values use inversion.
 INVERSION_MAX = 32
+_SHIFT32 = np.uint64(32)
+_MASK32 = np.uint64(0xFFFFFFFF)
+_TWO32 = np.uint64(1 << 32)
 #: Binomial draws with ``n * min(p, 1 - p)`` below this use inversion.
 BINOMIAL_INVERSION_MEAN = 30.0
 #: Arguments below which log-factorial differences use the table rather than Stirling.
@@ -128,6 +135,8 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
     leaf_jit = jit if leaf_jit is None else leaf_jit
     r = rng.build(jit, leaf_jit)
     uniform, uniform_open, stream_start = r.uniform, r.uniform_open, r.stream_start
+    next_u64 = r.next_u64
+    shift32, mask32, two32 = _SHIFT32, _MASK32, _TWO32
     table, half_log_2pi, d1, d2 = LOGFACTORIAL_TABLE, _HALF_LOG_2PI, _D1, _D2
     table_len = LOGFACTORIAL_TABLE.shape[0]
     g_series, g_series_max = _G_SERIES, _G_SERIES_MAX
@@ -553,6 +562,49 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         for i in range(nr):
             out[i, nc - 1] = rowrem[i]
 
+    @leaf_jit
+    def below(bound, state):
+        """Uniform integer in [0, bound) for 0 < bound < 2**32, exactly (Lemire 2019: a
+        32 x 32-bit product of the draw's top half, rejecting the 2**32 mod bound low ends)."""
+        b = np.uint64(bound)
+        m = (next_u64(state) >> shift32) * b
+        low = m & mask32
+        if low < b:
+            threshold = (two32 - b) % b
+            while low < threshold:
+                m = (next_u64(state) >> shift32) * b
+                low = m & mask32
+        return int(m >> shift32)
+
+    @jit
+    def random_table_shuffle(row_sums, col_sums, out, rowrem, labels, state):
+        """The law of :func:`random_table` in ``total`` draws instead of ``(r-1)(c-1)``.
+
+        The urn holds one ball per unit of ``row_sums`` labelled with its row; column ``j``
+        takes ``col_sums[j]`` balls drawn without replacement (a partial Fisher-Yates shuffle
+        of ``labels``, length >= total); the last column takes what is left. Cheaper than the
+        hypergeometric fill when the table has many more cells than balls (pattern tables).
+        """
+        nr, nc = out.shape
+        left = 0
+        for i in range(nr):
+            rowrem[i] = row_sums[i]
+            for _ in range(row_sums[i]):
+                labels[left] = i
+                left += 1
+            for j in range(nc):
+                out[i, j] = 0
+        for j in range(nc - 1):
+            for _ in range(col_sums[j]):
+                t = below(left, state)
+                i = labels[t]
+                left -= 1
+                labels[t] = labels[left]
+                out[i, j] += 1
+                rowrem[i] -= 1
+        for i in range(nr):
+            out[i, nc - 1] = rowrem[i]
+
     # ----------------------------------------------------------------- statistics
     @jit
     def pearson(tab, row_sums, col_sums, n):
@@ -693,19 +745,30 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
 
     @jit
     def pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
-                          kind, mode, seed, replicate, joint, rowrem, a_counts, b_counts,
-                          m_out, ra, cb, state):
-        """Draw replicate ``replicate``'s pattern table; return its MMI (0) / SPMI (1)."""
+                          kind, mode, shuffle, seed, replicate, joint, rowrem, labels,
+                          a_counts, b_counts, m_out, ra, cb, state):
+        """Draw replicate ``replicate``'s pattern table; return its MMI (0) / SPMI (1).
+
+        ``shuffle`` 1: tables by :func:`random_table_shuffle` (``labels`` holds >= n), 0: by
+        :func:`random_table` (same law, other draws; the drivers choose, the same way on
+        every target).
+        """
         state[0] = stream_start(seed, replicate)
         if mode == 0:
-            random_table(row_counts, col_counts, joint, rowrem, state)
+            if shuffle == 1:
+                random_table_shuffle(row_counts, col_counts, joint, rowrem, labels, state)
+            else:
+                random_table(row_counts, col_counts, joint, rowrem, state)
         else:
             n = 0
             for p in range(row_counts.shape[0]):
                 n += row_counts[p]
             multinomial(n, row_weights, a_counts, state)
             multinomial(n, col_weights, b_counts, state)
-            random_table(a_counts, b_counts, joint, rowrem, state)
+            if shuffle == 1:
+                random_table_shuffle(a_counts, b_counts, joint, rowrem, labels, state)
+            else:
+                random_table(a_counts, b_counts, joint, rowrem, state)
         total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
         if kind == 0:
             return mmi(m_out, ra, cb, total)
@@ -717,7 +780,8 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         hrua_setup=hrua_setup, hrua_log_ratio=hrua_log_ratio, hrua_bracket=hrua_bracket,
         brua_setup=brua_setup, brua_log_ratio=brua_log_ratio, hypergeometric=hypergeometric,
         binomial=binomial, multinomial=multinomial,
-        random_table=random_table, pearson=pearson, g_statistic=g_statistic,
+        below=below, random_table=random_table, random_table_shuffle=random_table_shuffle,
+        pearson=pearson, g_statistic=g_statistic,
         pattern_products=pattern_products, mmi=mmi, spmi=spmi,
         table_replicate=table_replicate, pattern_replicate=pattern_replicate,
     )
