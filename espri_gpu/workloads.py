@@ -264,6 +264,70 @@ def mmi_numpy(data: MMIData) -> int:
     return hits
 
 
+# --- SPMI resampling ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class SPMIData:
+    """Two multiple-choice questions (10 items each), B resamples."""
+
+    a_items: np.ndarray     # respondents × items of the first question, 0/1
+    b_items: np.ndarray     # respondents × items of the second
+    n_resamples: int
+
+
+def spmi_data(n: int, seed: int = 0, n_resamples: int = 200) -> SPMIData:
+    """``n`` respondents, answers from 3 latent profiles (realistic repetition of patterns)."""
+    rng = np.random.default_rng(seed)
+    profile = rng.integers(0, 3, size=n)
+
+    def question() -> np.ndarray:
+        p = rng.beta(0.6, 2.0, size=(3, 10))
+        return (rng.random((n, 10)) < p[profile]).astype(np.uint8)
+
+    return SPMIData(question(), question(), n_resamples)
+
+
+def _spmi_statistic(a: np.ndarray, b: np.ndarray) -> float:
+    n = a.shape[0]
+    n11 = a.T @ b
+    r1 = a.sum(axis=0)[:, None]
+    c1 = b.sum(axis=0)[None, :]
+    r0, c0 = n - r1, n - c1
+    det = n11 * (n - r1 - c1 + n11) - (r1 - n11) * (c1 - n11)
+    denominator = r1 * r0 * c1 * c0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x2 = np.where(denominator > 0, n * det**2 / denominator, 0.0)
+    return float(x2.sum())
+
+
+def spmi_espri(data: SPMIData, backend: Backend) -> int:
+    """espri_gpu: permutation on the table of distinct answer-pattern pairs (Numba kernel)."""
+    from .stats.multiple import spmi_statistics
+    from .stats.patterns import PatternTable
+    from .stats.resampling import pattern_exceedances
+
+    pa, ia = np.unique(data.a_items, axis=0, return_inverse=True)
+    pb, ib = np.unique(data.b_items, axis=0, return_inverse=True)
+    joint = np.zeros((pa.shape[0], pb.shape[0]), dtype=np.int64)
+    np.add.at(joint, (ia.ravel(), ib.ravel()), 1)
+    table = PatternTable(joint, pa.astype(float), pb.astype(float), (), (), int(joint.sum()))
+    observed = spmi_statistics(table).statistic
+    return pattern_exceedances(joint.sum(1), joint.sum(0), table.a, table.b, "spmi",
+                               "permutation", observed, data.n_resamples, 1, backend)
+
+
+def spmi_numpy(data: SPMIData) -> int:
+    """The usual way: permute the respondents' answers to one question B times."""
+    rng = np.random.default_rng(1)
+    a, b = data.a_items.astype(np.float64), data.b_items.astype(np.float64)
+    observed = _spmi_statistic(a, b)
+    hits = 0
+    for _ in range(data.n_resamples):
+        hits += _spmi_statistic(a, b[rng.permutation(b.shape[0])]) >= observed * (1 - 1e-12)
+    return hits
+
+
 # --- end to end -------------------------------------------------------------------------------
 
 
@@ -329,6 +393,16 @@ WORKLOADS: dict[str, Workload] = {
         make_data=mmi_data,
         espri=mmi_espri,
         alternative=mmi_numpy,
+        alternative_name="NumPy respondent-level permutation loop",
+    ),
+    "spmi": Workload(
+        name="spmi",
+        description="SPMI permutation test (10 × 10 items), B = 200",
+        unit="respondents",
+        sizes={"tiny": 1_000, "small": 20_000, "medium": 100_000, "large": 1_000_000},
+        make_data=spmi_data,
+        espri=spmi_espri,
+        alternative=spmi_numpy,
         alternative_name="NumPy respondent-level permutation loop",
     ),
     "report": Workload(
