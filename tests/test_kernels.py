@@ -575,6 +575,32 @@ def test_shuffled_tables_are_the_reference_shuffle_bit_for_bit():
         assert (got[r].sum(1) == rows).all() and (got[r].sum(0) == cols).all()
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_shuffle_products_reduce_the_shuffled_table_exactly(seed):
+    """M = A'JB, A'J1, B'J'1 accumulated ball by ball equal those of the table that
+    random_table_shuffle draws from the same stream, to the last bit."""
+    dev = cpu._device()
+    a, b = respondent_data(seed, 300, a_multiple=True)
+    joint, pa, pb = patterns(a, b)
+    rows, cols = joint.sum(1), joint.sum(0)
+    ni, nk = pa.shape[1], pb.shape[1]
+    labels = np.zeros(int(rows.sum()), np.int32)
+    for r in range(5):
+        state = np.array([dev.rng.stream_start(np.uint64(seed), r)], dtype=np.uint64)
+        table = np.zeros_like(joint)
+        dev.random_table_shuffle(rows, cols, table, np.zeros(len(rows), np.int64), labels,
+                                 state)
+        expected = [np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)]
+        n_expected = dev.pattern_products(table, pa, pb, *expected)
+        state = np.array([dev.rng.stream_start(np.uint64(seed), r)], dtype=np.uint64)
+        got = [np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)]
+        n_got = dev.shuffle_products(rows, cols, pa, pb, *got, labels, state)
+        assert n_got == n_expected == rows.sum()
+        for x, y in zip(got, expected, strict=True):
+            assert np.array_equal(x, y)
+        assert np.array_equal(got[0], pa.T @ table @ pb)
+
+
 @pytest.mark.parametrize(("rows", "cols"), [((3, 2, 2), (4, 3)), ((2, 3, 1), (2, 2, 2)),
                                             ((4, 4), (1, 2, 5))])
 def test_shuffled_tables_follow_the_exact_law(rows, cols):

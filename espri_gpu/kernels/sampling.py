@@ -605,6 +605,65 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         for i in range(nr):
             out[i, nc - 1] = rowrem[i]
 
+    @jit
+    def shuffle_products(row_sums, col_sums, a_ind, b_ind, m_out, ra, cb, labels, state):
+        """:func:`pattern_products` of the table :func:`random_table_shuffle` draws from the
+        same stream, without forming the table; returns n.
+
+        Column q's balls are drawn exactly as there; the A rows of their labels are summed
+        into ``ra`` (a scratch until the end), then ``M += sum B[q]``. Every sum is an
+        integer below 2**53, so M, ra, cb equal those of the table exactly. Cost: n (I + 1)
+        plus, per column, I K at most, instead of the table's Pa Pb cells, twice.
+        """
+        nr = row_sums.shape[0]
+        nc = col_sums.shape[0]
+        ni = a_ind.shape[1]
+        nk = b_ind.shape[1]
+        for i in range(ni):
+            for k in range(nk):
+                m_out[i, k] = 0.0
+        for k in range(nk):
+            cb[k] = 0.0
+        left = 0
+        for p in range(nr):
+            for _ in range(row_sums[p]):
+                labels[left] = p
+                left += 1
+        n = float(left)
+        for q in range(nc):
+            c = col_sums[q]
+            if c <= 0:
+                continue
+            for k in range(nk):
+                cb[k] += b_ind[q, k] * float(c)
+            for i in range(ni):
+                ra[i] = 0.0
+            if q < nc - 1:
+                for _ in range(c):
+                    t = below(left, state)
+                    p = labels[t]
+                    left -= 1
+                    labels[t] = labels[left]
+                    for i in range(ni):
+                        ra[i] += a_ind[p, i]
+            else:  # the last column takes the balls left
+                for ball in range(left):
+                    p = labels[ball]
+                    for i in range(ni):
+                        ra[i] += a_ind[p, i]
+            for i in range(ni):
+                ti = ra[i]
+                if ti != 0.0:
+                    for k in range(nk):
+                        m_out[i, k] += ti * b_ind[q, k]
+        for i in range(ni):
+            ra[i] = 0.0
+        for p in range(nr):
+            if row_sums[p] > 0:
+                for i in range(ni):
+                    ra[i] += a_ind[p, i] * float(row_sums[p])
+        return n
+
     # ----------------------------------------------------------------- statistics
     @jit
     def pearson(tab, row_sums, col_sums, n):
@@ -749,16 +808,19 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
                           a_counts, b_counts, m_out, ra, cb, state):
         """Draw replicate ``replicate``'s pattern table; return its MMI (0) / SPMI (1).
 
-        ``shuffle`` 1: tables by :func:`random_table_shuffle` (``labels`` holds >= n), 0: by
-        :func:`random_table` (same law, other draws; the drivers choose, the same way on
+        ``shuffle`` 1: the table of :func:`random_table_shuffle` (``labels`` holds >= n),
+        reduced on the fly by :func:`shuffle_products`; 0: :func:`random_table` then
+        :func:`pattern_products` (same law, other draws; the drivers choose, the same way on
         every target).
         """
         state[0] = stream_start(seed, replicate)
         if mode == 0:
             if shuffle == 1:
-                random_table_shuffle(row_counts, col_counts, joint, rowrem, labels, state)
+                total = shuffle_products(row_counts, col_counts, a_ind, b_ind, m_out, ra, cb,
+                                         labels, state)
             else:
                 random_table(row_counts, col_counts, joint, rowrem, state)
+                total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
         else:
             n = 0
             for p in range(row_counts.shape[0]):
@@ -766,10 +828,11 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
             multinomial(n, row_weights, a_counts, state)
             multinomial(n, col_weights, b_counts, state)
             if shuffle == 1:
-                random_table_shuffle(a_counts, b_counts, joint, rowrem, labels, state)
+                total = shuffle_products(a_counts, b_counts, a_ind, b_ind, m_out, ra, cb,
+                                         labels, state)
             else:
                 random_table(a_counts, b_counts, joint, rowrem, state)
-        total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
+                total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
         if kind == 0:
             return mmi(m_out, ra, cb, total)
         return spmi(m_out, ra, cb, total)
@@ -781,6 +844,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         brua_setup=brua_setup, brua_log_ratio=brua_log_ratio, hypergeometric=hypergeometric,
         binomial=binomial, multinomial=multinomial,
         below=below, random_table=random_table, random_table_shuffle=random_table_shuffle,
+        shuffle_products=shuffle_products,
         pearson=pearson, g_statistic=g_statistic,
         pattern_products=pattern_products, mmi=mmi, spmi=spmi,
         table_replicate=table_replicate, pattern_replicate=pattern_replicate,
