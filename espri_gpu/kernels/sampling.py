@@ -605,6 +605,17 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         for i in range(nr):
             out[i, nc - 1] = rowrem[i]
 
+    @leaf_jit
+    def zero_products(m_out, ra, cb):
+        """Set the outputs of :func:`pattern_products` / :func:`shuffle_products` to 0."""
+        ni, nk = m_out.shape
+        for i in range(ni):
+            ra[i] = 0.0
+            for k in range(nk):
+                m_out[i, k] = 0.0
+        for k in range(nk):
+            cb[k] = 0.0
+
     @jit
     def shuffle_products(row_sums, col_sums, a_ind, b_ind, m_out, ra, cb, labels, state):
         """:func:`pattern_products` of the table :func:`random_table_shuffle` draws from the
@@ -619,11 +630,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         nc = col_sums.shape[0]
         ni = a_ind.shape[1]
         nk = b_ind.shape[1]
-        for i in range(ni):
-            for k in range(nk):
-                m_out[i, k] = 0.0
-        for k in range(nk):
-            cb[k] = 0.0
+        zero_products(m_out, ra, cb)
         left = 0
         for p in range(nr):
             for _ in range(row_sums[p]):
@@ -714,12 +721,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         npa, npb = joint.shape
         ni = a_ind.shape[1]
         nk = b_ind.shape[1]
-        for i in range(ni):
-            ra[i] = 0.0
-            for k in range(nk):
-                m_out[i, k] = 0.0
-        for k in range(nk):
-            cb[k] = 0.0
+        zero_products(m_out, ra, cb)
         # Only the nonzero cells of J (at most n of them) are visited. With integer-valued
         # J, A and B every partial sum is an integer below 2**53: exact in any order.
         n = 0.0
