@@ -281,6 +281,16 @@ def test_hrua_with_brackets_draws_exactly_what_plain_hrua_draws(m, total, s):
     assert got.tolist() == expected
 
 
+def test_hrua_mode_is_the_exact_integer_mode():
+    """mode = floor((s + 1)(m + 1) / (N + 2)), computed with one shared division."""
+    dev = cpu._device()
+    rng = np.random.default_rng(8)
+    for _ in range(3000):
+        total = int(10 ** rng.uniform(2.5, 9.2))
+        m, s = (int(x) for x in rng.integers(33, total // 2, size=2))
+        assert dev.hrua_setup(m, total, s)[3] == (s + 1) * (m + 1) // (total + 2)
+
+
 def test_log_u_bounds_bracket_the_logarithm():
     dev = cpu._device()
     u = np.r_[np.linspace(1e-6, 1 - 1e-9, 20_001), 0.5 ** np.arange(1, 52),

@@ -215,17 +215,6 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
 
     # ----------------------------------------------------------------- hypergeometric
     @leaf_jit
-    def floor_div(x, y, z):
-        """floor(x * y / z) for positive int64 with x * y < 2**63, without integer division."""
-        num = x * y
-        q = int(float(num) / float(z))
-        if q * z > num:
-            q -= 1
-        elif (q + 1) * z <= num:
-            q += 1
-        return q
-
-    @leaf_jit
     def hypergeometric_inversion(m, total, s, state):
         """HG(m, total - m, s) by inversion from 0; needs m + s <= total, min(m, s) small."""
         k = min(m, s)
@@ -266,14 +255,21 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         mf = float(m)
         nf = float(total)
         sf = float(s)
-        inv = 1.0 / (nf * (nf - 1.0))
+        nn1 = nf * (nf - 1.0)
+        both = 1.0 / (nn1 * (nf + 2.0))  # one division for 1/(N(N-1)) and 1/(N+2)
+        inv = both * (nf + 2.0)
         mean = sf * mf * (inv * (nf - 1.0))
         var = mean * (nf - mf) * (nf - sf) * inv
         a = mean + 0.5
         c = sqrt(var + 0.5)
         h = d1 * c + d2
         upper = min(float(min(m, s) + 1), a + 16.0 * c)
-        mode = floor_div(s + 1, m + 1, total + 2)
+        num = (s + 1) * (m + 1)
+        mode = int(float(num) * (both * nn1))
+        if mode * (total + 2) > num:
+            mode -= 1
+        elif (mode + 1) * (total + 2) <= num:
+            mode += 1
         rest = total - m - s
         b0, b1, b2, b3 = float(mode), float(m - mode), float(s - mode), float(rest + mode)
         bmin = min(min(b0, b1), min(b2, b3))
