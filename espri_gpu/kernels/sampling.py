@@ -812,25 +812,19 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         every target).
         """
         state[0] = stream_start(seed, replicate)
-        if mode == 0:
-            if shuffle == 1:
-                total = shuffle_products(row_counts, col_counts, a_ind, b_ind, m_out, ra, cb,
-                                         labels, state)
-            else:
-                random_table(row_counts, col_counts, joint, rowrem, state)
-                total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
-        else:
+        rows, cols = row_counts, col_counts
+        if mode == 1:  # bootstrap: both margins resampled first
             n = 0
             for p in range(row_counts.shape[0]):
                 n += row_counts[p]
             multinomial(n, row_weights, a_counts, state)
             multinomial(n, col_weights, b_counts, state)
-            if shuffle == 1:
-                total = shuffle_products(a_counts, b_counts, a_ind, b_ind, m_out, ra, cb,
-                                         labels, state)
-            else:
-                random_table(a_counts, b_counts, joint, rowrem, state)
-                total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
+            rows, cols = a_counts, b_counts
+        if shuffle == 1:
+            total = shuffle_products(rows, cols, a_ind, b_ind, m_out, ra, cb, labels, state)
+        else:
+            random_table(rows, cols, joint, rowrem, state)
+            total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
         if kind == 0:
             return mmi(m_out, ra, cb, total)
         return spmi(m_out, ra, cb, total)
