@@ -564,17 +564,28 @@ def ref_shuffle_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
     return table
 
 
-def shuffle_tables(rows, cols, seed: int, count: int) -> np.ndarray:
-    """Tables of the compiled ``random_table_shuffle``, replicates 0 .. count - 1."""
+def shuffle_table(rows, cols, state) -> np.ndarray:
+    """The table ``shuffle_products`` draws from ``state``: with identity indicators its
+    M = A'JB is the table J itself."""
     dev = cpu._device()
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    out = np.zeros((count, rows.size, cols.size), dtype=np.int64)
-    rowrem, labels = np.zeros(rows.size, np.int64), np.zeros(max(1, rows.sum()), np.int32)
+    table = np.zeros((rows.size, cols.size))
+    n = dev.shuffle_products(rows, cols, np.eye(rows.size), np.eye(cols.size), table,
+                             np.zeros(rows.size), np.zeros(cols.size),
+                             np.zeros(max(1, rows.sum()), np.int32), state)
+    assert n == rows.sum()
+    return table.astype(np.int64)
+
+
+def shuffle_tables(rows, cols, seed: int, count: int) -> np.ndarray:
+    """Tables of the compiled shuffle, replicates 0 .. count - 1."""
+    dev = cpu._device()
     state = np.zeros(1, np.uint64)
+    out = []
     for r in range(count):
         state[0] = dev.rng.stream_start(np.uint64(seed), r)
-        dev.random_table_shuffle(rows, cols, out[r], rowrem, labels, state)
-    return out
+        out.append(shuffle_table(rows, cols, state))
+    return np.array(out)
 
 
 def test_shuffled_tables_are_the_reference_shuffle_bit_for_bit():
@@ -587,8 +598,8 @@ def test_shuffled_tables_are_the_reference_shuffle_bit_for_bit():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_shuffle_products_reduce_the_shuffled_table_exactly(seed):
-    """M = A'JB, A'J1, B'J'1 accumulated ball by ball equal those of the table that
-    random_table_shuffle draws from the same stream, to the last bit."""
+    """M = A'JB, A'J1, B'J'1 accumulated ball by ball equal those of the table the shuffle
+    draws from the same stream (read with identity indicators), to the last bit."""
     dev = cpu._device()
     a, b = respondent_data(seed, 300, a_multiple=True)
     joint, pa, pb = patterns(a, b)
@@ -597,9 +608,8 @@ def test_shuffle_products_reduce_the_shuffled_table_exactly(seed):
     labels = np.zeros(int(rows.sum()), np.int32)
     for r in range(5):
         state = np.array([dev.rng.stream_start(np.uint64(seed), r)], dtype=np.uint64)
-        table = np.zeros_like(joint)
-        dev.random_table_shuffle(rows, cols, table, np.zeros(len(rows), np.int64), labels,
-                                 state)
+        table = shuffle_table(rows, cols, state)
+        assert np.array_equal(table, ref_shuffle_table(rows, cols, seed, r))
         expected = [np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)]
         n_expected = dev.pattern_products(table, pa, pb, *expected)
         state = np.array([dev.rng.stream_start(np.uint64(seed), r)], dtype=np.uint64)
@@ -654,13 +664,11 @@ def test_pattern_bootstrap_replicates_follow_the_documented_recipe():
         a_counts, b_counts = np.zeros(len(rows), np.int64), np.zeros(len(cols), np.int64)
         dev.multinomial(int(rows.sum()), rows.astype(float), a_counts, state)
         dev.multinomial(int(rows.sum()), cols.astype(float), b_counts, state)
-        table = np.zeros_like(joint)
-        rowrem = np.zeros(len(rows), np.int64)
         if cpu.shuffle_labels(int(rows.sum()), len(rows), len(cols)):  # (50 respondents: yes)
-            labels = np.zeros(int(rows.sum()), np.int32)
-            dev.random_table_shuffle(a_counts, b_counts, table, rowrem, labels, state)
+            table = shuffle_table(a_counts, b_counts, state)
         else:
-            dev.random_table(a_counts, b_counts, table, rowrem, state)
+            table = np.zeros_like(joint)
+            dev.random_table(a_counts, b_counts, table, np.zeros(len(rows), np.int64), state)
         assert (table.sum(axis=1) == a_counts).all() and (table.sum(axis=0) == b_counts).all()
         assert s == pytest.approx(brute_spmi(*people(table, pa, pb)), rel=1e-10)
 

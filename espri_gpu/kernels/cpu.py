@@ -519,9 +519,10 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     if count:
         nb = _blocks(count)
         n_labels = shuffle_labels(int(rows.sum()), npa, npb)
+        joint_shape = (1, 1) if n_labels else (npa, npb)  # the shuffle forms no table
         _kernel("pattern_statistics")(
             rows, cols, roww, colw, a, b, int(kind), int(mode), int(n_labels > 0),
-            seed_word(seed), start, out, np.zeros((nb, npa, npb), np.int64),
+            seed_word(seed), start, out, np.zeros((nb, *joint_shape), np.int64),
             _scratch(nb, npa), np.zeros((nb, max(n_labels, 1)), np.int32), _scratch(nb, npa),
             _scratch(nb, npb), np.zeros((nb, ni, nk), np.float64),
             _scratch(nb, ni, np.float64), _scratch(nb, nk, np.float64), _states(nb))

@@ -363,11 +363,13 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     inputs = [cuda.to_device(x) for x in (rows, cols, rows.astype(np.float64),
                                           cols.astype(np.float64), a, b)]
     n_labels = shuffle_labels(int(rows.sum()), npa, npb)
-    per = 8 * (npa * npb + 2 * npa + npb + ni * nk + ni + nk + 2) + 4 * max(n_labels, 1)
+    joint_shape = (1, 1) if n_labels else (npa, npb)  # the shuffle forms no table
+    per = (8 * (joint_shape[0] * joint_shape[1] + 2 * npa + npb + ni * nk + ni + nk + 2)
+           + 4 * max(n_labels, 1))
     for lo, m in _chunks(count, per):
         d_out = _empty(m, dtype=np.float64)
         _launch(_kernel("pattern_statistics"), m, *inputs, int(kind), int(mode),
-                int(n_labels > 0), seed_word(seed), start + lo, d_out, _empty(m, npa, npb),
+                int(n_labels > 0), seed_word(seed), start + lo, d_out, _empty(m, *joint_shape),
                 _empty(m, npa), _empty(m, max(n_labels, 1), dtype=np.int32), _empty(m, npa),
                 _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
                 _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),

@@ -27,10 +27,12 @@ Samplers (expected cost bounded whatever the population size)
   with the given margins (the law of Patefield 1981), filled column by column with
   ``table[i, j] ~ Hypergeometric(rowrem[i], sum_{i' > i} rowrem[i'], remaining of column j)``;
   last row and last column by subtraction, so both margins are exact on every draw.
-* ``random_table_shuffle(row_sums, col_sums, table, rowrem, labels, state)``: the same law in
-  ``total`` draws: each column's balls are drawn without replacement from the urn of row
-  labels (partial Fisher-Yates with exact bounded integers, :func:`below`). The MMI/SPMI
-  drivers use it when the pattern table has many more cells than respondents.
+* ``shuffle_products(row_sums, col_sums, a_ind, b_ind, m_out, ra, cb, labels, state)``: a
+  table of the same law in ``total`` draws (each column's balls drawn without replacement
+  from the urn of row labels: a partial Fisher-Yates shuffle with exact bounded integers,
+  :func:`below`), reduced on the fly to ``A' J B`` and the margins; with identity indicators
+  ``A' J B`` is the table itself. The MMI/SPMI drivers use it when the pattern table has many
+  more cells than respondents.
 
 Log-densities. Log-factorials come from a table of ``log k!`` (exact, ``k < 128``) and
 Stirling's series above. In HRUA and BRUA the log-density ratio ``T(K) = log f(K) - log
@@ -379,9 +381,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
                     return k
                 if u * (u - higher) >= 1.0:  # squeeze: 2 log u >= u - 1/u
                     continue
-                # 2 log u = -2 sum_k d^k / k (d = 1 - u): the sum to d^6 bounds it from
-                # above, adding d^7 / (7 u) (the tail's bound) from below.
-                lu_hi, lu_lo = log_u_bounds(u)
+                lu_hi, lu_lo = log_u_bounds(u)  # series bounds of 2 log u
                 if lu_hi <= lower:
                     return k
                 if lu_lo > higher:
@@ -572,35 +572,6 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
                 low = m & mask32
         return int(m >> shift32)
 
-    @jit
-    def random_table_shuffle(row_sums, col_sums, out, rowrem, labels, state):
-        """The law of :func:`random_table` in ``total`` draws instead of ``(r-1)(c-1)``.
-
-        The urn holds one ball per unit of ``row_sums`` labelled with its row; column ``j``
-        takes ``col_sums[j]`` balls drawn without replacement (a partial Fisher-Yates shuffle
-        of ``labels``, length >= total); the last column takes what is left. Cheaper than the
-        hypergeometric fill when the table has many more cells than balls (pattern tables).
-        """
-        nr, nc = out.shape
-        left = 0
-        for i in range(nr):
-            rowrem[i] = row_sums[i]
-            for _ in range(row_sums[i]):
-                labels[left] = i
-                left += 1
-            for j in range(nc):
-                out[i, j] = 0
-        for j in range(nc - 1):
-            for _ in range(col_sums[j]):
-                t = below(left, state)
-                i = labels[t]
-                left -= 1
-                labels[t] = labels[left]
-                out[i, j] += 1
-                rowrem[i] -= 1
-        for i in range(nr):
-            out[i, nc - 1] = rowrem[i]
-
     @leaf_jit
     def zero_products(m_out, ra, cb):
         """Set the outputs of :func:`pattern_products` / :func:`shuffle_products` to 0."""
@@ -614,13 +585,16 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
 
     @jit
     def shuffle_products(row_sums, col_sums, a_ind, b_ind, m_out, ra, cb, labels, state):
-        """:func:`pattern_products` of the table :func:`random_table_shuffle` draws from the
-        same stream, without forming the table; returns n.
+        """:func:`pattern_products` of a random table with margins ``row_sums`` x
+        ``col_sums`` (the law of :func:`random_table`), without forming the table; returns n.
 
-        Column q's balls are drawn exactly as there; the A rows of their labels are summed
+        The urn holds one ball per unit of ``row_sums``, labelled with its row (``labels``,
+        length >= n); column q takes ``col_sums[q]`` balls drawn without replacement (partial
+        Fisher-Yates), the last column what is left. The A rows of a column's balls are summed
         into ``ra`` (a scratch until the end), then ``M += sum B[q]``. Every sum is an
-        integer below 2**53, so M, ra, cb equal those of the table exactly. Cost: n (I + 1)
-        plus, per column, I K at most, instead of the table's Pa Pb cells, twice.
+        integer below 2**53, so M, ra, cb equal those of the drawn table exactly; with
+        identity ``a_ind`` and ``b_ind``, M is the table. Cost: n (I + 1) plus, per column,
+        I K at most, instead of the table's Pa Pb cells, twice.
         """
         nr = row_sums.shape[0]
         nc = col_sums.shape[0]
@@ -806,10 +780,9 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
                           a_counts, b_counts, m_out, ra, cb, state):
         """Draw replicate ``replicate``'s pattern table; return its MMI (0) / SPMI (1).
 
-        ``shuffle`` 1: the table of :func:`random_table_shuffle` (``labels`` holds >= n),
-        reduced on the fly by :func:`shuffle_products`; 0: :func:`random_table` then
-        :func:`pattern_products` (same law, other draws; the drivers choose, the same way on
-        every target).
+        ``shuffle`` 1: :func:`shuffle_products` (``labels`` holds >= n; ``joint`` and
+        ``rowrem`` unused); 0: :func:`random_table` then :func:`pattern_products` (same law,
+        other draws; the drivers choose, the same way on every target).
         """
         state[0] = stream_start(seed, replicate)
         rows, cols = row_counts, col_counts
@@ -835,8 +808,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         hrua_setup=hrua_setup, hrua_log_ratio=hrua_log_ratio, hrua_bracket=hrua_bracket,
         brua_setup=brua_setup, brua_log_ratio=brua_log_ratio, hypergeometric=hypergeometric,
         binomial=binomial, multinomial=multinomial,
-        below=below, random_table=random_table, random_table_shuffle=random_table_shuffle,
-        shuffle_products=shuffle_products,
+        below=below, random_table=random_table, shuffle_products=shuffle_products,
         pearson=pearson, g_statistic=g_statistic,
         pattern_products=pattern_products, mmi=mmi, spmi=spmi,
         table_replicate=table_replicate, pattern_replicate=pattern_replicate,
