@@ -236,32 +236,53 @@ def _mmi_statistic(onehot: np.ndarray, items: np.ndarray) -> float:
     return float(x2.sum())
 
 
-def mmi_espri(data: MMIData, backend: Backend) -> int:
-    """espri_gpu: permutation on the table of distinct answer patterns (Numba kernel)."""
-    from .stats.multiple import mmi_statistics
+def _distinct_rows(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct answer vectors, index of each respondent's vector among them)."""
+    rows, codes = np.unique(items, axis=0, return_inverse=True)
+    return rows, codes.ravel()
+
+
+def _pattern_exceedances(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray],
+                         kind: str, n_resamples: int, backend: Backend) -> int:
+    """espri_gpu's permutation test of MMI / SPMI on the table of distinct answer patterns;
+    ``a`` and ``b`` are (pattern indicator rows, pattern of each respondent)."""
+    from .stats.multiple import mmi_statistics, spmi_statistics
     from .stats.patterns import PatternTable
     from .stats.resampling import pattern_exceedances
 
-    patterns, pb = np.unique(data.items, axis=0, return_inverse=True)
-    pb = pb.ravel()
-    joint = np.zeros((10, patterns.shape[0]), dtype=np.int64)
-    np.add.at(joint, (data.levels, pb), 1)
-    table = PatternTable(joint, np.eye(10), patterns.astype(float), (), (), len(pb))
-    observed = mmi_statistics(table).statistic
-    return pattern_exceedances(joint.sum(1), joint.sum(0), table.a, table.b, "mmi",
-                               "permutation", observed, data.n_resamples, 1, backend)
+    (pa, ia), (pb, ib) = a, b
+    joint = np.zeros((pa.shape[0], pb.shape[0]), dtype=np.int64)
+    np.add.at(joint, (ia, ib), 1)
+    table = PatternTable(joint, pa.astype(float), pb.astype(float), (), (), int(joint.sum()))
+    statistic = mmi_statistics if kind == "mmi" else spmi_statistics
+    return pattern_exceedances(table.row_counts, table.col_counts, table.a, table.b, kind,
+                               "permutation", statistic(table).statistic, n_resamples, 1,
+                               backend)
+
+
+def _permutation_hits(statistic: Callable[[np.ndarray, np.ndarray], float], a: np.ndarray,
+                      b: np.ndarray, n_resamples: int) -> int:
+    """The usual way: permute the respondents' answers to ``b`` B times, NumPy per
+    replicate; counted with the kernels' tie tolerance, as espri_gpu counts."""
+    from .kernels.cpu import EXCEEDANCE_RTOL
+
+    rng = np.random.default_rng(1)
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    threshold = statistic(a, b) * (1.0 - EXCEEDANCE_RTOL)
+    return sum(int(statistic(a, b[rng.permutation(b.shape[0])]) >= threshold)
+               for _ in range(n_resamples))
+
+
+def mmi_espri(data: MMIData, backend: Backend) -> int:
+    """espri_gpu: permutation on the table of distinct answer patterns (Numba kernel)."""
+    return _pattern_exceedances((np.eye(10), data.levels), _distinct_rows(data.items), "mmi",
+                                data.n_resamples, backend)
 
 
 def mmi_numpy(data: MMIData) -> int:
     """The usual way: permute the respondents' answer vectors B times, NumPy per replicate."""
-    rng = np.random.default_rng(1)
-    onehot = np.eye(10)[data.levels]
-    items = data.items.astype(np.float64)
-    observed = _mmi_statistic(onehot, items)
-    hits = 0
-    for _ in range(data.n_resamples):
-        hits += _mmi_statistic(onehot, items[rng.permutation(items.shape[0])]) >= observed
-    return hits
+    return _permutation_hits(_mmi_statistic, np.eye(10)[data.levels], data.items,
+                             data.n_resamples)
 
 
 # --- SPMI resampling ------------------------------------------------------------------------
@@ -303,29 +324,13 @@ def _spmi_statistic(a: np.ndarray, b: np.ndarray) -> float:
 
 def spmi_espri(data: SPMIData, backend: Backend) -> int:
     """espri_gpu: permutation on the table of distinct answer-pattern pairs (Numba kernel)."""
-    from .stats.multiple import spmi_statistics
-    from .stats.patterns import PatternTable
-    from .stats.resampling import pattern_exceedances
-
-    pa, ia = np.unique(data.a_items, axis=0, return_inverse=True)
-    pb, ib = np.unique(data.b_items, axis=0, return_inverse=True)
-    joint = np.zeros((pa.shape[0], pb.shape[0]), dtype=np.int64)
-    np.add.at(joint, (ia.ravel(), ib.ravel()), 1)
-    table = PatternTable(joint, pa.astype(float), pb.astype(float), (), (), int(joint.sum()))
-    observed = spmi_statistics(table).statistic
-    return pattern_exceedances(joint.sum(1), joint.sum(0), table.a, table.b, "spmi",
-                               "permutation", observed, data.n_resamples, 1, backend)
+    return _pattern_exceedances(_distinct_rows(data.a_items), _distinct_rows(data.b_items),
+                                "spmi", data.n_resamples, backend)
 
 
 def spmi_numpy(data: SPMIData) -> int:
     """The usual way: permute the respondents' answers to one question B times."""
-    rng = np.random.default_rng(1)
-    a, b = data.a_items.astype(np.float64), data.b_items.astype(np.float64)
-    observed = _spmi_statistic(a, b)
-    hits = 0
-    for _ in range(data.n_resamples):
-        hits += _spmi_statistic(a, b[rng.permutation(b.shape[0])]) >= observed * (1 - 1e-12)
-    return hits
+    return _permutation_hits(_spmi_statistic, data.a_items, data.b_items, data.n_resamples)
 
 
 # --- end to end -------------------------------------------------------------------------------
