@@ -21,24 +21,12 @@ a shared machine other jobs steal cores: compare ratios from one run).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
 
 import numpy as np
-
-SHAPE = (10, 15)
-
-
-def make_margins(total: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column sums of a 10 x 15 table with the given total, no zero margin."""
-    rng = np.random.default_rng(seed)
-    while True:
-        rows = rng.multinomial(total, rng.dirichlet(np.full(SHAPE[0], 3.0)))
-        cols = rng.multinomial(total, rng.dirichlet(np.full(SHAPE[1], 3.0)))
-        if rows.min() > 0 and cols.min() > 0:
-            return rows, cols
+from bench_montecarlo import SHAPE, make_margins  # (this folder is on sys.path)
 
 
 def best_of(repeat: int, fn) -> tuple[float, object]:
@@ -65,6 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
     import distributed
     import numba
 
+    from espri_gpu.bench import write_json
     from espri_gpu.distributed import use_client
     from espri_gpu.kernels import cpu
     from espri_gpu.stats.resampling import STATISTIC_CODES, table_exceedances
@@ -119,8 +108,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"p-value {results['pvalue']!r}, identical in every setting; load average before "
           f"the run {load[0]:.2f}")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=2)
+        write_json(args.json, results)
     return results
 
 

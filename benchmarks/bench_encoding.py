@@ -13,12 +13,12 @@ across machines or runs.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import time
 
 from espri_gpu import resolve_backend
+from espri_gpu.bench import write_json
 from espri_gpu.workloads import WORKLOADS
 
 
@@ -60,8 +60,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{workload.name}: n={args.n:,} backend={backend.name}  espri_gpu {ours:.3f}s  "
           f"{workload.alternative_name} {theirs:.3f}s  ratio {theirs / ours:.1f}x")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(result, handle, indent=2)
+        write_json(args.json, result)
     return result
 
 
