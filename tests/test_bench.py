@@ -102,13 +102,11 @@ def test_spmi_workload_times_the_same_test_on_both_sides() -> None:
     from espri_gpu.stats.patterns import PatternTable
     from espri_gpu.workloads import _spmi_statistic
 
+    from .test_kernels import patterns
+
     workload = WORKLOADS["spmi"]
     data = workload.make_data(800, 3)
-    pa, ia = np.unique(data.a_items, axis=0, return_inverse=True)
-    pb, ib = np.unique(data.b_items, axis=0, return_inverse=True)
-    joint = np.zeros((len(pa), len(pb)), dtype=np.int64)
-    np.add.at(joint, (ia.ravel(), ib.ravel()), 1)
-    table = PatternTable(joint, pa.astype(float), pb.astype(float), (), (), 800)
+    table = PatternTable(*patterns(data.a_items, data.b_items), (), (), 800)
     respondents = _spmi_statistic(data.a_items.astype(float), data.b_items.astype(float))
     assert spmi_statistics(table).statistic == pytest.approx(respondents, rel=1e-10)
     ours = (1 + workload.espri(data, cpu_backend())) / (data.n_resamples + 1)
