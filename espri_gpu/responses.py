@@ -95,20 +95,25 @@ def read_survey(
     blank = np.logical_and.reduce([frame[k].str.strip().eq("").to_numpy() for k in frame.columns])
     parsed = {c.keyword: _ParsedColumn.parse(frame[c.keyword], codebook.question(c.keyword), b)
               for c in codebook.columns if c.kind in ("single", "multiple")}
+    undecodable = tuple((row, keyword_of[name]) for row, name in table.undecodable
+                        if name in keyword_of)
     return _assemble(table, codebook, frame, blank, parsed, personal,
-                     interpretations=interpretations, errors=errors)
+                     interpretations=interpretations, errors=errors, undecodable=undecodable)
 
 
 def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: np.ndarray,
               parsed: dict[str, _ParsedColumn], personal: tuple[str, ...], *,
-              interpretations: str | Path | None, errors: ErrorMode) -> Survey:
+              interpretations: str | Path | None, errors: ErrorMode,
+              undecodable: tuple[tuple[int, str], ...] = ()) -> Survey:
     """The :class:`Survey` from parsed choice columns (codebook order) and the other columns.
 
     ``frame`` holds (at least) the timestamp and free columns by keyword, one row per data row;
-    ``blank`` marks the rows whose every non-personal cell is blank. Shared by
+    ``blank`` marks the rows whose every non-personal cell is blank; ``undecodable`` lists
+    the (0-based data row, keyword) of cells whose undecodable bytes became U+FFFD. Shared by
     :func:`read_survey` and the partitioned reader of :mod:`espri_gpu.distributed`.
     """
     state = _RowState(n_rows=len(blank))
+    _check_undecodable(undecodable, parsed, state, table.path, errors)
     for i in np.flatnonzero(blank):
         state.skip(int(i), "empty row")
     for column_parse in parsed.values():
@@ -139,13 +144,38 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
         delimiter=table.delimiter, n_rows=len(blank), n_respondents=int(keep.sum()),
         skipped=tuple(state.skipped()), unmatched=tuple(unmatched),
         personal_columns_dropped=personal, unanswered_questions=unanswered,
-        warnings=tuple(warnings), **report_kwargs)
+        warnings=tuple(warnings), undecodable=tuple((r + 2, k) for r, k in undecodable),
+        **report_kwargs)
     for warning in warnings:
         log.warning(warning)
     if report.skipped:
         log.warning("%s: %d row(s) skipped (listed in the load report)", table.path,
                     len(report.skipped))
     return Survey(codebook, answers, respondents, report, timestamps, free_text)
+
+
+def _check_undecodable(undecodable: tuple[tuple[int, str], ...],
+                       parsed: dict[str, _ParsedColumn], state: _RowState, path: str,
+                       errors: ErrorMode) -> None:
+    """Stop at the first cell with undecodable bytes, or skip the rows where it is a choice.
+
+    A replaced character in a choice cell would silently turn an option into an "other"
+    answer, so such rows are skipped (and listed); free-text and timestamp cells are kept
+    with U+FFFD in place of the bytes. Every such cell is listed in the load report.
+    """
+    if not undecodable:
+        return
+    if errors == "raise":
+        row, keyword = undecodable[0]
+        more = len(undecodable) - 1
+        tail = f" ({more} more such cell(s) in the file)" if more else ""
+        raise SurveyInputError(
+            f"{path}, row {row + 2}, column `{keyword}`: undecodable bytes in an otherwise "
+            f"UTF-8 file{tail}; fix the cell or re-export as 'CSV UTF-8', or replace them "
+            "and list the cells with --skip-bad-rows (errors='skip')")
+    for row, keyword in undecodable:
+        if keyword in parsed:
+            state.skip(row, f"column `{keyword}`: undecodable bytes")
 
 
 def parse_choice_column(values: pd.Series, question: Question,

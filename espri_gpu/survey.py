@@ -114,6 +114,9 @@ class LoadReport(FrameRepr):
     interpretations: str | None = None
     interpretations_dropped: int = 0
     warnings: tuple[str, ...] = ()
+    #: (file row, column keyword) of each cell whose undecodable bytes were replaced by
+    #: U+FFFD (read with ``errors='skip'``); rows where it was a choice cell are skipped.
+    undecodable: tuple[tuple[int, str], ...] = ()
 
     def to_text(self) -> str:
         """A plain-text summary, one fact per line (safe to log: no personal data)."""
@@ -124,6 +127,10 @@ class LoadReport(FrameRepr):
                  f"rows read: {self.n_rows}; respondents kept: {self.n_respondents}; "
                  f"rows skipped: {len(self.skipped)}"]
         lines += [f"  skipped row {s.row}: {s.reason}" for s in self.skipped]
+        if self.undecodable:
+            lines.append(f"cells with undecodable bytes (replaced by U+FFFD): "
+                         f"{len(self.undecodable)}")
+            lines += [f"  row {row}, column `{column}`" for row, column in self.undecodable]
         if self.personal_columns_dropped:
             lines.append("personal columns dropped unread: "
                          + ", ".join(self.personal_columns_dropped))
@@ -144,6 +151,9 @@ class LoadReport(FrameRepr):
                  "count": u.count, "row": pd.NA} for u in self.unmatched]
         rows += [{"kind": "skipped_row", "question": pd.NA, "text": s.reason, "count": 1,
                   "row": s.row} for s in self.skipped]
+        rows += [{"kind": "undecodable_cell", "question": column,
+                  "text": "undecodable bytes replaced by U+FFFD", "count": 1, "row": row}
+                 for row, column in self.undecodable]
         return pd.DataFrame(rows, columns=["kind", "question", "text", "count", "row"])
 
 

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from .errors import SurveyInputError
 
@@ -33,6 +39,8 @@ class RawTable:
     encoding: str | None = None
     delimiter: str | None = None
     warnings: tuple[str, ...] = ()
+    #: (0-based data row, column) of each cell that held undecodable bytes (now U+FFFD).
+    undecodable: tuple[tuple[int, str], ...] = ()
 
 
 def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawTable:
@@ -75,8 +83,230 @@ def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawT
         raise SurveyInputError(f"{path} cannot be read: {exc.strerror}") from None
     if not data.strip():
         raise SurveyInputError(f"{path} is empty; export the responses again from Google Forms")
-    text, encoding, warnings = _decode(data, path)
-    delimiter = _pick_delimiter(text, expected_headers)
+    return _read_csv(data, path, expected_headers)
+
+
+def _read_csv(data: bytes, path: Path, expected_headers: tuple[str, ...]) -> RawTable:
+    """Decode and parse CSV bytes: pyarrow's parser on record-aligned chunks, in threads.
+
+    UTF-8 files (the common case) are never decoded in Python: pyarrow checks the UTF-8 of
+    every cell while parsing. Only a file that fails that check, or starts with a UTF-16
+    byte-order mark, is decoded here (:func:`_decode_with_evidence`) and re-encoded.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        body = data.decode("utf-16").encode("utf-8")
+        return _parse_csv(body, path, expected_headers, "utf-16", [])
+    if b"\x00" in data[:4096]:
+        raise SurveyInputError(f"{path} looks binary (NUL bytes), not a CSV export; "
+                               "export the responses as CSV, .xlsx or .ods")
+    encoding = "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, encoding = data[3:], "utf-8-sig"
+    try:
+        return _parse_csv(data, path, expected_headers, encoding, [])
+    except _NotUtf8:
+        pass
+    decoded = _decode_with_evidence(data, path)
+    return _parse_csv(decoded.text.encode("utf-8"), path, expected_headers, decoded.encoding,
+                      decoded.warnings, marked=decoded.replaced > 0)
+
+
+class _NotUtf8(Exception):
+    """pyarrow found a cell that is not valid UTF-8."""
+
+
+class _IrregularRows(Exception):
+    """A record with another number of fields than the header (a blank line, a cut row)."""
+
+
+#: Stands in for each undecodable byte until the cells holding one are located: a
+#: noncharacter that no export contains (checked); shown as U+FFFD afterwards.
+_MARK = "\U0010fffe"
+#: CSV bytes per parsing task (pyarrow parses each on one thread; tasks run in parallel).
+_CHUNK_BYTES = 16 << 20
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
+@dataclass(frozen=True)
+class _Decoded:
+    text: str
+    encoding: str
+    warnings: list[str]
+    replaced: int = 0
+
+
+def _decode_with_evidence(data: bytes, path: Path) -> _Decoded:
+    """Decode a file that is not entirely valid UTF-8, deciding its encoding with evidence.
+
+    Bytes >= 0x80 are either parts of valid UTF-8 sequences or not. A file whose non-ASCII
+    characters are mostly valid UTF-8 sequences (at least as many as stray bytes) is UTF-8
+    with a few stray bytes (a cell pasted from another program, a cut character): it stays
+    UTF-8 and each stray byte is marked so that the cells holding one can be named. Any
+    other file is a legacy 8-bit file (in Windows-1252 text, a byte >= 0x80 almost never
+    forms a valid UTF-8 sequence with the next one): read as Windows-1252, which includes
+    Latin-1's letters, with a warning; a byte Windows-1252 does not define falls back to
+    Latin-1.
+    """
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    stray = len(_SURROGATE.findall(escaped))
+    valid = len(_NON_ASCII.findall(escaped)) - stray
+    if valid >= stray and _MARK.encode("utf-8") not in data:
+        return _Decoded(_SURROGATE.sub(_MARK, escaped), "utf-8", [], replaced=stray)
+    for encoding, name in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return _Decoded(text, encoding, [
+            f"{path.name} is not UTF-8; read it as {name} (a file re-saved by Excel): check "
+            "accents in the results, or re-export as 'CSV UTF-8'"])
+    raise AssertionError("Latin-1 decodes every byte")  # pragma: no cover
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
+    """Text, encoding and warnings of a whole CSV file or of one of its byte ranges.
+
+    Decides as :func:`read_table` does, except that a UTF-8 file with stray bytes is an
+    error here (the partitioned reader of :mod:`espri_gpu.distributed` cannot name their
+    cells).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16", []
+    if b"\x00" in data[:4096]:
+        raise SurveyInputError(f"{path} looks binary (NUL bytes), not a CSV export; "
+                               "export the responses as CSV, .xlsx or .ods")
+    encoding = "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, encoding = data[3:], "utf-8-sig"
+    try:
+        return data.decode("utf-8"), encoding, []
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    decoded = _decode_with_evidence(data, path)
+    if decoded.replaced:
+        raise SurveyInputError(
+            f"{path} is UTF-8 but has {decoded.replaced} undecodable byte(s) (the first, "
+            f"0x{data[first]:02x}, at byte {first}); read it without --cluster to see the rows "
+            "and columns that hold them, or fix them")
+    return decoded.text, decoded.encoding, decoded.warnings
+
+
+def _record_end(data: bytes, start: int) -> int:
+    """Offset just past the first line end at or after ``start`` outside quotes (RFC 4180).
+
+    ``start`` must be the start of a record; ``len(data)`` when no line end follows.
+    """
+    quotes, pos = 0, start
+    while True:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            return len(data)
+        quotes += data.count(b'"', pos, end)
+        pos = end + 1
+        if quotes % 2 == 0:
+            return pos
+
+
+def _record_cuts(data: bytes, start: int, n_chunks: int) -> list[int]:
+    """Offsets cutting ``data[start:]`` into at most ``n_chunks`` runs of whole records.
+
+    A line end is a record end when an even number of ``"`` precede it (RFC 4180: quotes
+    inside a quoted cell are doubled), so a cell holding line breaks is never cut.
+    """
+    cuts, pos, quotes = [start], start, 0
+    for j in range(1, n_chunks):
+        target = start + (len(data) - start) * j // n_chunks
+        if target <= pos:
+            continue
+        quotes += data.count(b'"', pos, target)
+        pos = target
+        while pos < len(data):
+            end = data.find(b"\n", pos)
+            if end < 0:
+                pos = len(data)
+                break
+            quotes += data.count(b'"', pos, end)
+            pos = end + 1
+            if quotes % 2 == 0:
+                break
+        if cuts[-1] < pos < len(data):
+            cuts.append(pos)
+    cuts.append(len(data))
+    return cuts
+
+
+def _parse_csv(data: bytes, path: Path, expected_headers: tuple[str, ...], encoding: str,
+               warnings: list[str], *, marked: bool = False) -> RawTable:
+    """Parse UTF-8 CSV bytes into a :class:`RawTable` (raises :class:`_NotUtf8`)."""
+    header_end = _record_end(data, 0)
+    header_text = data[:header_end].decode("utf-8", errors="replace")
+    delimiter = _pick_delimiter(header_text, expected_headers)
+    cells = _header_cells(header_text, delimiter)
+    names = [str(i) for i in range(len(cells))]
+    n_chunks = max(1, min(8 * _cores(), (len(data) - header_end) // _CHUNK_BYTES))
+    cuts = _record_cuts(data, header_end, n_chunks)
+    whole = pa.py_buffer(data)
+    chunks = [whole.slice(a, b - a) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
+    try:
+        if len(chunks) <= 1:
+            tables = [_parse_chunk(c, names, delimiter) for c in chunks]
+        else:
+            with ThreadPoolExecutor(_cores()) as pool:
+                tables = list(pool.map(lambda c: _parse_chunk(c, names, delimiter), chunks))
+    except _IrregularRows:
+        return _parse_csv_pandas(data.decode("utf-8", errors="surrogateescape"), path, cells,
+                                 delimiter, encoding, warnings, marked=marked)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise _NotUtf8 from None
+        first = str(exc).strip().splitlines()[0]
+        raise SurveyInputError(f"{path} is not a readable CSV file ({first}); "
+                               "export it again as CSV") from None
+    frame = _to_frame(tables, names)
+    _check_header(frame, path, cells)
+    return _finish(frame, path, encoding, delimiter, warnings, marked)
+
+
+def _parse_chunk(chunk: pa.Buffer, names: list[str], delimiter: str) -> pa.Table:
+    """One run of whole records, every cell a (non-null) UTF-8 string.
+
+    Raises :class:`_IrregularRows` when a record has another number of fields than the
+    header (pandas' parser then reads the file, as it always did).
+    """
+    irregular: list[object] = []
+
+    def note(row: object) -> str:
+        irregular.append(row)
+        return "skip"
+
+    table = pacsv.read_csv(
+        pa.BufferReader(chunk),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                         ignore_empty_lines=False, invalid_row_handler=note),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+            quoted_strings_can_be_null=False))
+    if irregular:
+        raise _IrregularRows
+    return table
+
+
+def _to_frame(tables: list[pa.Table], names: list[str]) -> pd.DataFrame:
+    """One DataFrame of the parsed chunks, with pandas' own string columns."""
+    if not tables:
+        return pd.DataFrame({n: pd.Series([], dtype=str) for n in names})
+    table = pa.concat_tables(tables)
+    string_dtype = pd.Series([""], dtype=str).dtype  # pandas 3: arrow-backed; 2.x: object
+    if string_dtype.kind == "O" and not isinstance(string_dtype, pd.StringDtype):
+        return table.to_pandas()
+    return table.to_pandas(types_mapper={pa.string(): string_dtype}.get)
+
+
+def _parse_csv_pandas(text: str, path: Path, cells: list[str], delimiter: str, encoding: str,
+                      warnings: list[str], *, marked: bool) -> RawTable:
+    """pandas' C parser for irregular files: short rows padded, blank lines kept as rows."""
     try:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                             na_filter=False, skip_blank_lines=False, engine="c")
@@ -84,33 +314,30 @@ def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawT
         first = str(exc).strip().splitlines()[0]
         raise SurveyInputError(f"{path} is not a readable CSV file ({first}); "
                                "export it again as CSV") from None
-    _check_header(frame, path, _header_cells(text, delimiter))
-    return RawTable(_clean(frame), str(path), "csv", encoding, delimiter, tuple(warnings))
+    _check_header(frame, path, cells)
+    return _finish(frame, path, encoding, delimiter, warnings, marked)
 
 
-def _decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
-    warnings: list[str] = []
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", warnings
-    if b"\x00" in data[:4096]:
-        raise SurveyInputError(f"{path} looks binary (NUL bytes), not a CSV export; "
-                               "export the responses as CSV, .xlsx or .ods")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", warnings
-    try:
-        return data.decode("utf-8"), "utf-8", warnings
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise SurveyInputError(
-            f"{path} is neither UTF-8 (bad byte 0x{data[utf8_error.start]:02x} at offset "
-            f"{utf8_error.start}) nor Windows-1252 (bad byte 0x{data[exc.start]:02x}); "
-            "re-export it as 'CSV UTF-8'") from None
-    warnings.append(f"{path.name} is not UTF-8; read it as Windows-1252 (a file re-saved by "
-                    "Excel): check accents in the results, or re-export as 'CSV UTF-8'")
-    return text, "cp1252", warnings
+def _finish(frame: pd.DataFrame, path: Path, encoding: str, delimiter: str,
+            warnings: list[str], marked: bool) -> RawTable:
+    """The cleaned frame; with ``marked``, the cells holding undecodable bytes located."""
+    frame = _clean(frame)
+    undecodable: list[tuple[int, str]] = []
+    if marked:
+        for column in frame.columns:
+            hit = frame[column].str.contains(_MARK, regex=False).to_numpy(dtype=bool)
+            if hit.any():
+                undecodable += [(int(r), column) for r in np.flatnonzero(hit)]
+                frame[column] = frame[column].str.replace(_MARK, "\ufffd", regex=False)
+        undecodable.sort()
+    return RawTable(frame, str(path), "csv", encoding, delimiter, tuple(warnings),
+                    tuple(undecodable))
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 def _header_cells(text: str, delimiter: str) -> list[str]:

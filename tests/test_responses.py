@@ -182,7 +182,8 @@ def test_bad_rows_skipped_on_request_and_listed(export, codebook_path) -> None:
 def test_undecodable_bytes(tmp_path, codebook_path) -> None:
     path = tmp_path / "bad.csv"
     path.write_bytes(csv_text(MINI_ROWS).encode("utf-8").replace(b"LMD", b"LM\x81\x8d"))
-    with pytest.raises(SurveyInputError, match=r"bad\.csv is neither UTF-8 .*re-export"):
+    with pytest.raises(SurveyInputError, match=r"bad\.csv, row 3, column `lab`: undecodable "
+                       r"bytes in an otherwise UTF-8 file; .*--skip-bad-rows"):
         read_survey(path, codebook_path)
 
 
