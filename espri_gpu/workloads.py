@@ -94,6 +94,75 @@ def encode_get_dummies(data: EncodingData) -> pd.DataFrame:
                       for keyword, values in data.columns.items()], axis=1)
 
 
+# --- reading from the file --------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ReadData:
+    """A synthetic Google Forms export written to a CSV file, and its codebook."""
+
+    path: str
+    codebook: Codebook
+    choice_headers: dict[str, str]      # keyword -> header of each choice column
+
+
+_READ_FILES: dict[tuple[int, int], str] = {}
+
+
+def read_data(n: int, seed: int = 0, codebook: Codebook | None = None) -> ReadData:
+    """A synthetic export of ``n`` respondents (bundled codebook) as a CSV file on disk.
+
+    The file is written once per (n, seed) and process, into a temporary folder removed
+    at exit; it has what real exports have: timestamps, quoted cells, line breaks in free
+    answers, e-mail addresses, skipped questions, typed "other" answers.
+
+    Examples
+    --------
+    >>> data = read_data(10)
+    >>> sum(1 for _ in open(data.path, encoding="utf-8")) > 10
+    True
+    """
+    if codebook is None:
+        from .codebook import load_codebook
+        from .example import example_path
+
+        codebook = load_codebook(example_path("espri2020", "codebook.toml"))
+    path = _READ_FILES.get((n, seed))
+    if path is None:
+        import atexit
+        import os
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="espri_gpu-bench-read-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = os.path.join(folder, f"export_{n}_{seed}.csv")
+        synthetic_survey(codebook, n, seed=seed).to_csv(path)
+        _READ_FILES[(n, seed)] = path
+    headers = {c.keyword: c.header for c in codebook.columns if c.kind in ("single", "multiple")}
+    return ReadData(path, codebook, headers)
+
+
+def read_espri(data: ReadData, backend: Backend) -> Any:
+    """espri_gpu: ``read_survey`` (the whole export) and ``one_hot`` of every choice column."""
+    from .encoding import one_hot
+    from .responses import read_survey
+
+    survey = read_survey(data.path, data.codebook, backend=backend)
+    return one_hot(survey, list(data.choice_headers), backend=backend).matrix
+
+
+def read_pandas(data: ReadData) -> pd.DataFrame:
+    """``pandas.read_csv(engine="pyarrow")`` and ``str.get_dummies(sep=", ")`` per column.
+
+    The fastest reader pandas has; it reads strings only (no dates parsed, no check of the
+    answers against the codebook), and ``get_dummies`` splits options holding ", ".
+    """
+    frame = pd.read_csv(data.path, engine="pyarrow", dtype=str, keep_default_na=False)
+    return pd.concat([frame[header].str.get_dummies(sep=", ").add_prefix(f"{keyword}:")
+                      for keyword, header in data.choice_headers.items()], axis=1)
+
+
 # --- all-pairs contingency ---------------------------------------------------------------
 
 
@@ -369,6 +438,17 @@ WORKLOADS: dict[str, Workload] = {
         espri=encode_espri,
         alternative=encode_get_dummies,
         alternative_name="pandas str.get_dummies (pyarrow strings)",
+    ),
+    "read": Workload(
+        name="read",
+        description="read a Google Forms CSV export from the file and one-hot every "
+                    "single- and multiple-choice column",
+        unit="respondents",
+        sizes={"tiny": 2_000, "small": 100_000, "medium": 1_000_000, "large": 5_000_000},
+        make_data=read_data,
+        espri=read_espri,
+        alternative=read_pandas,
+        alternative_name="pandas read_csv(engine='pyarrow') + str.get_dummies",
     ),
     "contingency": Workload(
         name="contingency",

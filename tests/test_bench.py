@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from espri_gpu import SurveyInputError
+from espri_gpu import SurveyInputError, one_hot, read_survey
 from espri_gpu.backend import cpu_backend
 from espri_gpu.bench import run_bench
 from espri_gpu.cli import main
@@ -35,6 +35,24 @@ def test_encode_workload_agrees_with_get_dummies_where_get_dummies_is_right() ->
             column = f"outillages:{level.text}"
             mine = answers.cells[np.maximum(answers.codes, 0), j] * (answers.codes >= 0)
             np.testing.assert_array_equal(theirs[column].to_numpy(), mine)
+
+
+def test_read_workload_reads_what_pandas_reads_where_get_dummies_is_right() -> None:
+    workload = WORKLOADS["read"]
+    data = workload.make_data(700, 2)
+    ours = workload.espri(data, cpu_backend())
+    theirs = workload.alternative(data)
+    assert ours.shape[0] == theirs.shape[0] == 700
+    survey = read_survey(data.path, data.codebook, backend="cpu")
+    for keyword in ("lab", "outillages"):
+        answers = survey.answers_to(keyword)
+        for j, level in enumerate(answers.levels):
+            if ", " not in level.text and not level.is_other:
+                column = f"{keyword}:{level.text}"
+                mine = answers.cells[np.maximum(answers.codes, 0), j] * (answers.codes >= 0)
+                np.testing.assert_array_equal(theirs[column].to_numpy(), mine)
+    assert ours.sum() == sum(int(one_hot(survey, k, backend="cpu").matrix.sum())
+                             for k in data.choice_headers)
 
 
 def test_bench_json_schema(tmp_path, capsys) -> None:
