@@ -240,7 +240,10 @@ def _parse_csv(data: bytes, path: Path, expected_headers: tuple[str, ...], encod
                warnings: list[str], *, marked: bool = False) -> RawTable:
     """Parse UTF-8 CSV bytes into a :class:`RawTable` (raises :class:`_NotUtf8`)."""
     header_end = _record_end(data, 0)
-    header_text = data[:header_end].decode("utf-8", errors="replace")
+    try:
+        header_text = data[:header_end].decode("utf-8")
+    except UnicodeDecodeError:
+        raise _NotUtf8 from None
     delimiter = _pick_delimiter(header_text, expected_headers)
     cells = _header_cells(header_text, delimiter)
     names = [str(i) for i in range(len(cells))]
@@ -255,8 +258,12 @@ def _parse_csv(data: bytes, path: Path, expected_headers: tuple[str, ...], encod
             with ThreadPoolExecutor(_cores()) as pool:
                 tables = list(pool.map(lambda c: _parse_chunk(c, names, delimiter), chunks))
     except _IrregularRows:
-        return _parse_csv_pandas(data.decode("utf-8", errors="surrogateescape"), path, cells,
-                                 delimiter, encoding, warnings, marked=marked)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _NotUtf8 from None
+        return _parse_csv_pandas(text, path, cells, delimiter, encoding, warnings,
+                                 marked=marked)
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "UTF-8" in str(exc):
             raise _NotUtf8 from None

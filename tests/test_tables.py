@@ -148,3 +148,17 @@ def test_same_frame_as_pandas_on_the_mini_export(export) -> None:
     frame = read_table(path, tuple(HEADER)).frame
     assert frame.to_numpy().tolist() == expected.to_numpy().tolist()
     assert len(frame) == len(MINI_ROWS)
+
+
+def test_windows_1252_only_in_the_header_or_with_a_blank_line(tmp_path) -> None:
+    codebook = tmp_path / "accents.toml"
+    codebook.write_text(ASCII_CODEBOOK.replace('header = "Lab"', 'header = "Laboratoire é"'),
+                        encoding="utf-8")
+    path = tmp_path / "excel.csv"
+    path.write_bytes("Laboratoire é,Comment\nLMD,ok\n\nLMD,été\n".encode("cp1252"))
+    survey = read_survey(path, codebook)
+    assert survey.report.encoding == "cp1252"
+    assert [(s.row, s.reason) for s in survey.report.skipped] == [(3, "empty row")]
+    assert survey.free_text["comment"].tolist() == ["ok", "été"]
+    path.write_bytes("Laboratoire é,Comment\nLMD,ok\n".encode("cp1252"))
+    assert read_survey(path, codebook).report.encoding == "cp1252"
