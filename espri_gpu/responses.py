@@ -23,7 +23,7 @@ from .factorize import factorize
 from .interpretations import read_interpretations
 from .splitting import OptionMatcher
 from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
-from .tables import RawTable, read_table
+from .tables import RawTable, blank_cells, read_table
 
 __all__ = ["parse_choice_column", "read_survey"]
 
@@ -92,7 +92,7 @@ def read_survey(
     if frame.empty:
         raise SurveyInputError(f"{table.path} has a header but no respondent rows")
 
-    blank = np.logical_and.reduce([frame[k].str.strip().eq("").to_numpy() for k in frame.columns])
+    blank = np.logical_and.reduce([blank_cells(frame[k]) for k in frame.columns])
     parsed = {c.keyword: _ParsedColumn.parse(frame[c.keyword], codebook.question(c.keyword), b)
               for c in codebook.columns if c.kind in ("single", "multiple")}
     undecodable = tuple((row, keyword_of[name]) for row, name in table.undecodable

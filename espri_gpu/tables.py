@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import SurveyInputError
 
-__all__ = ["RawTable", "read_table"]
+__all__ = ["RawTable", "blank_cells", "read_table"]
 
 SPREADSHEETS = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf"}
 _DELIMITERS = (",", ";", "\t")
@@ -81,9 +82,25 @@ def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawT
         data = path.read_bytes()
     except OSError as exc:
         raise SurveyInputError(f"{path} cannot be read: {exc.strerror}") from None
-    if not data.strip():
+    if not data or data.isspace():  # (strip() would copy the whole file)
         raise SurveyInputError(f"{path} is empty; export the responses again from Google Forms")
     return _read_csv(data, path, expected_headers)
+
+
+def blank_cells(values: pd.Series) -> np.ndarray:
+    """Boolean mask of the cells that are empty or only whitespace.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> blank_cells(pd.Series(["a", "", "  ", " b "])).tolist()
+    [False, True, True, False]
+    """
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        cells = pa.array(values)  # no copy: the Arrow strings pandas holds
+        empty = pc.or_(pc.equal(pc.binary_length(cells), 0), pc.utf8_is_space(cells))
+        return np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
+    return values.str.strip().eq("").to_numpy(dtype=bool)
 
 
 def _read_csv(data: bytes, path: Path, expected_headers: tuple[str, ...]) -> RawTable:
