@@ -24,6 +24,7 @@ from .interpretations import read_interpretations
 from .splitting import OptionMatcher
 from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
 from .tables import RawTable, blank_cells, read_table
+from .timestamps import parse_timestamps
 
 __all__ = ["parse_choice_column", "read_survey"]
 
@@ -133,7 +134,7 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
         report_kwargs.update(interpretations=result.path, interpretations_dropped=result.dropped)
 
     warnings = list(table.warnings)
-    timestamps = _timestamps(frame, codebook, keep, warnings)
+    timestamps = _timestamps(frame, codebook, keep, warnings, Path(table.path).name)
     free = [c.keyword for c in codebook.columns if c.kind == "free"]
     free_text = frame.loc[keep, free].reset_index(drop=True)
     unanswered = tuple(k for k, a in answers.items() if a.n_answered == 0)
@@ -367,14 +368,12 @@ def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:
 
 
 def _timestamps(frame: pd.DataFrame, codebook: Codebook, keep: np.ndarray,
-                warnings: list[str]) -> pd.Series | None:
+                warnings: list[str], source: str) -> pd.Series | None:
     stamps = [c.keyword for c in codebook.columns if c.kind == "timestamp"]
     if not stamps:
         return None
-    raw = frame.loc[keep, stamps[0]].str.strip().reset_index(drop=True)
-    parsed = pd.to_datetime(raw, dayfirst=True, errors="coerce", format="mixed")
-    bad = int((parsed.isna() & raw.ne("")).sum())
-    if bad:
-        warnings.append(f"{bad} timestamp(s) in column `{stamps[0]}` could not be parsed "
-                        "and are left empty")
+    raw = frame.loc[keep, stamps[0]].reset_index(drop=True)
+    parsed, problems = parse_timestamps(raw, column=f"column `{stamps[0]}` of {source}",
+                                        rows=np.flatnonzero(keep) + 2)
+    warnings += problems
     return parsed.rename(stamps[0])

@@ -402,6 +402,8 @@ def _clean(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_spreadsheet(path: Path, engine: str) -> RawTable:
+    # dtype=str: numbers come as typed ("5", "5.5"), date cells as ISO text
+    # "YYYY-MM-DD HH:MM:SS", which espri_gpu.timestamps reads first: never day/month swapped.
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
                               na_filter=False, engine=engine)

@@ -252,3 +252,84 @@ def test_interpretations_from_ods(tmp_path, export, codebook_path) -> None:
                                                                 engine="odf")
     survey = read_survey(export(), codebook_path, interpretations=sidecar)
     assert survey.answers_to("thèmes").answered.tolist() == [True, True, False, False]
+
+
+# Issue #14 (dates): a timestamp column has one format, decided from all its values.
+
+def _stamped(stamps: list) -> list[list]:
+    """MINI_ROWS with their timestamps replaced."""
+    return [[stamp, *row[1:]] for stamp, row in zip(stamps, MINI_ROWS, strict=True)]
+
+
+#: Days <= 12 only: a reader that swaps day and month gets every one of them wrong.
+EARLY_DAYS = [pd.Timestamp("2020-05-03 10:00:00"), pd.Timestamp("2020-01-02 23:59:59"),
+              pd.Timestamp("2020-12-11 09:30:00"), pd.Timestamp("2021-02-01 17:45:10")]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".ods"])
+def test_issue14_spreadsheet_date_cells_are_read_as_they_are(tmp_path, codebook_path,
+                                                             suffix) -> None:
+    rows = _stamped([t.to_pydatetime() for t in EARLY_DAYS])
+    rows[1][5] = 5  # a number in a text column stays the text "5"
+    path = tmp_path / f"responses{suffix}"
+    pd.DataFrame(rows, columns=HEADER).to_excel(
+        path, index=False, engine="openpyxl" if suffix == ".xlsx" else "odf")
+    survey = read_survey(path, codebook_path)
+    assert survey.timestamps.tolist() == EARLY_DAYS
+    assert survey.report.warnings == ()
+    assert survey.free_text["remarques"].iloc[1] == "5"
+
+
+@pytest.mark.parametrize(
+    ("stamps", "expected"),
+    [
+        # English Google Sheets: m/d/yyyy, a day above 12 in the second field in one row
+        (["5/3/2020 10:00:00", "1/2/2020 23:59:59", "12/11/2020 9:30:00", "2/13/2021 17:45:10"],
+         ["2020-05-03 10:00:00", "2020-01-02 23:59:59", "2020-12-11 09:30:00",
+          "2021-02-13 17:45:10"]),
+        # the same with AM/PM
+        (["5/3/2020 10:00:00 AM", "1/2/2020 11:59:59 PM", "12/11/2020 9:30 AM",
+          "2/13/2021 5:45:10 PM"],
+         ["2020-05-03 10:00:00", "2020-01-02 23:59:59", "2020-12-11 09:30:00",
+          "2021-02-13 17:45:10"]),
+        # ISO, as Sheets writes it in an ISO locale, with and without seconds
+        (["2020-05-03 10:00:00", "2020-01-02T23:59:59", "2020-12-11 09:30", "2021-02-01"],
+         ["2020-05-03 10:00:00", "2020-01-02 23:59:59", "2020-12-11 09:30:00",
+          "2021-02-01 00:00:00"]),
+        # French Google Forms (and Excel re-saves without seconds), a day above 12 in one row
+        (["03/05/2020 10:00:00", "02/01/2020 23:59:59", "11/12/2020 09:30", "13/02/2021 17:45"],
+         ["2020-05-03 10:00:00", "2020-01-02 23:59:59", "2020-12-11 09:30:00",
+          "2021-02-13 17:45:00"]),
+    ],
+    ids=["english", "english-am-pm", "iso", "french"],
+)
+def test_issue14_text_timestamps_in_each_format(export, codebook_path, stamps,
+                                                expected) -> None:
+    survey = read_survey(export(_stamped(stamps)), codebook_path)
+    assert survey.timestamps.tolist() == [pd.Timestamp(t) for t in expected]
+    assert survey.report.warnings == ()
+
+
+def test_issue14_ambiguous_slash_dates_are_read_day_first_with_a_warning(export,
+                                                                         codebook_path) -> None:
+    stamps = ["03/05/2020 10:00:00", "02/01/2020 23:59:59", "11/12/2020 09:30:00",
+              "01/02/2021 17:45:10"]
+    survey = read_survey(export(_stamped(stamps)), codebook_path)
+    assert survey.timestamps.tolist() == EARLY_DAYS
+    [warning] = survey.report.warnings
+    assert "column `date` of responses.csv are ambiguous" in warning
+    assert "read as day/month/year" in warning
+
+
+def test_issue14_unreadable_timestamp_is_a_warning_naming_its_row(export,
+                                                                  codebook_path) -> None:
+    rows = _stamped(["26/05/2020 10:00:00", "26/05/2020 11:00:00", "hier soir",
+                     "28/05/2020 17:45:10"])
+    rows.insert(1, [""] * len(HEADER))  # an empty row: the bad cell is on row 5 of the file
+    survey = read_survey(export(rows), codebook_path)
+    assert survey.n_respondents == 4
+    assert survey.timestamps.isna().tolist() == [False, False, True, False]
+    assert survey.timestamps.iloc[3] == pd.Timestamp("2020-05-28 17:45:10")
+    [warning] = survey.report.warnings
+    assert warning.startswith("1 timestamp(s) in column `date` of responses.csv could not be "
+                              "read as dates and are left empty (row 5)")

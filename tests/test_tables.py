@@ -88,7 +88,7 @@ def test_utf8_with_stray_bytes_is_not_read_as_windows_1252(tmp_path) -> None:
     rows = [["Météo-France", "ok"], ["Élysée", "très bien"], ["LMD", "pas mal"],
             ["Météo-France", "bof"], ["Météo-France", "caf\xe9"]]
     data = csv_text(rows, header=["Lab", "Comment"]).encode("utf-8")
-    data = data.replace("caf\xe9".encode("utf-8"), b"caf\xe9")  # one stray Latin-1 byte
+    data = data.replace("caf\xe9".encode(), b"caf\xe9")  # one stray Latin-1 byte
     path = tmp_path / "stray.csv"
     path.write_bytes(data)
     with pytest.raises(SurveyInputError, match=r"stray\.csv, row 6, column `comment`: "
@@ -109,7 +109,7 @@ def test_stray_bytes_in_a_choice_cell_skip_the_row(tmp_path) -> None:
     codebook.write_text(ASCII_CODEBOOK, encoding="utf-8")
     rows = [["Météo-France", "ok"], ["Élysée", "oui"], ["LMD", "non"]]
     data = csv_text(rows, header=["Lab", "Comment"]).encode("utf-8")
-    data = data.replace("Élysée".encode("utf-8"), "Élysée".encode("cp1252"))
+    data = data.replace("Élysée".encode(), "Élysée".encode("cp1252"))
     path = tmp_path / "stray.csv"
     path.write_bytes(data)
     survey = read_survey(path, codebook, errors="skip")
