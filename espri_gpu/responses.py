@@ -386,6 +386,7 @@ def _parse_cell(text: str, question: Question, matcher: OptionMatcher
 _OTHER_SEPARATORS = ((";", re.compile(r"\s*;\s*")), ("|", re.compile(r"\s*\|\s*")),
                      (" / ", re.compile(r"\s+/\s*|\s*/\s+")), ("\n", re.compile(r"\s*\n\s*")),
                      (",", re.compile(r",(?!\s)")))
+_ANY_OTHER_SEPARATOR = re.compile(r"[;|/\n]|,(?!\s)")
 
 
 def _not_forms_order(readings: dict[int, CellReadings], texts: list[str]) -> str | None:
@@ -416,6 +417,8 @@ def _separator_mismatch(text: str, free: tuple[str, ...], problem: str | None,
     else:
         leftovers = free
     for leftover in leftovers:
+        if not _ANY_OTHER_SEPARATOR.search(leftover):
+            continue
         for name, pattern in _OTHER_SEPARATORS:
             pieces = pattern.split(leftover)
             if len(pieces) >= 2 and sum(matcher.match(p) is not None for p in pieces) >= 2:

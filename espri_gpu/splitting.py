@@ -159,16 +159,19 @@ class OptionMatcher:
         folded = [self._fold(p) for p in pieces]
         steps = self._cheapest_steps(pieces, folded)
         anywhere = self._assemble(pieces, steps)
-        chosen = [option for _, _, option in steps if option is not None]
-        out_of_order = any(a is not None and b is not None and a > b
-                           for (_, _, a), (_, _, b) in zip(steps, steps[1:], strict=False))
-        seen_free = option_after_free = False
+        out_of_order = option_after_free = seen_free = unsorted = False
+        previous: int | None = None  # option of the previous step, None after free text
+        highest = -1
         for start, end, option in steps:
             if option is None:
                 seen_free = seen_free or any(p.strip() for p in pieces[start:end])
-            elif seen_free:
-                option_after_free = True
-        if option_after_free or chosen != sorted(chosen):
+                previous = None
+                continue
+            option_after_free = option_after_free or seen_free
+            out_of_order = out_of_order or (previous is not None and option < previous)
+            unsorted = unsorted or option < highest
+            previous, highest = option, max(highest, option)
+        if option_after_free or unsorted:
             forms = self._assemble(pieces, self._forms_steps(pieces, folded))
         else:  # options first, in codebook order: both readings are the same parse
             forms = anywhere
@@ -233,7 +236,8 @@ class OptionMatcher:
             if option is None:
                 run += pieces[start:end]
             else:
-                self._flush(run, free)
+                if run:
+                    self._flush(run, free)
                 if option not in options:
                     options.append(option)
         self._flush(run, free)
