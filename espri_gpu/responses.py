@@ -13,13 +13,14 @@ Rules for choice columns, decided per column from its distinct cells:
   "Jupyter Notebook" and "Spyder", ``"Jupyter Notebook, Emacs, Spyder"`` is Jupyter Notebook
   plus the "Autre" answer ``"Emacs, Spyder"``. The codebook must list the options in the
   form's order.
-* **Unless the column is not in form order.** If some cell holds two option texts next to
-  each other in another order than the codebook's, or if most cells holding free text (at
-  least three distinct ones) have an option text after it, the export was re-sorted or
-  written by another tool (or the codebook's order is not the form's): option texts are then
-  matched wherever they stand in that column, and the load report says so in a warning.
-  Single-choice questions, and questions without "other" answers, are read the same way in
-  both cases.
+* **Unless the column is not in form order.** A column is taken as re-sorted or written by
+  another tool (or as listed in another order by the codebook than by the form) if some
+  cell holds two option texts next to each other in another order than the codebook's, or
+  if at least three distinct cells have an option text after free text and they are most of
+  the distinct cells holding free text. Its option texts are then matched wherever they
+  stand, and the load report says so in a warning naming the column and a sample cell.
+  Single-choice questions and questions without "other" answers have no "Autre" text: their
+  option texts are always matched wherever they stand.
 * **Other separators are an error.** A cell whose unmatched text holds two or more option
   texts joined by another separator than ``", "`` (``;``, ``|``, `` / ``, a line break, or
   ``,`` without a space) means the whole column was written by another tool or re-saved:

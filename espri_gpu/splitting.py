@@ -140,10 +140,10 @@ class OptionMatcher:
         -------
         SplitCell
         """
+        if autre_last:  # via read(), so that a tie between two covers is broken alike
+            return self.read(cell).forms
         pieces = cell.split(SEPARATOR)
         folded = [self._fold(p) for p in pieces]
-        if autre_last:
-            return self._assemble(pieces, self._forms_steps(pieces, folded))
         return self._assemble(pieces, self._cheapest_steps(pieces, folded))
 
     def read(self, cell: str) -> CellReadings:
