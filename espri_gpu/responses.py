@@ -4,11 +4,35 @@ Each choice column is factorized (one code per respondent, one entry per distinc
 each distinct cell is parsed once by :class:`~espri_gpu.splitting.OptionMatcher`, and the
 result is an indicator table per distinct cell. ``personal`` columns are deleted before any
 parsing and never stored. Every row is either kept or listed in the load report with why.
+
+Rules for choice columns, decided per column from its distinct cells:
+
+* **"Autre" comes last.** Google Forms writes the ticked options in form order and the
+  respondent's "Autre" text last, so in a multiple-choice question that takes "other"
+  answers, an option text standing after free text belongs to that free text: with options
+  "Jupyter Notebook" and "Spyder", ``"Jupyter Notebook, Emacs, Spyder"`` is Jupyter Notebook
+  plus the "Autre" answer ``"Emacs, Spyder"``. The codebook must list the options in the
+  form's order.
+* **Unless the column is not in form order.** A column is taken as re-sorted or written by
+  another tool (or as listed in another order by the codebook than by the form) if some
+  cell holds two option texts next to each other in another order than the codebook's, or
+  if at least three distinct cells have an option text after free text and they are most of
+  the distinct cells holding free text. Its option texts are then matched wherever they
+  stand, and the load report says so in a warning naming the column and a sample cell.
+  Single-choice questions and questions without "other" answers have no "Autre" text: their
+  option texts are always matched wherever they stand.
+* **Other separators are an error.** A cell whose unmatched text holds two or more option
+  texts joined by another separator than ``", "`` (``;``, ``|``, `` / ``, a line break, or
+  ``,`` without a space) means the whole column was written by another tool or re-saved:
+  :class:`~espri_gpu.errors.SurveyInputError` names the column, a sample cell and the
+  separator, whatever ``errors`` says. Free answers such as ``"R; Julia"``, whose pieces
+  are not option texts, stay free answers.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -21,7 +45,7 @@ from .codebook import Codebook, Column, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
 from .factorize import factorize
 from .interpretations import read_interpretations
-from .splitting import OptionMatcher
+from .splitting import CellReadings, OptionMatcher
 from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
 from .tables import RawTable, blank_cells, read_table
 from .timestamps import parse_timestamps
@@ -57,7 +81,8 @@ def read_survey(
         What to do with a row holding a bad cell (two options in a single-choice question,
         an answer outside the codebook where no "other" is allowed, an empty required
         question): stop with an error naming the row, or skip the row and list it in
-        ``survey.report.skipped``.
+        ``survey.report.skipped``. A column whose cells join option texts with another
+        separator than ``", "`` is an error either way (see the module docstring).
     backend : {"auto", "cpu", "gpu"}, optional
         Where the answer strings are factorized (the result is the same on every backend).
 
@@ -134,6 +159,7 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
         report_kwargs.update(interpretations=result.path, interpretations_dropped=result.dropped)
 
     warnings = list(table.warnings)
+    warnings += [w for p in parsed.values() if (w := p.order_warning(Path(table.path).name))]
     timestamps = _timestamps(frame, codebook, keep, warnings, Path(table.path).name)
     free = [c.keyword for c in codebook.columns if c.kind == "free"]
     free_text = frame.loc[keep, free].reset_index(drop=True)
@@ -184,7 +210,9 @@ def parse_choice_column(values: pd.Series, question: Question,
     """Parse one exported choice column (strings as exported) into :class:`Answers`.
 
     The building block of :func:`read_survey`, exposed for benchmarks and for callers
-    that already hold the column in memory. Invalid cells raise :class:`SurveyInputError`.
+    that already hold the column in memory, with the same rules (module docstring). Invalid
+    cells raise :class:`SurveyInputError`; a column read with options matched anywhere
+    (not in Google Forms order) is logged as a warning.
 
     Examples
     --------
@@ -199,6 +227,8 @@ def parse_choice_column(values: pd.Series, question: Question,
     """
     parsed = _ParsedColumn.parse(values, question, resolve_backend(backend))
     parsed.check(_RowState(len(values)), "<column>", "raise")
+    if warning := parsed.order_warning("<column>"):
+        log.warning(warning)
     return parsed.answers(np.ones(len(values), dtype=bool))
 
 
@@ -261,6 +291,8 @@ class _ParsedColumn:
     cells: list[tuple[tuple[int, ...], tuple[str, ...]] | None]
     problems: dict[int, str]               # distinct cell -> why it is invalid
     raw: list[str]
+    not_forms_order: str | None = None     # why options are matched anywhere, if they are
+    mismatch: str | None = None            # why the whole column cannot be read, if so
 
     @classmethod
     def parse(cls, values: pd.Series, question: Question, b: Backend) -> _ParsedColumn:
@@ -271,23 +303,46 @@ class _ParsedColumn:
     def from_codes(cls, question: Question, codes: np.ndarray, raw: list[str]) -> _ParsedColumn:
         """Parse each distinct cell of ``raw`` once; ``codes`` index ``raw`` (-1: missing)."""
         matcher = OptionMatcher([o.text for o in question.options])
+        texts = [text.strip() for text in raw]
+        readings: dict[int, CellReadings] = {}
+        if question.multiple and question.other:  # the only case where "Autre" comes last
+            readings = {k: matcher.read(text) for k, text in enumerate(texts) if text}
+        not_forms_order = _not_forms_order(readings, texts)
         cells: list = []
         problems: dict[int, str] = {}
-        for k, text in enumerate(raw):
-            text = text.strip()
+        mismatch = None
+        for k, text in enumerate(texts):
             if not text:
                 cells.append(None)
                 continue
-            options, free, problem = _parse_cell(text, question, matcher)
+            reading = readings.get(k)
+            if reading is not None:
+                split = reading.anywhere if not_forms_order else reading.forms
+                options, free, problem = split.options, split.free, None
+            else:
+                options, free, problem = _parse_cell(text, question, matcher)
             cells.append((options, free))
             if problem:
                 problems[k] = problem
+            if mismatch is None:
+                mismatch = _separator_mismatch(text, free, problem, question, matcher)
         blank = np.array([c is None for c in cells] + [True], dtype=bool)
         codes = np.where(blank[codes], -1, codes).astype(np.int32)
-        return cls(question, codes, cells, problems, raw)
+        return cls(question, codes, cells, problems, raw, not_forms_order, mismatch)
+
+    def order_warning(self, source: str) -> str | None:
+        """The load-report warning of a column read with options matched anywhere, or None."""
+        if self.not_forms_order is None:
+            return None
+        return (f"{source}: column `{self.question.keyword}`: {self.not_forms_order}, so it is "
+                "not in Google Forms order (re-sorted, written by another tool, or the codebook "
+                "lists the options in another order than the form); its option texts are "
+                "matched wherever they stand, not only before the 'Autre' text")
 
     def check(self, state: _RowState, path: str, errors: ErrorMode) -> None:
         q = self.question
+        if self.mismatch:  # the whole column is misread: no row to skip
+            raise SurveyInputError(f"{path}: column `{q.keyword}`: {self.mismatch}")
         bad_rows: list[tuple[int, str]] = []
         if self.problems:
             bad = np.isin(self.codes, np.fromiter(self.problems, dtype=np.int32))
@@ -337,12 +392,13 @@ class _ParsedColumn:
 
 def _parse_cell(text: str, question: Question, matcher: OptionMatcher
                 ) -> tuple[tuple[int, ...], tuple[str, ...], str | None]:
-    """(options, free texts, problem or None) for one non-blank distinct cell."""
+    """(options, free texts, problem or None) for one non-blank distinct cell of a
+    single-choice question or of a multiple-choice question without "other" answers."""
     if not question.multiple:
         index = matcher.match(text)
         if index is not None:
             return (index,), (), None
-        split = matcher.split(text)
+        split = matcher.split(text, autre_last=False)
         if len(split.options) >= 2:
             shown = " + ".join(question.options[i].keyword for i in split.options)
             return (), (), (f"{_short(text)!r} gives two options ({shown}) to a single-choice "
@@ -350,11 +406,58 @@ def _parse_cell(text: str, question: Question, matcher: OptionMatcher
         if question.other:
             return (), (text,), None
         return (), (), f"{_short(text)!r} is not an option of the codebook"
-    split = matcher.split(text)
+    split = matcher.split(text, autre_last=False)
     if split.free and not question.other:
         return (), (), (f"{_short(split.free[0])!r} is not an option of the codebook "
                         "(and this question takes no 'other' answers)")
     return split.options, split.free, None
+
+
+#: Separators other than ", " that join option texts in exports not written by Google Forms:
+#: (name shown, pattern). A bare "/" is left out: option texts and answers use it ("LSCE/IPSL").
+_OTHER_SEPARATORS = ((";", re.compile(r"\s*;\s*")), ("|", re.compile(r"\s*\|\s*")),
+                     (" / ", re.compile(r"\s+/\s*|\s*/\s+")), ("\n", re.compile(r"\s*\n\s*")),
+                     (",", re.compile(r",(?!\s)")))
+_ANY_OTHER_SEPARATOR = re.compile(r"[;|/\n]|,(?!\s)")
+
+
+def _not_forms_order(readings: dict[int, CellReadings], texts: list[str]) -> str | None:
+    """Why the cells of a column are not in Google Forms order, or None if they may be."""
+    for k, reading in readings.items():
+        if reading.out_of_order:
+            return f"cells such as {_short(texts[k])!r} list option texts out of codebook order"
+    late = [k for k, reading in readings.items() if reading.option_after_free]
+    with_free = sum(1 for reading in readings.values() if reading.anywhere.free)
+    if len(late) >= 3 and 2 * len(late) > with_free:
+        return (f"{len(late)} of the {with_free} distinct cells holding free text have option "
+                f"texts after it, such as {_short(texts[late[0]])!r}")
+    return None
+
+
+def _separator_mismatch(text: str, free: tuple[str, ...], problem: str | None,
+                        question: Question, matcher: OptionMatcher) -> str | None:
+    """Why the column joins option texts with another separator, if ``text`` shows it does.
+
+    Looked for in what matched no option: the free texts, or the whole cell of a
+    single-choice question that is no option. Two or more of the pieces cut by the other
+    separator must be option texts (leniently compared).
+    """
+    if not question.multiple:
+        leftovers = (text,) if problem or free else ()
+    elif problem:  # free text where no "other" answer is allowed
+        leftovers = matcher.split(text, autre_last=False).free
+    else:
+        leftovers = free
+    for leftover in leftovers:
+        if not _ANY_OTHER_SEPARATOR.search(leftover):
+            continue
+        for name, pattern in _OTHER_SEPARATORS:
+            pieces = pattern.split(leftover)
+            if len(pieces) >= 2 and sum(matcher.match(p) is not None for p in pieces) >= 2:
+                return (f"cells such as {_short(text)!r} join option texts with {name!r}, not "
+                        "', ' as Google Forms does; re-export the file from Google Forms, or "
+                        "edit such cells if they are a respondent's own words")
+    return None
 
 
 def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:

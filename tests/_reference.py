@@ -45,6 +45,28 @@ def naive_split(cell: str, texts: list[str]) -> tuple[set[int], list[str]]:
     return best[2], best[3]
 
 
+def naive_forms_split(cell: str, texts: list[str]) -> tuple[set[int], tuple[str, ...]]:
+    """Brute force of the Google Forms reading: the longest run of leading ", " pieces that
+    option texts cover in codebook order (non-decreasing) is ticked, the rest is one free
+    text."""
+    pieces = cell.split(", ")
+    n = len(pieces)
+    for covered in range(n, -1, -1):
+        for mask in range(1 << max(covered - 1, 0)):
+            groups, current = [], []
+            for i in range(covered):
+                current.append(pieces[i])
+                if i == covered - 1 or mask >> i & 1:
+                    groups.append(", ".join(current))
+                    current = []
+            indices = [texts.index(g) if g in texts else None for g in groups]
+            if None in indices or indices != sorted(indices):
+                continue
+            free = ", ".join(pieces[covered:]).strip()
+            return set(indices), (free,) if free else ()
+    raise AssertionError("covered = 0 always succeeds")
+
+
 def naive_crosstab(rows_a: list[set[str] | None], rows_b: list[set[str] | None],
                    levels_a: list[str], levels_b: list[str]) -> np.ndarray:
     """Count, respondent by respondent, the pairs of answers given to two questions."""

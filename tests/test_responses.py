@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 
 from espri_gpu import SurveyInputError, counts, read_survey
+from espri_gpu.codebook import load_codebook
+from espri_gpu.responses import parse_choice_column
 from espri_gpu.survey import Survey
 
 from .conftest import DEB, FAC, HEADER, KMEANS, MINI_ROWS, MLP, csv_text
@@ -333,3 +335,171 @@ def test_issue14_unreadable_timestamp_is_a_warning_naming_its_row(export,
     [warning] = survey.report.warnings
     assert warning.startswith("1 timestamp(s) in column `date` of responses.csv could not be "
                               "read as dates and are left empty (row 5)")
+
+# --- issue #14: "Autre" comes last; option texts joined by another separator ------------
+
+OUTILS_CODEBOOK = """\
+name = "outils"
+title = "Outils"
+
+[[columns]]
+keyword = "labo"
+header = "Laboratoire ?"
+kind = "single"
+options = ["LATMOS", "LMD"]
+
+[[columns]]
+keyword = "outils"
+header = "Quels outils (plusieurs choix possibles) ?"
+kind = "multiple"
+options = [
+  { keyword = "jupyter", text = "Jupyter Notebook" },
+  { keyword = "spyder", text = "Spyder" },
+  { keyword = "editeurs", text = "Editeurs de texte (Atom, Emacs, Vim, etc.)" },
+]
+"""
+OUTILS = ["Jupyter Notebook", "Spyder", "Editeurs de texte (Atom, Emacs, Vim, etc.)"]
+OUTILS_HEADER = ["Laboratoire ?", "Quels outils (plusieurs choix possibles) ?"]
+
+
+def _outils(tmp_path, cells: list[str], labs: list[str] | None = None):
+    """Write the `outils` codebook and an export with these `outils` cells."""
+    codebook = tmp_path / "outils.toml"
+    codebook.write_text(OUTILS_CODEBOOK, encoding="utf-8")
+    labs = labs or ["LATMOS"] * len(cells)
+    path = tmp_path / "responses.csv"
+    path.write_text(csv_text([[lab, c] for lab, c in zip(labs, cells, strict=True)],
+                             header=OUTILS_HEADER), encoding="utf-8")
+    return path, codebook
+
+
+def _ticked(survey: Survey, keyword: str) -> list[set[str]]:
+    """Per kept respondent, the keywords (options and "other" texts) of their answer."""
+    a = survey.answers_to(keyword)
+    rows = a.cells[np.maximum(a.codes, 0)] * a.answered[:, None]
+    return [{a.keywords[j] for j in np.flatnonzero(row)} for row in rows]
+
+
+def _forms_export(others: list[str], resorted: bool = False
+                  ) -> tuple[list[str], list[set[str]]]:
+    """Every set of ticked options x every "Autre" text, written as Google Forms does
+    (options in form order joined by ", ", the "Autre" text last), with the truth.
+    ``resorted``: the "Autre" text first, then the options in reverse form order."""
+    cells, truth = [], []
+    keywords = ["jupyter", "spyder", "editeurs"]
+    for mask in range(8):
+        ticked = [i for i in range(3) if mask >> i & 1]
+        for other in [None, *others]:
+            if not ticked and other is None:
+                continue
+            parts = [OUTILS[i] for i in ticked] + ([other] if other else [])
+            cells.append(", ".join(parts[::-1] if resorted else parts))
+            truth.append({keywords[i] for i in ticked} | ({other} if other else set()))
+    return cells, truth
+
+
+def test_autre_comes_last_on_a_generated_google_forms_export(tmp_path) -> None:
+    # "Autre" texts that hold option texts (one with ", " in it) after a ", ", and free
+    # texts with other separators whose pieces are no options
+    others = ["Emacs, Spyder", f"nano, {OUTILS[2]}", "Emacs", "R; Julia", "pen / paper",
+              "notepad++"]
+    cells, truth = _forms_export(others)
+    survey = read_survey(*_outils(tmp_path, cells))
+    assert _ticked(survey, "outils") == truth
+    assert survey.report.warnings == ()
+    assert {u.text for u in survey.report.unmatched} == set(others)
+
+
+def test_autre_comes_last_jupyter_emacs_spyder(tmp_path) -> None:
+    cells = ["Jupyter Notebook, Emacs, Spyder", "Jupyter Notebook, Spyder", "Emacs", "Spyder"]
+    survey = read_survey(*_outils(tmp_path, cells))
+    assert _ticked(survey, "outils") == [{"jupyter", "Emacs, Spyder"}, {"jupyter", "spyder"},
+                                         {"Emacs"}, {"spyder"}]
+    assert counts(survey, "outils", backend="cpu").table["count"].to_dict() == {
+        "jupyter": 2, "spyder": 2, "editeurs": 0, "Emacs, Spyder": 1, "Emacs": 1}
+
+
+def test_option_with_comma_after_free_text_is_autre(export, codebook_path) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[1][3] = f"{KMEANS}, Gaussian Mixture Model, {FAC}"
+    survey = read_survey(export(rows), codebook_path)
+    assert _ticked(survey, "méthodes")[1] == {"kmeans", f"Gaussian Mixture Model, {FAC}"}
+    assert survey.report.warnings == ()
+
+
+def test_parse_choice_column_reads_autre_last(codebook_path) -> None:
+    question = load_codebook(codebook_path).question("méthodes")
+    answers = parse_choice_column(pd.Series([f"{MLP}, SOM", f"{MLP}, mon idée, SOM", ""]),
+                                  question)
+    assert answers.keywords == ("kmeans", "fac", "mlp", "som", "mon idée, SOM")
+    assert answers.cells[answers.codes[:2]].tolist() == [[0, 0, 1, 1, 0], [0, 0, 1, 0, 1]]
+
+
+def test_re_sorted_column_is_read_anywhere_with_a_warning(tmp_path) -> None:
+    cells, truth = _forms_export(["Emacs", "nano"], resorted=True)
+    survey = read_survey(*_outils(tmp_path, cells))
+    assert _ticked(survey, "outils") == truth
+    [warning] = survey.report.warnings
+    assert warning.startswith("responses.csv: column `outils`: cells such as ")
+    assert "out of codebook order" in warning and "not in Google Forms order" in warning
+
+
+def test_free_text_first_in_most_cells_is_read_anywhere_with_a_warning(tmp_path) -> None:
+    # options in form order, but free text sorted before them (no two options out of order)
+    cells = ["Emacs, Jupyter Notebook", "nano, Spyder", "Vim, Jupyter Notebook, Spyder",
+             "Jupyter Notebook", "Jupyter Notebook, vi"]
+    survey = read_survey(*_outils(tmp_path, cells))
+    assert _ticked(survey, "outils") == [{"Emacs", "jupyter"}, {"nano", "spyder"},
+                                         {"Vim", "jupyter", "spyder"}, {"jupyter"},
+                                         {"jupyter", "vi"}]
+    [warning] = survey.report.warnings
+    assert "`outils`: 3 of the 4 distinct cells holding free text have option texts" in warning
+
+
+def test_re_sorted_column_warns_in_parse_choice_column(codebook_path, caplog) -> None:
+    question = load_codebook(codebook_path).question("méthodes")
+    answers = parse_choice_column(pd.Series([f"SOM, {MLP}"]), question)
+    assert answers.cells.tolist() == [[0, 0, 1, 1]]
+    assert "column `méthodes`: cells such as 'SOM, Perceptron" in caplog.text
+
+
+@pytest.mark.parametrize(("joined", "shown"), [
+    ("Jupyter Notebook;Spyder", "';'"),
+    ("Jupyter Notebook ; Spyder", "';'"),
+    ("Jupyter Notebook | Spyder", "'|'"),
+    ("Jupyter Notebook / Spyder", "' / '"),
+    ("Jupyter Notebook\nSpyder", r"'\\n'"),
+    ("Jupyter Notebook,Spyder", "','"),
+    (f"Spyder;{OUTILS[2]};Emacs", "';'"),
+])
+@pytest.mark.parametrize("errors", ["raise", "skip"])
+def test_option_texts_joined_by_another_separator(tmp_path, joined, shown, errors) -> None:
+    cells = ["Jupyter Notebook", joined, "Spyder"]
+    with pytest.raises(SurveyInputError, match=(
+            rf"responses\.csv: column `outils`: cells such as '.*' join option texts with "
+            rf"{shown}, not ', ' as Google Forms does; re-export")):
+        read_survey(*_outils(tmp_path, cells), errors=errors)
+
+
+@pytest.mark.parametrize("errors", ["raise", "skip"])
+def test_single_choice_joined_by_another_separator(tmp_path, errors) -> None:
+    path, codebook = _outils(tmp_path, ["Spyder", "Spyder"], labs=["LMD", "LATMOS;LMD"])
+    with pytest.raises(SurveyInputError, match=r"column `labo`: cells such as 'LATMOS;LMD' "
+                       "join option texts with ';'"):
+        read_survey(path, codebook, errors=errors)
+
+
+def test_separator_mismatch_raised_by_parse_choice_column(codebook_path) -> None:
+    question = load_codebook(codebook_path).question("méthodes")
+    with pytest.raises(SurveyInputError, match=r"column `méthodes`: cells such as "
+                       r"'Perceptron Multi Couches \(MLP\); SOM' join option texts with ';'"):
+        parse_choice_column(pd.Series([f"{KMEANS}, {FAC}", f"{MLP}; SOM"]), question)
+
+
+def test_free_answers_with_other_separators_stay_free(tmp_path) -> None:
+    cells = ["Jupyter Notebook, R; Julia", "R; Julia", "Spyder; Julia", "Emacs/Spyder",
+             "Jupyter Notebook, pen / paper"]
+    survey = read_survey(*_outils(tmp_path, cells))
+    assert _ticked(survey, "outils") == [{"jupyter", "R; Julia"}, {"R; Julia"},
+                                         {"Spyder; Julia"}, {"Emacs/Spyder"},
+                                         {"jupyter", "pen / paper"}]
