@@ -8,7 +8,9 @@ parsing and never stored. Every row is either kept or listed in the load report 
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -192,14 +194,61 @@ def _match_header(table: RawTable, codebook: Codebook) -> dict[str, str]:
     if missing or unknown:
         parts = []
         if unknown:
-            parts.append("unknown column(s) " + ", ".join(repr(_short(h)) for h in unknown))
+            parts.append("unknown column(s) " + ", ".join(
+                repr(_middle(h)) + _closest_header(h, missing) for h in unknown))
         if missing:
             parts.append("missing column(s) " + ", ".join(
-                f"`{c.keyword}` ({_short(c.header)!r})" for c in missing))
+                f"`{c.keyword}` ({_middle(c.header)!r})" for c in missing))
         raise SurveyInputError(
             f"{table.path}: header does not match codebook {codebook.path}: "
             + "; ".join(parts) + "; fix the `header` entries of the codebook or the file")
     return found
+
+
+def _middle(text: str, head: int = 40, tail: int = 30) -> str:
+    """``text`` cut in its middle when long: grid headers differ at their end (``[row]``)."""
+    return text if len(text) <= head + tail + 1 else f"{text[:head]}…{text[-tail:]}"
+
+
+def _closest_header(header: str, columns: list[Column]) -> str:
+    """`` (closest codebook header …, first difference …)`` for an unknown file header, or ''.
+
+    The texts are compared as :func:`normalize_text` folds them (what matching ignores is no
+    difference); the difference is shown in the texts as written, ``»`` marking where.
+    """
+    by_folded = {normalize_text(c.header): c for c in columns}
+    key = normalize_text(header)
+    close = difflib.get_close_matches(key, list(by_folded), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    column = by_folded[close[0]]
+    same = len(os.path.commonprefix([key, close[0]]))
+    at_file = _unfold_position(header, key, same)
+    at_codebook = _unfold_position(column.header, close[0], same)
+    return (f" (closest: missing `{column.keyword}`, first difference at character "
+            f"{at_file + 1}: {_around(header, at_file)!r} in the file, "
+            f"{_around(column.header, at_codebook)!r} in the codebook)")
+
+
+def _unfold_position(text: str, folded: str, at: int) -> int:
+    """Index in ``text`` of the character that ``folded[at]`` (its folded form) comes from."""
+    low, high = 0, len(text)  # smallest p with len(normalize_text(text[:p + 1])) > at
+    while low < high:
+        mid = (low + high) // 2
+        if len(normalize_text(text[: mid + 1])) > at:
+            high = mid
+        else:
+            low = mid + 1
+    if folded[at : at + 1] == " ":  # a folded prefix never ends with its space
+        while low > 0 and text[low - 1].isspace():
+            low -= 1
+    return low
+
+
+def _around(text: str, at: int, before: int = 25, after: int = 15) -> str:
+    start, end = max(0, at - before), at + after
+    return (("…" if start else "") + text[start:at].lstrip() + "»" + text[at:end]
+            + ("…" if end < len(text) else ""))
 
 
 @dataclass

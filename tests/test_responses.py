@@ -78,6 +78,43 @@ def test_lenient_header_matching(export, codebook_path) -> None:
     assert survey.n_respondents == 4
 
 
+@pytest.mark.parametrize("spaced", ["Note [ Python ]", "Note [Python ]", "Note ( Python )",
+                                    "Note ?[Python]", "Note :[Python]"])
+def test_header_spacing_inside_brackets_is_ignored(tmp_path, export, spaced) -> None:
+    """Issue #14 (5): grid headers exported as `Question [row ]` still match."""
+    written = {"Note [ Python ]": "Note [Python]", "Note [Python ]": "Note [Python]",
+               "Note ( Python )": "Note (Python)", "Note ?[Python]": "Note ? [Python]",
+               "Note :[Python]": "Note : [Python]"}[spaced]
+    codebook = tmp_path / "grid.toml"
+    codebook.write_text(f'[[columns]]\nkeyword = "python"\nheader = "{written}"\n'
+                        'kind = "single"\noptions = ["Bon", "Moyen"]\n', encoding="utf-8")
+    survey = read_survey(export([["Bon"], ["Moyen"]], header=[spaced]), codebook)
+    assert survey.answers_to("python").codes.tolist() == [0, 1]
+
+
+def test_header_mismatch_shows_where_long_headers_differ(tmp_path, export) -> None:
+    """Issue #14 (5): long headers that differ at their end are told apart, with the
+    closest codebook header and the first differing character."""
+    question = "Quel est votre niveau dans les langages suivants, utilisés pour le ML ?"
+    rows = ["Python", "Fortran", "C++"]
+    codebook = tmp_path / "grid.toml"
+    codebook.write_text("".join(
+        f'[[columns]]\nkeyword = "{r.lower()}"\nheader = "{question} [{r}]"\n'
+        'kind = "single"\noptions = ["Bon"]\n\n' for r in rows), encoding="utf-8")
+    header = [f"{question} [Python]", f"{question} [Fortran 90]", f"{question} [C+]"]
+    with pytest.raises(SurveyInputError) as info:
+        read_survey(export([["Bon"] * 3], header=header), codebook)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "[Fortran 90]' (closest: missing `fortran`, first difference at character 81: " \
+           "'…sés pour le ML ? [Fortran» 90]' in the file, '…sés pour le ML ? [Fortran»]' in " \
+           "the codebook)" in message
+    assert "[C+]' (closest: missing `c++`, first difference at character 76: '…utilisés pour " \
+           "le ML ? [C+»]' in the file, '…utilisés pour le ML ? [C+»+]' in the codebook)" \
+        in message
+    assert "missing column(s) `fortran` (" in message and "`c++` (" in message
+
+
 def test_personal_columns_never_stored(export, codebook_path) -> None:
     survey = read_survey(export(), codebook_path)
     blob = pickle.dumps(survey)
