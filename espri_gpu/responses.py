@@ -3,7 +3,9 @@
 Each choice column is factorized (one code per respondent, one entry per distinct cell),
 each distinct cell is parsed once by :class:`~espri_gpu.splitting.OptionMatcher`, and the
 result is an indicator table per distinct cell. ``personal`` columns are deleted before any
-parsing and never stored. Every row is either kept or listed in the load report with why.
+parsing and never stored; e-mail addresses and phone numbers typed in choice ("Autre") and
+free-text answers are replaced (:mod:`espri_gpu.redaction`) in each distinct cell before it
+is parsed or stored. Every row is either kept or listed in the load report with why.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from .codebook import Codebook, Column, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
 from .factorize import factorize
 from .interpretations import read_interpretations
+from .redaction import redact_personal_data
 from .splitting import OptionMatcher
 from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
 from .tables import RawTable, read_table
@@ -118,9 +121,11 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
     keep = state.keep_mask()
     answers: dict[str, Answers] = {}
     unmatched: list[UnmatchedAnswer] = []
+    redacted: dict[str, int] = {}
     for keyword, column_parse in parsed.items():
         answers[keyword] = column_parse.answers(keep)
         unmatched += _unmatched(answers[keyword])
+        redacted[keyword] = column_parse.redacted_in(keep)
 
     report_kwargs: dict = {}
     respondents = np.flatnonzero(keep).astype(np.int64) + 1
@@ -133,6 +138,8 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
     timestamps = _timestamps(frame, codebook, keep, warnings)
     free = [c.keyword for c in codebook.columns if c.kind == "free"]
     free_text = frame.loc[keep, free].reset_index(drop=True)
+    for keyword in free:
+        free_text[keyword], redacted[keyword] = _redact_column(free_text[keyword])
     unanswered = tuple(k for k, a in answers.items() if a.n_answered == 0)
     for keyword in unanswered:
         warnings.append(f"nobody answered question `{keyword}` in {Path(table.path).name}")
@@ -141,6 +148,8 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
         delimiter=table.delimiter, n_rows=len(blank), n_respondents=int(keep.sum()),
         skipped=tuple(state.skipped()), unmatched=tuple(unmatched),
         personal_columns_dropped=personal, unanswered_questions=unanswered,
+        personal_data_redacted=tuple((c.keyword, redacted[c.keyword]) for c in codebook.columns
+                                     if redacted.get(c.keyword)),
         warnings=tuple(warnings), **report_kwargs)
     for warning in warnings:
         log.warning(warning)
@@ -278,7 +287,8 @@ class _ParsedColumn:
     codes: np.ndarray                      # per row, index into `cells`; -1 = blank
     cells: list[tuple[tuple[int, ...], tuple[str, ...]] | None]
     problems: dict[int, str]               # distinct cell -> why it is invalid
-    raw: list[str]
+    raw: list[str]                         # distinct cells, personal data replaced
+    redactions: np.ndarray                 # per distinct cell, personal data replaced
 
     @classmethod
     def parse(cls, values: pd.Series, question: Question, b: Backend) -> _ParsedColumn:
@@ -287,12 +297,19 @@ class _ParsedColumn:
 
     @classmethod
     def from_codes(cls, question: Question, codes: np.ndarray, raw: list[str]) -> _ParsedColumn:
-        """Parse each distinct cell of ``raw`` once; ``codes`` index ``raw`` (-1: missing)."""
+        """Parse each distinct cell of ``raw`` once; ``codes`` index ``raw`` (-1: missing).
+
+        E-mail addresses and phone numbers in a cell are replaced before it is parsed, so that
+        neither the answers nor the error messages hold them.
+        """
         matcher = OptionMatcher([o.text for o in question.options])
         cells: list = []
         problems: dict[int, str] = {}
+        redactions = np.zeros(len(raw) + 1, dtype=np.int64)  # last slot: code -1
+        raw = list(raw)
         for k, text in enumerate(raw):
-            text = text.strip()
+            text, redactions[k] = redact_personal_data(text.strip())
+            raw[k] = text
             if not text:
                 cells.append(None)
                 continue
@@ -302,7 +319,11 @@ class _ParsedColumn:
                 problems[k] = problem
         blank = np.array([c is None for c in cells] + [True], dtype=bool)
         codes = np.where(blank[codes], -1, codes).astype(np.int32)
-        return cls(question, codes, cells, problems, raw)
+        return cls(question, codes, cells, problems, raw, redactions)
+
+    def redacted_in(self, keep: np.ndarray) -> int:
+        """Personal data replaced in the cells of the kept rows."""
+        return int(self.redactions[self.codes[keep]].sum())
 
     def check(self, state: _RowState, path: str, errors: ErrorMode) -> None:
         q = self.question
@@ -383,6 +404,18 @@ def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:
     totals = per_cell @ answers.cells[:, others].astype(np.int64)
     return [UnmatchedAnswer(answers.question.keyword, answers.levels[j].keyword, int(n))
             for j, n in zip(others, totals, strict=True)]
+
+
+def _redact_column(values: pd.Series) -> tuple[pd.Series, int]:
+    """A free-text column with its personal data replaced (each distinct cell once), and the
+    number of replacements."""
+    codes, distinct = pd.factorize(values)
+    redacted = [redact_personal_data(text) for text in distinct]
+    per_cell = np.array([n for _, n in redacted] + [0], dtype=np.int64)  # last slot: code -1
+    if not per_cell.any():
+        return values, 0
+    texts = np.array([text for text, _ in redacted] + [None], dtype=object)
+    return pd.Series(texts[codes], index=values.index, name=values.name), int(per_cell[codes].sum())
 
 
 def _timestamps(frame: pd.DataFrame, codebook: Codebook, keep: np.ndarray,
