@@ -24,6 +24,7 @@ someone) are dropped when an export is read and never stored.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
@@ -41,14 +42,17 @@ _INTERPRETATION_KEYS = {"keyword", "source", "label", "options", "other"}
 _OPTION_KEYS = {"keyword", "text"}
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "«": '"', "»": '"', "“": '"',
                          "”": '"', "\u00a0": " ", "\u202f": " ", "–": "-", "—": "-"})
+#: Spaces that exports add or drop: before ``?!:;]`)``, after ``?:[(``.
+_LOOSE_SPACES = re.compile(r" (?=[?!:;\])])|(?<=[?:\[(]) ")
 
 
 def normalize_text(text: str) -> str:
     """Fold a text for lenient matching: accents, case, quotes and spacing are ignored.
 
     Used to match headers and option texts that an export or a spreadsheet program changed
-    slightly (curly quotes, non-breaking spaces, a space before ``?``), and to recognise two
-    spellings of the same free answer.
+    slightly (curly quotes, non-breaking spaces, a space before ``?`` or ``:``, spaces inside
+    the brackets of a grid header ``Question [ row ]``), and to recognise two spellings of
+    the same free answer.
 
     Examples
     --------
@@ -57,13 +61,12 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("À quel laboratoire êtes-vous rattaché·e?") == normalize_text(
     ...     "A quel laboratoire êtes-vous rattaché·e ?")
     True
+    >>> normalize_text("Langages ? [ Python ]") == normalize_text("Langages ?[Python]")
+    True
     """
     text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = " ".join(text.split())
-    for mark in "?!:;":
-        text = text.replace(f" {mark}", mark)
-    return text
+    return _LOOSE_SPACES.sub("", " ".join(text.split()))
 
 
 @dataclass(frozen=True)

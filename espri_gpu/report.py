@@ -498,6 +498,10 @@ def _page_load_report(page: HtmlReport, survey: Survey) -> None:
     if rep.personal_columns_dropped:
         page.paragraph("Personal columns dropped unread: "
                        + ", ".join(rep.personal_columns_dropped) + ".")
+    if rep.personal_data_redacted:
+        page.paragraph("E-mail addresses and phone numbers typed in answers, replaced by "
+                       "[e-mail] / [téléphone]: " + ", ".join(
+                           f"{keyword} ({n})" for keyword, n in rep.personal_data_redacted) + ".")
     if rep.unmatched:
         page.paragraph("Free 'other' answers (kept as their own categories):")
         page.table(pd.DataFrame([{"question": u.question, "answer": u.text, "count": u.count}

@@ -3,7 +3,9 @@
 Each choice column is factorized (one code per respondent, one entry per distinct cell),
 each distinct cell is parsed once by :class:`~espri_gpu.splitting.OptionMatcher`, and the
 result is an indicator table per distinct cell. ``personal`` columns are deleted before any
-parsing and never stored. Every row is either kept or listed in the load report with why.
+parsing and never stored; e-mail addresses and phone numbers typed in choice ("Autre") and
+free-text answers are replaced (:mod:`espri_gpu.redaction`) in each distinct cell before it
+is parsed or stored. Every row is either kept or listed in the load report with why.
 
 Rules for choice columns, decided per column from its distinct cells:
 
@@ -31,7 +33,9 @@ Rules for choice columns, decided per column from its distinct cells:
 
 from __future__ import annotations
 
+import difflib
 import logging
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +49,7 @@ from .codebook import Codebook, Column, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
 from .factorize import factorize
 from .interpretations import read_interpretations
+from .redaction import redact_personal_data
 from .splitting import CellReadings, OptionMatcher
 from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
 from .tables import RawTable, blank_cells, read_table
@@ -147,9 +152,11 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
     keep = state.keep_mask()
     answers: dict[str, Answers] = {}
     unmatched: list[UnmatchedAnswer] = []
+    redacted: dict[str, int] = {}
     for keyword, column_parse in parsed.items():
         answers[keyword] = column_parse.answers(keep)
         unmatched += _unmatched(answers[keyword])
+        redacted[keyword] = column_parse.redacted_in(keep)
 
     report_kwargs: dict = {}
     respondents = np.flatnonzero(keep).astype(np.int64) + 1
@@ -163,6 +170,8 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
     timestamps = _timestamps(frame, codebook, keep, warnings, Path(table.path).name)
     free = [c.keyword for c in codebook.columns if c.kind == "free"]
     free_text = frame.loc[keep, free].reset_index(drop=True)
+    for keyword in free:
+        free_text[keyword], redacted[keyword] = _redact_column(free_text[keyword])
     unanswered = tuple(k for k, a in answers.items() if a.n_answered == 0)
     for keyword in unanswered:
         warnings.append(f"nobody answered question `{keyword}` in {Path(table.path).name}")
@@ -171,6 +180,8 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
         delimiter=table.delimiter, n_rows=len(blank), n_respondents=int(keep.sum()),
         skipped=tuple(state.skipped()), unmatched=tuple(unmatched),
         personal_columns_dropped=personal, unanswered_questions=unanswered,
+        personal_data_redacted=tuple((c.keyword, redacted[c.keyword]) for c in codebook.columns
+                                     if redacted.get(c.keyword)),
         warnings=tuple(warnings), undecodable=tuple((r + 2, k) for r, k in undecodable),
         **report_kwargs)
     for warning in warnings:
@@ -253,14 +264,61 @@ def _match_header(table: RawTable, codebook: Codebook) -> dict[str, str]:
     if missing or unknown:
         parts = []
         if unknown:
-            parts.append("unknown column(s) " + ", ".join(repr(_short(h)) for h in unknown))
+            parts.append("unknown column(s) " + ", ".join(
+                repr(_middle(h)) + _closest_header(h, missing) for h in unknown))
         if missing:
             parts.append("missing column(s) " + ", ".join(
-                f"`{c.keyword}` ({_short(c.header)!r})" for c in missing))
+                f"`{c.keyword}` ({_middle(c.header)!r})" for c in missing))
         raise SurveyInputError(
             f"{table.path}: header does not match codebook {codebook.path}: "
             + "; ".join(parts) + "; fix the `header` entries of the codebook or the file")
     return found
+
+
+def _middle(text: str, head: int = 40, tail: int = 30) -> str:
+    """``text`` cut in its middle when long: grid headers differ at their end (``[row]``)."""
+    return text if len(text) <= head + tail + 1 else f"{text[:head]}…{text[-tail:]}"
+
+
+def _closest_header(header: str, columns: list[Column]) -> str:
+    """`` (closest codebook header …, first difference …)`` for an unknown file header, or ''.
+
+    The texts are compared as :func:`normalize_text` folds them (what matching ignores is no
+    difference); the difference is shown in the texts as written, ``»`` marking where.
+    """
+    by_folded = {normalize_text(c.header): c for c in columns}
+    key = normalize_text(header)
+    close = difflib.get_close_matches(key, list(by_folded), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    column = by_folded[close[0]]
+    same = len(os.path.commonprefix([key, close[0]]))
+    at_file = _unfold_position(header, key, same)
+    at_codebook = _unfold_position(column.header, close[0], same)
+    return (f" (closest: missing `{column.keyword}`, first difference at character "
+            f"{at_file + 1}: {_around(header, at_file)!r} in the file, "
+            f"{_around(column.header, at_codebook)!r} in the codebook)")
+
+
+def _unfold_position(text: str, folded: str, at: int) -> int:
+    """Index in ``text`` of the character that ``folded[at]`` (its folded form) comes from."""
+    low, high = 0, len(text)  # smallest p with len(normalize_text(text[:p + 1])) > at
+    while low < high:
+        mid = (low + high) // 2
+        if len(normalize_text(text[: mid + 1])) > at:
+            high = mid
+        else:
+            low = mid + 1
+    if folded[at : at + 1] == " ":  # a folded prefix never ends with its space
+        while low > 0 and text[low - 1].isspace():
+            low -= 1
+    return low
+
+
+def _around(text: str, at: int, before: int = 25, after: int = 15) -> str:
+    start, end = max(0, at - before), at + after
+    return (("…" if start else "") + text[start:at].lstrip() + "»" + text[at:end]
+            + ("…" if end < len(text) else ""))
 
 
 @dataclass
@@ -290,7 +348,8 @@ class _ParsedColumn:
     codes: np.ndarray                      # per row, index into `cells`; -1 = blank
     cells: list[tuple[tuple[int, ...], tuple[str, ...]] | None]
     problems: dict[int, str]               # distinct cell -> why it is invalid
-    raw: list[str]
+    raw: list[str]                         # distinct cells, personal data replaced
+    redactions: np.ndarray                 # per distinct cell, personal data replaced
     not_forms_order: str | None = None     # why options are matched anywhere, if they are
     mismatch: str | None = None            # why the whole column cannot be read, if so
 
@@ -301,9 +360,16 @@ class _ParsedColumn:
 
     @classmethod
     def from_codes(cls, question: Question, codes: np.ndarray, raw: list[str]) -> _ParsedColumn:
-        """Parse each distinct cell of ``raw`` once; ``codes`` index ``raw`` (-1: missing)."""
+        """Parse each distinct cell of ``raw`` once; ``codes`` index ``raw`` (-1: missing).
+
+        E-mail addresses and phone numbers in a cell are replaced before it is parsed, so that
+        neither the answers nor the error messages hold them.
+        """
         matcher = OptionMatcher([o.text for o in question.options])
-        texts = [text.strip() for text in raw]
+        redactions = np.zeros(len(raw) + 1, dtype=np.int64)  # last slot: code -1
+        texts = list(raw)
+        for k, text in enumerate(texts):
+            texts[k], redactions[k] = redact_personal_data(text.strip())
         readings: dict[int, CellReadings] = {}
         if question.multiple and question.other:  # the only case where "Autre" comes last
             readings = {k: matcher.read(text) for k, text in enumerate(texts) if text}
@@ -328,7 +394,8 @@ class _ParsedColumn:
                 mismatch = _separator_mismatch(text, free, problem, question, matcher)
         blank = np.array([c is None for c in cells] + [True], dtype=bool)
         codes = np.where(blank[codes], -1, codes).astype(np.int32)
-        return cls(question, codes, cells, problems, raw, not_forms_order, mismatch)
+        return cls(question, codes, cells, problems, texts, redactions, not_forms_order,
+                   mismatch)
 
     def order_warning(self, source: str) -> str | None:
         """The load-report warning of a column read with options matched anywhere, or None."""
@@ -338,6 +405,10 @@ class _ParsedColumn:
                 "not in Google Forms order (re-sorted, written by another tool, or the codebook "
                 "lists the options in another order than the form); its option texts are "
                 "matched wherever they stand, not only before the 'Autre' text")
+
+    def redacted_in(self, keep: np.ndarray) -> int:
+        """Personal data replaced in the cells of the kept rows."""
+        return int(self.redactions[self.codes[keep]].sum())
 
     def check(self, state: _RowState, path: str, errors: ErrorMode) -> None:
         q = self.question
@@ -468,6 +539,18 @@ def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:
     totals = per_cell @ answers.cells[:, others].astype(np.int64)
     return [UnmatchedAnswer(answers.question.keyword, answers.levels[j].keyword, int(n))
             for j, n in zip(others, totals, strict=True)]
+
+
+def _redact_column(values: pd.Series) -> tuple[pd.Series, int]:
+    """A free-text column with its personal data replaced (each distinct cell once), and the
+    number of replacements."""
+    codes, distinct = pd.factorize(values)
+    redacted = [redact_personal_data(text) for text in distinct]
+    per_cell = np.array([n for _, n in redacted] + [0], dtype=np.int64)  # last slot: code -1
+    if not per_cell.any():
+        return values, 0
+    texts = np.array([text for text, _ in redacted] + [None], dtype=object)
+    return pd.Series(texts[codes], index=values.index, name=values.name), int(per_cell[codes].sum())
 
 
 def _timestamps(frame: pd.DataFrame, codebook: Codebook, keep: np.ndarray,

@@ -111,6 +111,8 @@ class LoadReport(FrameRepr):
     unmatched: tuple[UnmatchedAnswer, ...] = ()
     personal_columns_dropped: tuple[str, ...] = ()
     unanswered_questions: tuple[str, ...] = ()
+    #: (column keyword, number of e-mail addresses and phone numbers replaced in its answers)
+    personal_data_redacted: tuple[tuple[str, int], ...] = ()
     interpretations: str | None = None
     interpretations_dropped: int = 0
     warnings: tuple[str, ...] = ()
@@ -134,6 +136,10 @@ class LoadReport(FrameRepr):
         if self.personal_columns_dropped:
             lines.append("personal columns dropped unread: "
                          + ", ".join(self.personal_columns_dropped))
+        if self.personal_data_redacted:
+            lines.append("e-mail addresses and phone numbers typed in answers, replaced by "
+                         "[e-mail] / [téléphone]: " + ", ".join(
+                             f"{keyword} x{n}" for keyword, n in self.personal_data_redacted))
         if self.interpretations:
             lines.append(f"interpretations: {self.interpretations}"
                          + (f" ({self.interpretations_dropped} rows of skipped respondents "
@@ -146,9 +152,11 @@ class LoadReport(FrameRepr):
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
-        """The unmatched answers and skipped rows as one tidy table."""
+        """The unmatched answers, skipped rows and personal data replaced as one tidy table."""
         rows = [{"kind": "other_answer", "question": u.question, "text": u.text,
                  "count": u.count, "row": pd.NA} for u in self.unmatched]
+        rows += [{"kind": "personal_data_redacted", "question": keyword, "text": pd.NA,
+                  "count": n, "row": pd.NA} for keyword, n in self.personal_data_redacted]
         rows += [{"kind": "skipped_row", "question": pd.NA, "text": s.reason, "count": 1,
                   "row": s.row} for s in self.skipped]
         rows += [{"kind": "undecodable_cell", "question": column,

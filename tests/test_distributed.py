@@ -178,6 +178,22 @@ def test_errors_name_the_same_row_as_single_process(client, tmp_path, codebook_p
     assert str(spread.value) == str(one.value)
 
 
+def test_personal_data_in_answers_is_replaced_as_in_one_process(client, tmp_path,
+                                                                codebook_path):
+    rows = _big_rows(200)
+    for i in range(0, 200, 9):
+        rows[i][3] = f"{KMEANS}, écrivez à user{i % 4}.secret@example.org"
+        rows[i + 1][5] = f"tél. 06 12 34 56 {i % 3:02d}"
+    path = tmp_path / "personal.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    single = read_survey(path, codebook_path, errors="skip", backend="cpu")
+    spread = edist.read_survey_distributed(path, codebook_path, client, errors="skip",
+                                           blocksize=1024, backend="cpu")
+    assert_same_survey(single, spread)
+    assert dict(spread.report.personal_data_redacted) == {"méthodes": 23, "remarques": 23}
+    assert "secret" not in spread.report.to_text()
+
+
 ASCII_CODEBOOK = """\
 name = "ascii"
 title = "ASCII headers"

@@ -109,6 +109,25 @@ def test_hostile_answers_and_keywords_are_neutralised(tmp_path) -> None:
             assert "secret@example.org" not in path.read_text(encoding="utf-8"), path
 
 
+def test_personal_data_typed_in_answers_reaches_no_output(tmp_path, codebook_path) -> None:
+    """Issue #14 (6): e-mails and phone numbers in "Autre" and free answers are replaced."""
+    rows = [list(r) for r in MINI_ROWS]
+    rows[0][3] = f"{MINI_ROWS[0][3]}, écrire à carol.private@example.org"
+    rows[1][5] = "joignable au 06 12 34 56 78"
+    responses = tmp_path / "responses.csv"
+    responses.write_text(csv_text(rows, header=HEADER), encoding="utf-8")
+    out = tmp_path / "out"
+    run_report(responses, codebook=codebook_path, out=out, backend="cpu", groups="",
+               n_resamples=49, progress=Progress(io.StringIO()))
+    for path in out.rglob("*"):
+        if path.suffix in (".csv", ".txt", ".html", ".json"):
+            text = path.read_text(encoding="utf-8")
+            assert "carol.private" not in text and "12 34 56" not in text, path
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "replaced by [e-mail] / [téléphone]: méthodes (1), remarques (1)." in page
+    assert "écrire à [e-mail]" in (out / "load_report.txt").read_text(encoding="utf-8")
+
+
 def test_sigterm_leaves_no_partial_file(tmp_path) -> None:
     out = tmp_path / "out"
     process = subprocess.Popen(

@@ -80,6 +80,43 @@ def test_lenient_header_matching(export, codebook_path) -> None:
     assert survey.n_respondents == 4
 
 
+@pytest.mark.parametrize("spaced", ["Note [ Python ]", "Note [Python ]", "Note ( Python )",
+                                    "Note ?[Python]", "Note :[Python]"])
+def test_header_spacing_inside_brackets_is_ignored(tmp_path, export, spaced) -> None:
+    """Issue #14 (5): grid headers exported as `Question [row ]` still match."""
+    written = {"Note [ Python ]": "Note [Python]", "Note [Python ]": "Note [Python]",
+               "Note ( Python )": "Note (Python)", "Note ?[Python]": "Note ? [Python]",
+               "Note :[Python]": "Note : [Python]"}[spaced]
+    codebook = tmp_path / "grid.toml"
+    codebook.write_text(f'[[columns]]\nkeyword = "python"\nheader = "{written}"\n'
+                        'kind = "single"\noptions = ["Bon", "Moyen"]\n', encoding="utf-8")
+    survey = read_survey(export([["Bon"], ["Moyen"]], header=[spaced]), codebook)
+    assert survey.answers_to("python").codes.tolist() == [0, 1]
+
+
+def test_header_mismatch_shows_where_long_headers_differ(tmp_path, export) -> None:
+    """Issue #14 (5): long headers that differ at their end are told apart, with the
+    closest codebook header and the first differing character."""
+    question = "Quel est votre niveau dans les langages suivants, utilisés pour le ML ?"
+    rows = ["Python", "Fortran", "C++"]
+    codebook = tmp_path / "grid.toml"
+    codebook.write_text("".join(
+        f'[[columns]]\nkeyword = "{r.lower()}"\nheader = "{question} [{r}]"\n'
+        'kind = "single"\noptions = ["Bon"]\n\n' for r in rows), encoding="utf-8")
+    header = [f"{question} [Python]", f"{question} [Fortran 90]", f"{question} [C+]"]
+    with pytest.raises(SurveyInputError) as info:
+        read_survey(export([["Bon"] * 3], header=header), codebook)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "[Fortran 90]' (closest: missing `fortran`, first difference at character 81: " \
+           "'…sés pour le ML ? [Fortran» 90]' in the file, '…sés pour le ML ? [Fortran»]' in " \
+           "the codebook)" in message
+    assert "[C+]' (closest: missing `c++`, first difference at character 76: '…utilisés pour " \
+           "le ML ? [C+»]' in the file, '…utilisés pour le ML ? [C+»+]' in the codebook)" \
+        in message
+    assert "missing column(s) `fortran` (" in message and "`c++` (" in message
+
+
 def test_personal_columns_never_stored(export, codebook_path) -> None:
     survey = read_survey(export(), codebook_path)
     blob = pickle.dumps(survey)
@@ -503,3 +540,73 @@ def test_free_answers_with_other_separators_stay_free(tmp_path) -> None:
     assert _ticked(survey, "outils") == [{"jupyter", "R; Julia"}, {"R; Julia"},
                                          {"Spyder; Julia"}, {"Emacs/Spyder"},
                                          {"jupyter", "pen / paper"}]
+
+# --- personal data typed in answers (issue #14, 6) ------------------------------------------
+
+def _rows_with_personal_data() -> list[list[str]]:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[0][3] = f"{KMEANS}, écrivez-moi : carol.secret@example.org"  # "Autre" of a multiple
+    rows[2][3] = rows[0][3]                                           # same cell, twice
+    rows[3][5] = "appelez le 06 12 34 56 78 ou le +33 (0)6 12 34 56 79"  # free column
+    return rows
+
+
+def test_personal_data_typed_in_answers_is_replaced_and_counted(export, codebook_path) -> None:
+    survey = read_survey(export(_rows_with_personal_data()), codebook_path)
+    methods = survey.answers_to("méthodes")
+    assert "écrivez-moi : [e-mail]" in methods.keywords
+    assert survey.free_text["remarques"].tolist()[3] == "appelez le [téléphone] ou le [téléphone]"
+    assert ("méthodes", "écrivez-moi : [e-mail]", 2) in [
+        (u.question, u.text, u.count) for u in survey.report.unmatched]
+    assert survey.report.personal_data_redacted == (("méthodes", 2), ("remarques", 2))
+    assert "replaced by [e-mail] / [téléphone]: méthodes x2, remarques x2" in \
+        survey.report.to_text()
+    frame = survey.report.to_frame()
+    assert frame.loc[frame["kind"] == "personal_data_redacted", "count"].tolist() == [2, 2]
+    blob = pickle.dumps(survey)
+    for secret in ("carol", "secret", "12 34 56"):
+        assert secret.encode() not in blob and secret.encode("utf-16-le") not in blob
+        assert secret not in survey.report.to_text()
+
+
+def test_personal_data_never_in_error_messages_or_skipped_rows(export, codebook_path) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[1][1] = "LMD, joindre dan.secret@example.org"  # single choice, no "other" allowed
+    with pytest.raises(SurveyInputError, match=r"row 3, column `lab`") as info:
+        read_survey(export(rows), codebook_path)
+    assert "secret" not in str(info.value) and "[e-mail]" in str(info.value)
+    survey = read_survey(export(rows), codebook_path, errors="skip")
+    assert [s.row for s in survey.report.skipped] == [3]
+    assert "secret" not in survey.report.to_text()
+    assert survey.report.personal_data_redacted == ()  # only kept rows are counted
+
+
+@pytest.mark.parametrize("text", [
+    "Python 3.10", "2020-2021", "10 000 images", "1996-1999", "0.05", "p < 0.001",
+    "doi:10.1029/2019GL085466", "https://doi.org/10.5194/gmd-13-1234567890", "01/02/2020",
+    "version 1.2.3.4", "ISBN 978-2-07-036822-8", "300 000 000 points", "Python@GPU",
+    "+1 000 000 images",
+])
+def test_numbers_that_are_not_phone_numbers_are_kept(export, codebook_path, text) -> None:
+    rows = [list(r) for r in MINI_ROWS]
+    rows[0][3] = f"{KMEANS}, {text}"
+    rows[1][5] = f"sur {text}"
+    survey = read_survey(export(rows), codebook_path)
+    assert text in survey.answers_to("méthodes").keywords
+    assert survey.free_text["remarques"].tolist()[1] == f"sur {text}"
+    assert survey.report.personal_data_redacted == ()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("06 12 34 56 78", "[téléphone]"), ("06.12.34.56.78", "[téléphone]"),
+    ("0612345678", "[téléphone]"), ("+33 6 12 34 56 78", "[téléphone]"),
+    ("+33 (0)6 12 34 56 78", "[téléphone]"), ("0033 6 12 34 56 78", "[téléphone]"),
+    ("+44 20 7946 0958", "[téléphone]"), ("+1 (555) 123-4567.", "[téléphone]."),
+    ("tél. 01-44-27-00-00", "tél. [téléphone]"), ("jean.dupont@lsce.ipsl.fr", "[e-mail]"),
+    ("Jean.Dupont (at) lsce.ipsl.fr", "[e-mail]"), ("moi: a_b+c@sub.univ-paris.fr, merci",
+                                                    "moi: [e-mail], merci"),
+])
+def test_redact_personal_data(text, expected) -> None:
+    from espri_gpu.redaction import redact_personal_data
+
+    assert redact_personal_data(text) == (expected, 1)
