@@ -12,6 +12,8 @@ import csv
 import io
 import os
 import re
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,13 +80,7 @@ def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawT
     suffix = path.suffix.lower()
     if suffix in SPREADSHEETS:
         return _read_spreadsheet(path, SPREADSHEETS[suffix])
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SurveyInputError(f"{path} cannot be read: {exc.strerror}") from None
-    if not data or data.isspace():  # (strip() would copy the whole file)
-        raise SurveyInputError(f"{path} is empty; export the responses again from Google Forms")
-    return _read_csv(data, path, expected_headers)
+    return _read_csv_file(path, expected_headers)
 
 
 def blank_cells(values: pd.Series) -> np.ndarray:
@@ -103,29 +99,60 @@ def blank_cells(values: pd.Series) -> np.ndarray:
     return values.str.strip().eq("").to_numpy(dtype=bool)
 
 
-def _read_csv(data: bytes, path: Path, expected_headers: tuple[str, ...]) -> RawTable:
-    """Decode and parse CSV bytes: pyarrow's parser on record-aligned chunks, in threads.
+def _read_csv_file(path: Path, expected_headers: tuple[str, ...]) -> RawTable:
+    """Read a CSV file in record-aligned blocks, parsed by pyarrow in threads as they come.
 
-    UTF-8 files (the common case) are never decoded in Python: pyarrow checks the UTF-8 of
-    every cell while parsing. Only a file that fails that check, or starts with a UTF-16
-    byte-order mark, is decoded here (:func:`_decode_with_evidence`) and re-encoded.
+    A UTF-8 file (the common case) is never decoded in Python, nor held whole in memory:
+    pyarrow checks the UTF-8 of every cell while parsing. A file that fails that check, or
+    starts with a UTF-16 byte-order mark, is read whole and decoded here (:func:`_read_csv`).
     """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_CHUNK_BYTES)
+            if not head or (head.isspace() and len(head) < _CHUNK_BYTES):
+                raise SurveyInputError(f"{path} is empty; export the responses again from "
+                                       "Google Forms")
+            if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in head[:4096]:
+                encoding, skip = ("utf-8-sig", 3) if head.startswith(_BOM) else ("utf-8", 0)
+                try:
+                    return _parse_csv(head[skip:], lambda: handle.read(_CHUNK_BYTES), path,
+                                      expected_headers, encoding, [],
+                                      whole=lambda: path.read_bytes()[skip:])
+                except _NotUtf8:
+                    pass
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SurveyInputError(f"{path} cannot be read: {exc.strerror}") from None
+    return _read_csv(data, path, expected_headers)
+
+
+def _read_csv(data: bytes, path: Path, expected_headers: tuple[str, ...]) -> RawTable:
+    """Decode and parse a whole CSV file's bytes (UTF-16, or not entirely valid UTF-8)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        body = data.decode("utf-16").encode("utf-8")
-        return _parse_csv(body, path, expected_headers, "utf-16", [])
+        return _parse_bytes(data.decode("utf-16").encode("utf-8"), path, expected_headers,
+                            "utf-16", [])
     if b"\x00" in data[:4096]:
         raise SurveyInputError(f"{path} looks binary (NUL bytes), not a CSV export; "
                                "export the responses as CSV, .xlsx or .ods")
     encoding = "utf-8"
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(_BOM):
         data, encoding = data[3:], "utf-8-sig"
     try:
-        return _parse_csv(data, path, expected_headers, encoding, [])
+        return _parse_bytes(data, path, expected_headers, encoding, [])
     except _NotUtf8:
         pass
     decoded = _decode_with_evidence(data, path)
-    return _parse_csv(decoded.text.encode("utf-8"), path, expected_headers, decoded.encoding,
-                      decoded.warnings, marked=decoded.replaced > 0)
+    return _parse_bytes(decoded.text.encode("utf-8"), path, expected_headers,
+                        decoded.encoding, decoded.warnings, marked=decoded.replaced > 0)
+
+
+def _parse_bytes(data: bytes, path: Path, expected_headers: tuple[str, ...], encoding: str,
+                 warnings: list[str], *, marked: bool = False) -> RawTable:
+    """:func:`_parse_csv` of UTF-8 bytes held in memory."""
+    stream = io.BytesIO(data)
+    first = stream.read(_CHUNK_BYTES)
+    return _parse_csv(first, lambda: stream.read(_CHUNK_BYTES), path, expected_headers,
+                      encoding, warnings, marked=marked, whole=lambda: data)
 
 
 class _NotUtf8(Exception):
@@ -141,6 +168,7 @@ class _IrregularRows(Exception):
 _MARK = "\U0010fffe"
 #: CSV bytes per parsing task (pyarrow parses each on one thread; tasks run in parallel).
 _CHUNK_BYTES = 16 << 20
+_BOM = b"\xef\xbb\xbf"
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 
@@ -225,58 +253,64 @@ def _record_end(data: bytes, start: int) -> int:
             return pos
 
 
-def _record_cuts(data: bytes, start: int, n_chunks: int) -> list[int]:
-    """Offsets cutting ``data[start:]`` into at most ``n_chunks`` runs of whole records.
+def _last_record_end(buffer: bytes) -> int:
+    """Offset just past the last line end of ``buffer`` outside quotes; 0 if there is none.
 
-    A line end is a record end when an even number of ``"`` precede it (RFC 4180: quotes
-    inside a quoted cell are doubled), so a cell holding line breaks is never cut.
+    ``buffer`` starts at a record start. A line end is a record end when an even number of
+    ``"`` precede it (RFC 4180: quotes inside a quoted cell are doubled).
     """
-    cuts, pos, quotes = [start], start, 0
-    for j in range(1, n_chunks):
-        target = start + (len(data) - start) * j // n_chunks
-        if target <= pos:
+    before = buffer.count(b'"')
+    pos = len(buffer)
+    while True:
+        end = buffer.rfind(b"\n", 0, pos)
+        if end < 0:
+            return 0
+        before -= buffer.count(b'"', end, pos)
+        pos = end
+        if before % 2 == 0:
+            return end + 1
+
+
+def _record_blocks(first: bytes, read: Callable[[], bytes]) -> Iterator[memoryview]:
+    """Blocks of whole records: ``first`` (starting at a record start), then ``read()``
+    until it returns ``b""``; a multi-line cell is never cut."""
+    pending = first
+    while True:
+        more = read()
+        if not more:
+            if pending:
+                yield memoryview(pending)
+            return
+        buffer = pending + more if pending else more
+        cut = _last_record_end(buffer)
+        if cut == 0:  # one record longer than a block: read on
+            pending = buffer
             continue
-        quotes += data.count(b'"', pos, target)
-        pos = target
-        while pos < len(data):
-            end = data.find(b"\n", pos)
-            if end < 0:
-                pos = len(data)
-                break
-            quotes += data.count(b'"', pos, end)
-            pos = end + 1
-            if quotes % 2 == 0:
-                break
-        if cuts[-1] < pos < len(data):
-            cuts.append(pos)
-    cuts.append(len(data))
-    return cuts
+        yield memoryview(buffer)[:cut]
+        pending = buffer[cut:]
 
 
-def _parse_csv(data: bytes, path: Path, expected_headers: tuple[str, ...], encoding: str,
-               warnings: list[str], *, marked: bool = False) -> RawTable:
-    """Parse UTF-8 CSV bytes into a :class:`RawTable` (raises :class:`_NotUtf8`)."""
-    header_end = _record_end(data, 0)
+def _parse_csv(first: bytes, read: Callable[[], bytes], path: Path,
+               expected_headers: tuple[str, ...], encoding: str, warnings: list[str], *,
+               whole: Callable[[], bytes], marked: bool = False) -> RawTable:
+    """Parse UTF-8 CSV bytes (``first``, then ``read()`` until ``b""``) into a RawTable.
+
+    Raises :class:`_NotUtf8` when a cell is not valid UTF-8; ``whole()`` gives the file's
+    bytes again for pandas' parser when a record is irregular (a blank line, a short row).
+    """
+    header_end = _record_end(first, 0)
     try:
-        header_text = data[:header_end].decode("utf-8")
+        header_text = first[:header_end].decode("utf-8")
     except UnicodeDecodeError:
         raise _NotUtf8 from None
     delimiter = _pick_delimiter(header_text, expected_headers)
     cells = _header_cells(header_text, delimiter)
     names = [str(i) for i in range(len(cells))]
-    n_chunks = max(1, min(8 * _cores(), (len(data) - header_end) // _CHUNK_BYTES))
-    cuts = _record_cuts(data, header_end, n_chunks)
-    whole = pa.py_buffer(data)
-    chunks = [whole.slice(a, b - a) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
     try:
-        if len(chunks) <= 1:
-            tables = [_parse_chunk(c, names, delimiter) for c in chunks]
-        else:
-            with ThreadPoolExecutor(_cores()) as pool:
-                tables = list(pool.map(lambda c: _parse_chunk(c, names, delimiter), chunks))
+        tables = _parse_blocks(_record_blocks(first[header_end:], read), names, delimiter)
     except _IrregularRows:
         try:
-            text = data.decode("utf-8")
+            text = whole().decode("utf-8")
         except UnicodeDecodeError:
             raise _NotUtf8 from None
         return _parse_csv_pandas(text, path, cells, delimiter, encoding, warnings,
@@ -284,12 +318,28 @@ def _parse_csv(data: bytes, path: Path, expected_headers: tuple[str, ...], encod
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "UTF-8" in str(exc):
             raise _NotUtf8 from None
-        first = str(exc).strip().splitlines()[0]
-        raise SurveyInputError(f"{path} is not a readable CSV file ({first}); "
+        first_line = str(exc).strip().splitlines()[0]
+        raise SurveyInputError(f"{path} is not a readable CSV file ({first_line}); "
                                "export it again as CSV") from None
     frame = _to_frame(tables, names)
     _check_header(frame, path, cells)
     return _finish(frame, path, encoding, delimiter, warnings, marked)
+
+
+def _parse_blocks(blocks: Iterator[memoryview], names: list[str],
+                  delimiter: str) -> list[pa.Table]:
+    """Parse record blocks in a thread pool, in order, with a few blocks in flight at most
+    (so that reading never runs far ahead of parsing and memory stays bounded)."""
+    cores = _cores()
+    tables: list[pa.Table] = []
+    with ThreadPoolExecutor(cores) as pool:
+        running: deque = deque()
+        for block in blocks:
+            running.append(pool.submit(_parse_chunk, pa.py_buffer(block), names, delimiter))
+            while len(running) > 2 * cores:
+                tables.append(running.popleft().result())
+        tables += [future.result() for future in running]
+    return tables
 
 
 def _parse_chunk(chunk: pa.Buffer, names: list[str], delimiter: str) -> pa.Table:

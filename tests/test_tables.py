@@ -10,7 +10,7 @@ import pytest
 
 from espri_gpu import SurveyInputError, counts, read_survey
 from espri_gpu import tables as tables_module
-from espri_gpu.tables import _record_cuts, read_table
+from espri_gpu.tables import _record_blocks, read_table
 
 from .conftest import HEADER, MINI_ROWS, csv_text
 
@@ -56,17 +56,16 @@ def test_chunked_parse_equals_the_csv_module(tmp_path, monkeypatch, chunk_bytes,
     assert table.frame.to_numpy().tolist() == expected
 
 
-def test_record_cuts_fall_on_record_ends() -> None:
+@pytest.mark.parametrize("block", [1, 5, 64, 1000, 1 << 20])
+def test_record_blocks_end_on_record_ends(block) -> None:
     text = csv_text(_tricky_rows(200, seed=3), header=["id", "a", "b", "c"]).encode("utf-8")
-    start = text.index(b"\n") + 1
-    for n_chunks in (1, 2, 7, 50, 1000):
-        cuts = _record_cuts(text, start, n_chunks)
-        assert cuts[0] == start and cuts[-1] == len(text) and cuts == sorted(set(cuts))
-        assert len(cuts) - 1 <= n_chunks
-        records = [list(csv.reader(io.StringIO(text[a:b].decode("utf-8"), newline="")))
-                   for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-        assert [r for chunk in records for r in chunk] == list(
-            csv.reader(io.StringIO(text[start:].decode("utf-8"), newline="")))
+    body = io.BytesIO(text[text.index(b"\n") + 1:])
+    blocks = [bytes(b) for b in _record_blocks(body.read(block), lambda: body.read(block))]
+    assert b"".join(blocks) == text[text.index(b"\n") + 1:]
+    records = [list(csv.reader(io.StringIO(b.decode("utf-8"), newline=""))) for b in blocks]
+    assert [r for chunk in records for r in chunk] == list(
+        csv.reader(io.StringIO(text.decode("utf-8"), newline="")))[1:]
+    assert all(len(r) == 4 for chunk in records for r in chunk)
 
 
 def test_blank_line_is_a_counted_empty_row(export, codebook_path) -> None:
