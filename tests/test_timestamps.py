@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from espri_gpu.timestamps import parse_timestamps
 
@@ -55,3 +56,49 @@ def test_unreadable_rows_are_counted_and_the_first_ones_listed() -> None:
 def test_blank_and_unreadable_column_gives_datetimes() -> None:
     stamps, warnings = parse_timestamps(pd.Series(["", " "]))
     assert stamps.dtype.kind == "M" and stamps.isna().all() and warnings == []
+
+
+def _general_path(values: pd.Series, monkeypatch) -> tuple[pd.Series, list[str]]:
+    import espri_gpu.timestamps as module
+
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "_fixed_width", lambda *args: None)
+        return parse_timestamps(values)
+
+
+@pytest.mark.parametrize("layout", ["%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S",
+                                    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"])
+@pytest.mark.parametrize("span_days", [10, 400])
+def test_fixed_width_fast_path_equals_the_general_path(monkeypatch, layout, span_days) -> None:
+    """Zero-padded columns (Forms in French, spreadsheet cells) parsed from their bytes."""
+    rng = np.random.default_rng(span_days)
+    times = (np.datetime64("2019-12-28T00:00:00")
+             + rng.integers(0, span_days * 86400, 3000).astype("timedelta64[s]"))
+    cells = pd.Series(pd.to_datetime(times).strftime(layout), dtype=str)
+    cells[rng.random(3000) < 0.1] = ""
+    fast, fast_warnings = parse_timestamps(cells)
+    slow, slow_warnings = _general_path(cells, monkeypatch)
+    pd.testing.assert_series_equal(fast, slow)
+    assert fast_warnings == slow_warnings
+    expected = pd.Series(times.astype("datetime64[us]")).where(cells.ne(""))
+    np.testing.assert_array_equal(fast.to_numpy(), expected.to_numpy())
+
+
+@pytest.mark.parametrize("bad", ["31/02/2020 10:00:00", "12/13/2020 10:00:00",
+                                 "01/05/2020 24:00:00", "01/05/2020 10:60:00",
+                                 "0a/05/2020 10:00:00", "2020-02-30 10:00:00"])
+def test_fixed_width_cells_that_are_not_dates_go_to_the_general_path(monkeypatch, bad) -> None:
+    cells = pd.Series(["26/05/2020 14:03:12", "01/06/2020 09:00:00", bad], dtype=str)
+    if bad.startswith("2020"):
+        cells = pd.Series(["2020-05-26 14:03:12", "2020-06-01 09:00:00", bad], dtype=str)
+    fast, warnings = parse_timestamps(cells)
+    slow, slow_warnings = _general_path(cells, monkeypatch)
+    pd.testing.assert_series_equal(fast, slow)
+    assert warnings == slow_warnings and warnings
+    assert fast.iloc[0] == pd.Timestamp("2020-05-26 14:03:12")
+
+
+def test_ambiguous_fixed_width_column_warns_once() -> None:
+    stamps, warnings = parse_timestamps(pd.Series(["01/02/2020 10:00:00"] * 3, dtype=str))
+    assert stamps.iloc[0] == pd.Timestamp("2020-02-01 10:00:00")
+    assert len(warnings) == 1 and "ambiguous" in warnings[0]
