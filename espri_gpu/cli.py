@@ -1,4 +1,4 @@
-"""Command line: ``python -m espri_gpu {report,info} …``.
+"""Command line: ``python -m espri_gpu {report,codebook,bench,info} …``.
 
 User errors (a bad file, an unknown option, a GPU asked for and absent) print one line,
 ``espri_gpu: error: …``, and exit with code 2, never a traceback.
@@ -31,7 +31,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     report.add_argument("responses", nargs="?", metavar="RESPONSES",
                         help="responses file (.csv, .xlsx, .ods); default: bundled espri2020")
     report.add_argument("--codebook", metavar="FILE",
-                        help="codebook TOML (required with RESPONSES)")
+                        help="codebook TOML of RESPONSES (default: draft one into "
+                             "OUT/codebook.toml and use it)")
     report.add_argument("--interpretations", metavar="FILE",
                         help="keywords given to free-text answers (respondent,question,keyword)")
     report.add_argument("--out", metavar="DIR", default="espri_gpu_out",
@@ -61,6 +62,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     dask.add_argument("--scheduler-file", metavar="PATH",
                       help="run on the Dask cluster whose scheduler wrote PATH (multi-node "
                            "Slurm jobs: slurm/dask-multinode.sbatch)")
+
+    draft = sub.add_parser("codebook", help="draft a codebook for an export, to check and edit")
+    draft.add_argument("responses", metavar="EXPORT",
+                       help="responses file (.csv, .xlsx, .ods)")
+    draft.add_argument("-o", "--output", default="codebook.toml", metavar="FILE",
+                       help="where to write it ('-': print it; default: %(default)s)")
+    draft.add_argument("--force", action="store_true",
+                       help="overwrite FILE if it exists (default: keep it and stop)")
 
     bench = sub.add_parser("bench", help="time espri_gpu against the usual alternatives")
     bench.add_argument("--size", default="small", metavar="tiny|small|medium|large[,…]",
@@ -100,6 +109,33 @@ def _run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_codebook(args: argparse.Namespace) -> int:
+    import shlex
+    import tomllib
+    from pathlib import Path
+
+    from .drafting import draft_codebook_toml
+    from .outputs import write_text
+
+    output = Path(args.output)
+    if args.output != "-" and output.exists() and not args.force:
+        raise SurveyInputError(f"{output} already exists; pass --force to replace it, or "
+                               "-o ANOTHER.toml")
+    text = draft_codebook_toml(args.responses, output=args.output)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    write_text(output, text)
+    kinds: dict[str, int] = {}
+    for column in tomllib.loads(text)["columns"]:
+        kinds[column["kind"]] = kinds.get(column["kind"], 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    print(f"drafted {output} ({summary}; {text.count('CHECK:')} guesses marked CHECK): "
+          "check and edit it, then run: python -m espri_gpu report "
+          f"{shlex.quote(args.responses)} --codebook {shlex.quote(args.output)}")
+    return 0
+
+
 def _run_report(args: argparse.Namespace) -> int:
     from .progress import Progress
     from .report import run_report
@@ -116,6 +152,14 @@ def _run_report(args: argparse.Namespace) -> int:
           f"({result.n_respondents} respondents, {result.n_skipped} rows skipped; backend "
           f"{result.backend}); {progress.summary()}")
     print(f"open {(result.out_dir / 'report.html').resolve()}")
+    if result.drafted_codebook is not None:
+        import shlex
+
+        path = shlex.quote(str(result.drafted_codebook))
+        print(f"no --codebook given: drafted and used {result.drafted_codebook}; check and edit "
+              "it (kinds, options, lines marked CHECK), then re-run: python -m espri_gpu report "
+              f"{shlex.quote(str(args.responses))} --codebook {path}"
+              + (f" --out {shlex.quote(args.out)}" if args.out != "espri_gpu_out" else ""))
     return 0
 
 
@@ -139,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "bench":
             return _run_bench(args)
+        if args.command == "codebook":
+            return _run_codebook(args)
         return _run_report(args)
     except (SurveyInputError, BackendUnavailableError) as exc:
         print(f"espri_gpu: error: {exc}", file=sys.stderr)

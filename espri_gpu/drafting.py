@@ -44,10 +44,11 @@ another answer, is drafted as free text.
 from __future__ import annotations
 
 import re
+import shlex
 import tempfile
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,7 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _LEADING_NUMBER = re.compile(r"\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—:.)/=]|\s|$)")
 _OPEN = re.compile(r"[(\[{]")
 _CLOSE = re.compile(r"[)\]}]")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}")
 _MULTIPLE_HINT = re.compile(
     r"plusieurs (?:choix|reponses)|choix multiples?|reponses? multiples?|cochez|"
     r"select all|all that apply|check all|choose all|tick all|multiple (?:answers|choices)|"
@@ -151,8 +153,9 @@ _SCALES: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("very low",), ("low",), ("medium", "moderate"), ("high",), ("very high",)),
 )
 #: Answers that sit outside a scale, listed after it ("Je ne sais pas", "N/A").
-_NO_OPINION = frozenset(("je ne sais pas", "ne sais pas", "nsp", "sans opinion", "ne se prononce pas",
-                         "don't know", "do not know", "not sure", "n/a", "na", "not applicable",
+_NO_OPINION = frozenset(("je ne sais pas", "ne sais pas", "nsp", "sans opinion",
+                         "ne se prononce pas", "don't know", "do not know", "not sure", "n/a",
+                         "na", "not applicable",
                          "non concerne", "non applicable", "prefer not to say",
                          "je prefere ne pas repondre"))
 
@@ -197,13 +200,15 @@ class _Entry:
 # --- public API ------------------------------------------------------------------------------
 
 
-def draft_codebook_toml(path: str | Path) -> str:
+def draft_codebook_toml(path: str | Path, *, output: str = "codebook.toml") -> str:
     """Draft a codebook for an export: TOML text with comments, to check and edit.
 
     Parameters
     ----------
     path : str or Path
         The export (CSV, ``.xlsx`` or ``.ods``), read with :func:`espri_gpu.tables.read_table`.
+    output : str
+        Where the codebook will be saved, for the command shown in the header comment.
 
     Returns
     -------
@@ -220,14 +225,17 @@ def draft_codebook_toml(path: str | Path) -> str:
     --------
     >>> from espri_gpu.example import example_path
     >>> text = draft_codebook_toml(example_path("espri2020", "responses.csv"))
-    >>> print(text.split("[[columns]]")[2].strip()[:129])
+    >>> text.count("[[columns]]"), text.count('kind = "multiple"')
+    (17, 6)
+    >>> print(text.split("[[columns]]")[2].split("options")[0].strip())
     keyword = "laboratoire"
     header = "A quel laboratoire êtes vous rattaché·e ?"
     kind = "single"
     label = "A quel laboratoire êtes vous rattaché·e ?"
+    other = false
     """
     table = read_table(path)
-    return draft_from_frame(table.frame, source=Path(path).name)
+    return draft_from_frame(table.frame, source=str(path), output=output)
 
 
 def draft_codebook(path: str | Path) -> Codebook:
@@ -252,7 +260,8 @@ def draft_codebook(path: str | Path) -> Codebook:
     return _load_text(draft_codebook_toml(path), str(path))
 
 
-def draft_from_frame(frame: pd.DataFrame, *, source: str = "export") -> str:
+def draft_from_frame(frame: pd.DataFrame, *, source: str = "export.csv",
+                     output: str = "codebook.toml") -> str:
     """Draft a codebook (TOML text) for a table of strings whose columns are the export's.
 
     Parameters
@@ -261,7 +270,9 @@ def draft_from_frame(frame: pd.DataFrame, *, source: str = "export") -> str:
         One column per export column, headers as exported, cells as strings (blanks ``""``),
         as :func:`espri_gpu.tables.read_table` returns them.
     source : str
-        The export's file name, shown in the header comment and the re-run command.
+        The export's path, shown in the header comment and the re-run command.
+    output : str
+        Where the codebook will be saved, for the re-run command.
 
     Returns
     -------
@@ -275,6 +286,7 @@ def draft_from_frame(frame: pd.DataFrame, *, source: str = "export") -> str:
     keyword = "niveau"
     header = "Niveau ?"
     kind = "single"
+    label = "Niveau ?"
     ordered = true  # a scale: options in scale order
     other = false
     options = [
@@ -292,7 +304,8 @@ def draft_from_frame(frame: pd.DataFrame, *, source: str = "export") -> str:
         frame = frame.iloc[1:].reset_index(drop=True)
     entries = _draft_entries(frame, subheader)
     _assign_keywords(entries)
-    return _render(entries, source=source, n=len(frame), header_rows=header_rows)
+    return _render(entries, source=source, output=output, n=len(frame),
+                   header_rows=header_rows)
 
 
 def _load_text(text: str, where: str) -> Codebook:
@@ -743,7 +756,7 @@ def _multiple_entry(entry: _Entry, seg: _Segmentation, header_only: bool) -> _En
     entry.options = [_Option(u, seg.respondents[u]) for u in order
                      if u not in others and u not in personal]
     for option in entry.options:
-        if seg.separator.strip() in option.text and option.count >= 1:
+        if seg.separator.strip() in _BRACKETED.sub("", option.text):
             option.note = (f"CHECK: one option whose text holds {seg.separator.strip()!r}? "
                            "(else two options always ticked together)")
     if others or personal:
@@ -790,16 +803,13 @@ def _single_or_free(entry: _Entry, counts: pd.Series) -> _Entry:
     unique = int(counts[counts == 1].sum())
     length = float(np.mean([len(t) for t in counts.index]))
     options, ordered, note = _ordered_options(Counter(dict(counts)))
-    if ordered and distinct <= 12:
-        kind = "single"
-    elif distinct <= 30 and unique <= 0.3 * n:
-        kind = "single"
+    if (ordered and distinct <= 12) or (distinct <= 30 and unique <= 0.3 * n):
+        pass
     elif distinct <= 30 and unique <= 0.6 * n and length <= 60 and n >= 10:
-        kind = "single"
         entry.notes.append(f"CHECK: {distinct} distinct answers among {n} respondents: single "
                            "choice or free text?")
     else:
-        if distinct <= 30 and n >= 5:
+        if distinct <= 30 and n >= 5 and unique < 0.8 * n:
             entry.notes.append(f"CHECK: {distinct} distinct answers among {n} respondents: "
                                "free text or single choice?")
         entry.notes.append(f"free text ({distinct} distinct answers among {n} respondents): "
@@ -943,16 +953,19 @@ def _respondents(n: int) -> str:
     return f"{n} respondent" + ("" if n == 1 else "s")
 
 
-def _render(entries: list[_Entry], *, source: str, n: int, header_rows: int) -> str:
+def _render(entries: list[_Entry], *, source: str, output: str, n: int,
+            header_rows: int) -> str:
     kinds = Counter(e.kind for e in entries)
     summary = ", ".join(f"{kinds[k]} {k}" for k in ("single", "multiple", "grid", "free",
                                                      "timestamp", "personal", "ignore")
                         if kinds[k])
     separators = {e.separator or ", " for e in entries if e.kind == "multiple" and not e.layout}
     common = separators.pop() if len(separators) == 1 else ", "
-    name = _keyword(Path(source).stem, set(), "survey")
+    stem = Path(source).stem
+    name = _keyword(stem, set(), "survey")
     lines = [
-        f"# Codebook DRAFTED by espri_gpu from {source} ({n} respondents): {summary}.",
+        f"# Codebook DRAFTED by espri_gpu from {Path(source).name} ({n} respondents): "
+        f"{summary}.",
         "#",
         "# Check it before trusting the report, then edit:",
         "#   - kind: single | multiple | grid | free | timestamp | personal | ignore;",
@@ -962,10 +975,10 @@ def _render(entries: list[_Entry], *, source: str, n: int, header_rows: int) -> 
         "#     number of respondents; `ordered = true` keeps the listed order in tables;",
         "#   - lines marked CHECK are guesses the drafter was unsure about.",
         "# Re-run with it:",
-        f"#   python -m espri_gpu report {source} --codebook codebook.toml",
+        f"#   python -m espri_gpu report {shlex.quote(source)} --codebook {shlex.quote(output)}",
         "",
         f"name = {_toml_string(name)}",
-        f"title = {_toml_string(Path(source).stem)}",
+        f"title = {_toml_string(stem)}",
     ]
     if header_rows != 1:
         lines.append(f"header_rows = {header_rows}  # the second header row holds option "
@@ -1019,8 +1032,3 @@ def _render(entries: list[_Entry], *, source: str, n: int, header_rows: int) -> 
                 lines.append(f"    {{ {', '.join(fields)} }},")
             lines.append("]")
     return "\n".join(lines) + "\n"
-
-
-def describe(entries: Iterable[_Entry]) -> str:  # pragma: no cover - debugging aid
-    """One line per drafted entry (kind, keyword, options)."""
-    return "\n".join(f"{e.kind:10s} {e.keyword:20s} {len(e.options)} options" for e in entries)

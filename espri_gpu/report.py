@@ -14,13 +14,16 @@ Output layout (under ``--out``)::
     figures/groups/<a>__<b>_*.png      dendrograms, PCA projection, centroid heat map
     summary.json                       inputs (SHA-256), seed, backend, versions, timings
     report.html                        one self-contained page, opens offline
+    codebook.toml                      the drafted codebook, when none was given
 
 Every file is written atomically; a re-run into the same directory replaces its files and
-removes those of the previous run that this run no longer produces.
+removes those of the previous run that this run no longer produces (never ``codebook.toml``:
+once drafted it is the user's to edit).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -64,6 +67,8 @@ class ReportResult:
     n_skipped: int
     backend: str
     seconds: dict[str, float] = field(default_factory=dict)
+    #: The codebook drafted for a run given none (``out/codebook.toml``), else None.
+    drafted_codebook: Path | None = None
 
 
 def _sha256(path: Path) -> str:
@@ -260,8 +265,11 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
     ----------
     responses : str or Path, optional
         The export; None runs on the bundled ``espri2020`` example.
-    codebook : str or Path
-        Required with ``responses``.
+    codebook : str or Path, optional
+        The codebook of ``responses``. Without one, a codebook is drafted
+        (:func:`espri_gpu.drafting.draft_codebook_toml`), written to ``out/codebook.toml``
+        (unless a different file is already there: an error then) and used; the result's
+        ``drafted_codebook`` is its path.
     interpretations : str or Path, optional
     out : str or Path
         Output directory.
@@ -311,23 +319,52 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         codebook = codebook or example_path("espri2020", "codebook.toml")
         if interpretations is None:
             interpretations = example_path("espri2020", "interpretations.csv")
-    elif codebook is None:
-        raise SurveyInputError(f"no codebook given for {responses}; pass --codebook FILE")
+    drafted = None
+    if codebook is None:
+        codebook = drafted = _draft_codebook(responses, Path(out))
     progress = progress or Progress()
     b = resolve_backend(backend)
     with connect(cluster, scheduler_file, backend=b) as client:
         figures = _FigurePool()
         try:
-            return _run(responses, codebook, interpretations, Path(out), b, seed, n_resamples,
-                        pairs, groups, formats, skip_bad_rows, progress, figures, client)
+            result = _run(responses, codebook, interpretations, Path(out), b, seed,
+                          n_resamples, pairs, groups, formats, skip_bad_rows, progress, figures,
+                          client, drafted is not None)
+        except SurveyInputError as exc:
+            if drafted is None:
+                raise
+            raise SurveyInputError(f"{exc} (with the codebook drafted in {drafted}: edit it, "
+                                   f"then pass --codebook {drafted})") from None
         finally:
             figures.close()
+    return dataclasses.replace(result, drafted_codebook=drafted)
+
+
+def _draft_codebook(responses: str | Path, out: Path) -> Path:
+    """Draft a codebook for ``responses`` into ``out/codebook.toml``; never overwrite another."""
+    from .drafting import draft_codebook_toml
+
+    path = out / "codebook.toml"
+    text = draft_codebook_toml(responses, output=str(path))
+    try:
+        existing = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        existing = None
+    except (OSError, UnicodeDecodeError):
+        existing = ""
+    if existing is not None and existing != text:
+        raise SurveyInputError(f"{path} already exists and differs from a new draft (edited?); "
+                               f"pass --codebook {path} to use it, or delete it to draft "
+                               "another")
+    if existing is None:
+        write_text(path, text)
+    return path
 
 
 def _run(responses: str | Path, codebook: str | Path, interpretations: str | Path | None,
          out: Path, b: Backend, seed: int, n_resamples: int, pairs: str | None,
          groups: str | None, formats: Sequence[str], skip_bad_rows: bool, progress: Progress,
-         figures: _FigurePool, client: object = None) -> ReportResult:
+         figures: _FigurePool, client: object = None, drafted: bool = False) -> ReportResult:
     writer = _Writer(out)
     page = None
 
@@ -419,7 +456,7 @@ def _run(responses: str | Path, codebook: str | Path, interpretations: str | Pat
             "espri_gpu": __version__, "python": platform.python_version(),
             "versions": {d: _version(d) for d in CORE},
             "backend": b.name, "backend_reason": b.reason, "seed": seed,
-            "n_resamples": n_resamples, "inputs_sha256": inputs,
+            "n_resamples": n_resamples, "inputs_sha256": inputs, "codebook_drafted": drafted,
             "respondents": survey.n_respondents, "rows_skipped": len(rep.skipped),
             "questions": questions, "pairs": [list(p) for p in pair_list],
             "groups": [list(g) for g in group_list], "cluster": cluster,
