@@ -24,9 +24,11 @@ someone) are dropped when an export is read and never stored.
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -199,6 +201,32 @@ class Codebook:
     separator: str = ", "
     header_rows: int = 1
     grids: tuple[Grid, ...] = ()
+
+    def default_pairs(self, keywords: Sequence[str]) -> list[tuple[str, str]]:
+        """Every pair of ``keywords`` but rows of one grid (which share a scale, and are
+        crossed with each other only when asked for).
+
+        Examples
+        --------
+        >>> cb = load_codebook_text('''
+        ... [[columns]]
+        ... keyword = "g"
+        ... header = "Satisfait·e de"
+        ... kind = "grid"
+        ... options = ["Non", "Oui"]
+        ... rows = ["calcul", "stockage"]
+        ... [[columns]]
+        ... keyword = "lab"
+        ... header = "Labo"
+        ... kind = "single"
+        ... options = ["LMD", "LSCE"]
+        ... ''')
+        >>> cb.default_pairs(["g.calcul", "g.stockage", "lab"])
+        [('g.calcul', 'lab'), ('g.stockage', 'lab')]
+        """
+        grid = {q.keyword: q.grid for q in self.questions}
+        return [(a, b) for a, b in itertools.combinations(keywords, 2)
+                if grid.get(a) is None or grid.get(a) != grid.get(b)]
 
     def to_toml(self) -> str:
         """The codebook as TOML text (``load_codebook_text(cb.to_toml())`` gives it back).

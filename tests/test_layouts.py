@@ -140,3 +140,18 @@ def test_semicolon_column_rejects_comma_joins(tmp_path) -> None:
     with pytest.raises(SurveyInputError, match=r"join option texts with ', ', not ';'; set "
                                                r"`separator = \", \"`"):
         _survey(tmp_path, rows)
+
+
+def test_grid_rows_are_not_crossed_with_each_other_by_default(tmp_path) -> None:
+    from espri_gpu import screen
+    from espri_gpu.report import parse_pairs
+
+    survey = _survey(tmp_path)
+    default = parse_pairs(None, survey, list(survey.questions))
+    assert ("satisf.calcul", "satisf.stockage") not in default
+    assert ("niveau", "satisf.calcul") in default and len(default) == 9
+    asked = parse_pairs("satisf.calcul:satisf.stockage", survey, [])
+    assert asked == [("satisf.calcul", "satisf.stockage")]
+    table = screen(survey, n_resamples=99, backend="cpu")
+    assert len(table) == 9 and not ((table["a"] == "satisf.calcul")
+                                    & (table["b"] == "satisf.stockage")).any()
