@@ -612,7 +612,9 @@ def read_back_check(export: SyntheticExport, survey: Any) -> None:
         answers = survey.answers_to(keyword)
         answered = np.asarray(answers.answered, dtype=bool)
         _first_difference(answered, truth.answered, f"`{keyword}`: answered")
-        got = np.asarray(answers.cells)[answers.codes] * answered[:, None]
+        cells = np.asarray(answers.cells)
+        got = (cells[np.where(answered, answers.codes, 0)] * answered[:, None] if len(cells)
+               else np.zeros((n, len(answers.keywords)), dtype=np.uint8))
         read = list(answers.keywords)
         for j, level in enumerate(truth.levels):
             column = got[:, read.index(level)] if level in read else np.zeros(n, np.uint8)
