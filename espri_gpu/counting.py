@@ -64,6 +64,8 @@ class Counts(FrameRepr):
     n_answered: int
     n_mentions: int
     table: pd.DataFrame
+    #: The options are a scale (``ordered = true``): shown in codebook order, never by count.
+    ordered: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """The counts table."""
@@ -105,7 +107,8 @@ def counts(survey: Survey, question: str, *, backend: str | Backend | None = Non
         "pct_of_mentions": _percent(level_counts, n_mentions),
         "other": [lv.is_other for lv in a.levels],
     }, index=pd.Index(a.keywords, name=a.question.keyword))
-    return Counts(a.question.keyword, survey.n_respondents, n_answered, n_mentions, table)
+    return Counts(a.question.keyword, survey.n_respondents, n_answered, n_mentions, table,
+                  a.question.ordered)
 
 
 def _percent(values: np.ndarray, base: int) -> np.ndarray:

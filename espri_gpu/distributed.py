@@ -532,9 +532,12 @@ def read_survey_distributed(path: str | Path, codebook: str | Path | Codebook, c
         codebook = load_codebook(codebook)
     b = resolve_backend(backend)
     path = Path(path)
-    if client is None or path.suffix.lower() in SPREADSHEETS:
+    layouts = codebook.header_rows != 1 or any(
+        c.kind in ("ignore", "option", "option_other") for c in codebook.columns)
+    if client is None or path.suffix.lower() in SPREADSHEETS or layouts:
         if client is not None:
-            log.info("%s: spreadsheets are read in one process, not in partitions", path)
+            log.info("%s: spreadsheets, two header rows, ignored columns and one column per "
+                     "option are read in one process, not in partitions", path)
         return read_survey(path, codebook, interpretations=interpretations, errors=errors,
                            backend=b)
     spec, layout, personal = _plan(path, codebook, b)

@@ -92,7 +92,9 @@ def bar_chart(counts: Counts, *, ax: Axes | None = None, title: str | None = Non
     >>> "n = 44 respondents" in ax.get_title()
     True
     """
-    table = counts.table.sort_values("count", ascending=True)
+    # bars are drawn bottom-up: a scale in its order from the top, else the largest on top
+    table = counts.table.iloc[::-1] if counts.ordered else counts.table.sort_values(
+        "count", ascending=True)
     ax = _axes(ax, max(2.0, 0.32 * len(table) + 1.2))
     labels = [wrap_label(k, 34, 2) for k in table.index]
     colors = [option_color(counts.question, k) for k in table.index]

@@ -93,9 +93,9 @@ def parse_pairs(spec: str | Sequence[str] | None, survey: Survey,
     >>> parse_pairs("lab:ml_méthodes,compétence,maturité_projet", s, [])
     [('lab', 'ml_méthodes'), ('compétence', 'maturité_projet')]
     """
-    if spec is None:
+    if spec is None:  # rows of one grid are not crossed with each other unless asked for
         keywords = [survey.codebook.question(k).keyword for k in default]
-        return list(itertools.combinations(keywords, 2))
+        return survey.codebook.default_pairs(keywords)
     items = [i.strip() for i in (spec.split(",") if isinstance(spec, str) else spec)]
     items = [i for i in items if i]
     pairs: list[tuple[str, str]] = []

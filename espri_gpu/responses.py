@@ -45,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from .backend import Backend, resolve_backend
-from .codebook import Codebook, Column, Question, load_codebook, normalize_text
+from .codebook import NOT_TICKED, Codebook, Column, Question, load_codebook, normalize_text
+from .codebook_toml import toml_string
 from .errors import SurveyInputError
 from .factorize import factorize
 from .interpretations import read_interpretations
@@ -114,18 +115,26 @@ def read_survey(
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     b = resolve_backend(backend)
-    table = read_table(path, tuple(c.header for c in codebook.columns))
+    table = read_table(path, tuple(c.header for c in codebook.columns),
+                       header_rows=codebook.header_rows)
     by_keyword = _match_header(table, codebook)
     personal = tuple(c.keyword for c in codebook.columns if c.kind == "personal")
-    frame = table.frame.drop(columns=[by_keyword.pop(k) for k in personal])
+    ignored = [c.keyword for c in codebook.columns if c.kind == "ignore"]
+    frame = table.frame.drop(columns=[by_keyword.pop(k) for k in (*personal, *ignored)])
     keyword_of = {name: keyword for keyword, name in by_keyword.items()}
     frame.columns = [keyword_of[c] for c in frame.columns]
     if frame.empty:
         raise SurveyInputError(f"{table.path} has a header but no respondent rows")
 
     blank = np.logical_and.reduce([blank_cells(frame[k]) for k in frame.columns])
-    parsed = {c.keyword: _ParsedColumn.parse(frame[c.keyword], codebook.question(c.keyword), b)
-              for c in codebook.columns if c.kind in ("single", "multiple")}
+    parsed = {}
+    for question in codebook.questions:
+        if question.interpreted:
+            continue
+        if question.layout == "columns":
+            parsed[question.keyword] = _ParsedColumn.from_option_columns(frame, question, b)
+        else:
+            parsed[question.keyword] = _ParsedColumn.parse(frame[question.keyword], question, b)
     undecodable = tuple((row, keyword_of[name]) for row, name in table.undecodable
                         if name in keyword_of)
     return _assemble(table, codebook, frame, blank, parsed, personal,
@@ -143,7 +152,7 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
     the (0-based data row, keyword) of cells whose undecodable bytes became U+FFFD. Shared by
     :func:`read_survey` and the partitioned reader of :mod:`espri_gpu.distributed`.
     """
-    state = _RowState(n_rows=len(blank))
+    state = _RowState(n_rows=len(blank), first_row=table.first_row)
     _check_undecodable(undecodable, parsed, state, table.path, errors)
     for i in np.flatnonzero(blank):
         state.skip(int(i), "empty row")
@@ -167,7 +176,8 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
 
     warnings = list(table.warnings)
     warnings += [w for p in parsed.values() if (w := p.order_warning(Path(table.path).name))]
-    timestamps = _timestamps(frame, codebook, keep, warnings, Path(table.path).name)
+    timestamps = _timestamps(frame, codebook, keep, warnings, Path(table.path).name,
+                             table.first_row)
     free = [c.keyword for c in codebook.columns if c.kind == "free"]
     free_text = frame.loc[keep, free].reset_index(drop=True)
     for keyword in free:
@@ -182,7 +192,8 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
         personal_columns_dropped=personal, unanswered_questions=unanswered,
         personal_data_redacted=tuple((c.keyword, redacted[c.keyword]) for c in codebook.columns
                                      if redacted.get(c.keyword)),
-        warnings=tuple(warnings), undecodable=tuple((r + 2, k) for r, k in undecodable),
+        warnings=tuple(warnings),
+        undecodable=tuple((r + table.first_row, k) for r, k in undecodable),
         **report_kwargs)
     for warning in warnings:
         log.warning(warning)
@@ -208,9 +219,9 @@ def _check_undecodable(undecodable: tuple[tuple[int, str], ...],
         more = len(undecodable) - 1
         tail = f" ({more} more such cell(s) in the file)" if more else ""
         raise SurveyInputError(
-            f"{path}, row {row + 2}, column `{keyword}`: undecodable bytes in an otherwise "
-            f"UTF-8 file{tail}; fix the cell or re-export as 'CSV UTF-8', or replace them "
-            "and list the cells with --skip-bad-rows (errors='skip')")
+            f"{path}, row {row + state.first_row}, column `{keyword}`: undecodable bytes in "
+            f"an otherwise UTF-8 file{tail}; fix the cell or re-export as 'CSV UTF-8', or "
+            "replace them and list the cells with --skip-bad-rows (errors='skip')")
     for row, keyword in undecodable:
         if keyword in parsed:
             state.skip(row, f"column `{keyword}`: undecodable bytes")
@@ -327,6 +338,7 @@ class _RowState:
 
     n_rows: int
     reasons: dict[int, str] = field(default_factory=dict)
+    first_row: int = 2             # the file row of data row 0 (after the header rows)
 
     def skip(self, row: int, reason: str) -> None:
         self.reasons.setdefault(row, reason)
@@ -337,7 +349,8 @@ class _RowState:
         return keep
 
     def skipped(self) -> list[SkippedRow]:
-        return [SkippedRow(row + 2, reason) for row, reason in sorted(self.reasons.items())]
+        return [SkippedRow(row + self.first_row, reason)
+                for row, reason in sorted(self.reasons.items())]
 
 
 @dataclass
@@ -365,7 +378,7 @@ class _ParsedColumn:
         E-mail addresses and phone numbers in a cell are replaced before it is parsed, so that
         neither the answers nor the error messages hold them.
         """
-        matcher = OptionMatcher([o.text for o in question.options])
+        matcher = OptionMatcher([o.text for o in question.options], question.separator)
         redactions = np.zeros(len(raw) + 1, dtype=np.int64)  # last slot: code -1
         texts = list(raw)
         for k, text in enumerate(texts):
@@ -396,6 +409,43 @@ class _ParsedColumn:
         codes = np.where(blank[codes], -1, codes).astype(np.int32)
         return cls(question, codes, cells, problems, texts, redactions, not_forms_order,
                    mismatch)
+
+    @classmethod
+    def from_option_columns(cls, frame: pd.DataFrame, question: Question,
+                            b: Backend) -> _ParsedColumn:
+        """A question written one column per option (``layout = "columns"``).
+
+        A cell in :data:`~espri_gpu.codebook.NOT_TICKED` (blank, ``0``, ``N``, ``Non``…) is
+        not ticked, any other is. A respondent with no option ticked and no "other" text did
+        not answer (an explicit "none" option, ``none = true``, is how a form says "answered,
+        none of these"). Each distinct (ticks, other text) combination is one cell.
+        """
+        keyword = question.keyword
+        ticked = np.column_stack([~_not_ticked(frame[f"{keyword}[{o.keyword}]"])
+                                  for o in question.options])
+        if question.other_column:
+            other_codes, other_texts = factorize(frame[f"{keyword}[other]"], b)
+        else:
+            other_codes, other_texts = np.full(len(frame), -1, dtype=np.int32), []
+        other_codes = np.where(other_codes >= 0, other_codes, -1)
+        combined = np.column_stack([ticked, other_codes[:, None] + 1]).astype(np.int64)
+        distinct, codes = np.unique(combined, axis=0, return_inverse=True)
+        codes = np.asarray(codes).ravel().astype(np.int32)
+        k = len(question.options)
+        texts, redactions = [], np.zeros(len(distinct) + 1, dtype=np.int64)
+        cells: list = []
+        for j, row in enumerate(distinct):
+            options = tuple(int(i) for i in np.flatnonzero(row[:k]))
+            free: tuple[str, ...] = ()
+            if row[k] > 0:
+                text, redactions[j] = redact_personal_data(other_texts[row[k] - 1].strip())
+                free = (text,) if text else ()
+            cells.append((options, free) if options or free else None)
+            texts.append(question.separator.join(
+                [question.options[i].text for i in options] + list(free)))
+        blank = np.array([c is None for c in cells] + [True], dtype=bool)
+        codes = np.where(blank[codes], -1, codes).astype(np.int32)
+        return cls(question, codes, cells, {}, texts, redactions)
 
     def order_warning(self, source: str) -> str | None:
         """The load-report warning of a column read with options matched anywhere, or None."""
@@ -430,7 +480,8 @@ class _ParsedColumn:
             more = len({r for r, _ in bad_rows}) - 1
             tail = f" ({more} more row(s) with problems in this column)" if more else ""
             raise SurveyInputError(
-                f"{path}, row {row + 2}, column `{q.keyword}`: {reason}{tail}; fix the cell, "
+                f"{path}, row {row + state.first_row}, column `{q.keyword}`: {reason}{tail}; "
+                "fix the cell, "
                 "or skip such rows with --skip-bad-rows (errors='skip')")
         for row, reason in bad_rows:
             state.skip(row, f"column `{q.keyword}`: {reason}")
@@ -519,16 +570,29 @@ def _separator_mismatch(text: str, free: tuple[str, ...], problem: str | None,
         leftovers = matcher.split(text, autre_last=False).free
     else:
         leftovers = free
+    own = question.separator
+    candidates = [(name, pattern) for name, pattern in _OTHER_SEPARATORS
+                  if name.strip() != own.strip() or (name == "," and own != ",")]
+    if own != ", ":
+        candidates.append((", ", re.compile(r",\s*")))
     for leftover in leftovers:
-        if not _ANY_OTHER_SEPARATOR.search(leftover):
+        if own == ", " and not _ANY_OTHER_SEPARATOR.search(leftover):
             continue
-        for name, pattern in _OTHER_SEPARATORS:
+        for name, pattern in candidates:
             pieces = pattern.split(leftover)
             if len(pieces) >= 2 and sum(matcher.match(p) is not None for p in pieces) >= 2:
                 return (f"cells such as {_short(text)!r} join option texts with {name!r}, not "
-                        "', ' as Google Forms does; re-export the file from Google Forms, or "
-                        "edit such cells if they are a respondent's own words")
+                        f"{own!r}; set `separator = {toml_string(name)}` for this column (or "
+                        "for the whole codebook) if the export is written that way, or edit "
+                        "such cells if they are a respondent's own words")
     return None
+
+
+def _not_ticked(values: pd.Series) -> np.ndarray:
+    """Cells of a per-option column that mean "not ticked" (blank, 0, N, Non, False…)."""
+    codes, uniques = factorize(values, resolve_backend("cpu"))
+    lookup = np.array([u.strip().casefold() in NOT_TICKED for u in uniques] + [True])
+    return lookup[codes]
 
 
 def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:
@@ -554,12 +618,12 @@ def _redact_column(values: pd.Series) -> tuple[pd.Series, int]:
 
 
 def _timestamps(frame: pd.DataFrame, codebook: Codebook, keep: np.ndarray,
-                warnings: list[str], source: str) -> pd.Series | None:
+                warnings: list[str], source: str, first_row: int = 2) -> pd.Series | None:
     stamps = [c.keyword for c in codebook.columns if c.kind == "timestamp"]
     if not stamps:
         return None
     raw = frame.loc[keep, stamps[0]].reset_index(drop=True)
     parsed, problems = parse_timestamps(raw, column=f"column `{stamps[0]}` of {source}",
-                                        rows=np.flatnonzero(keep) + 2)
+                                        rows=np.flatnonzero(keep) + first_row)
     warnings += problems
     return parsed.rename(stamps[0])

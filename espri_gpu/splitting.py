@@ -73,6 +73,8 @@ class OptionMatcher:
     ----------
     texts : sequence of str
         The option texts, as the form shows them.
+    separator : str
+        What joins the ticked options in a cell (``", "``: Google Forms).
 
     Examples
     --------
@@ -90,12 +92,13 @@ class OptionMatcher:
     SplitCell(options=(0, 2), free=('réseaux de Kohonen',))
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], separator: str = SEPARATOR) -> None:
+        self._separator = separator
         self._folded: dict[str, str] = {}
         # first folded piece -> [(folded pieces, option index)], longest option first
         self._by_first: dict[str, list[tuple[tuple[str, ...], int]]] = {}
         for index, text in enumerate(texts):
-            pieces = tuple(self._fold(p) for p in text.split(SEPARATOR))
+            pieces = tuple(self._fold(p) for p in text.split(separator))
             self._by_first.setdefault(pieces[0], []).append((pieces, index))
         for candidates in self._by_first.values():
             candidates.sort(key=lambda c: -len(c[0]))
@@ -119,7 +122,7 @@ class OptionMatcher:
 
     def match(self, text: str) -> int | None:
         """Index of the option whose text is ``text`` (leniently compared), or None."""
-        folded = [self._fold(p) for p in text.split(SEPARATOR)]
+        folded = [self._fold(p) for p in text.split(self._separator)]
         for end, option in self._options_at(folded, 0):
             if end == len(folded):
                 return option
@@ -142,7 +145,7 @@ class OptionMatcher:
         """
         if autre_last:  # via read(), so that a tie between two covers is broken alike
             return self.read(cell).forms
-        pieces = cell.split(SEPARATOR)
+        pieces = cell.split(self._separator)
         folded = [self._fold(p) for p in pieces]
         return self._assemble(pieces, self._cheapest_steps(pieces, folded))
 
@@ -155,7 +158,7 @@ class OptionMatcher:
         >>> r.out_of_order, r.anywhere.options
         (True, (0, 1))
         """
-        pieces = cell.split(SEPARATOR)
+        pieces = cell.split(self._separator)
         folded = [self._fold(p) for p in pieces]
         steps = self._cheapest_steps(pieces, folded)
         anywhere = self._assemble(pieces, steps)
@@ -243,9 +246,8 @@ class OptionMatcher:
         self._flush(run, free)
         return SplitCell(tuple(sorted(options)), tuple(free))
 
-    @staticmethod
-    def _flush(run: list[str], free: list[str]) -> None:
-        text = SEPARATOR.join(run).strip().strip(",").strip()
+    def _flush(self, run: list[str], free: list[str]) -> None:
+        text = self._separator.join(run).strip().strip(self._separator.strip() or ",").strip()
         if text and text not in free:
             free.append(text)
         run.clear()

@@ -15,7 +15,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 
 from .errors import SurveyInputError
 
-__all__ = ["RawTable", "blank_cells", "read_table"]
+__all__ = ["RawTable", "blank_cells", "combined_headers", "read_table"]
 
 SPREADSHEETS = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf"}
 _DELIMITERS = (",", ";", "\t")
@@ -44,9 +44,12 @@ class RawTable:
     warnings: tuple[str, ...] = ()
     #: (0-based data row, column) of each cell that held undecodable bytes (now U+FFFD).
     undecodable: tuple[tuple[int, str], ...] = ()
+    #: The file row (1-based, header rows included) of data row 0.
+    first_row: int = 2
 
 
-def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawTable:
+def read_table(path: str | Path, expected_headers: tuple[str, ...] = (), *,
+               header_rows: int = 1) -> RawTable:
     """Read a CSV/TSV, ``.xlsx`` or ``.ods`` file as a table of strings.
 
     Parameters
@@ -55,6 +58,11 @@ def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawT
         The file.
     expected_headers : tuple of str, optional
         Header texts the file should have; used to pick the delimiter of a CSV file.
+    header_rows : {1, 2}
+        2 for exports with a second header row (Typeform): each column's name is then its
+        first-row cell (a blank one continues the cell to its left, as a merged cell does)
+        followed by its second-row cell in brackets, ``"Question [Option]"``, when the two
+        differ; the second row is not data.
 
     Returns
     -------
@@ -79,8 +87,52 @@ def read_table(path: str | Path, expected_headers: tuple[str, ...] = ()) -> RawT
         raise SurveyInputError(f"{path} is a directory; give the responses file itself")
     suffix = path.suffix.lower()
     if suffix in SPREADSHEETS:
-        return _read_spreadsheet(path, SPREADSHEETS[suffix])
-    return _read_csv_file(path, expected_headers)
+        table = _read_spreadsheet(path, SPREADSHEETS[suffix])
+    else:
+        table = _read_csv_file(path, expected_headers)
+    return _name_columns(table, header_rows)
+
+
+def _name_columns(table: RawTable, header_rows: int) -> RawTable:
+    """Column names from the header row(s); a name given twice is an error."""
+    frame = table.frame
+    names = [str(c).strip() for c in frame.columns]
+    undecodable = table.undecodable
+    if header_rows == 2:
+        if frame.empty:
+            raise SurveyInputError(f"{table.path} has no second header row; set "
+                                   "`header_rows = 1` in the codebook")
+        names = combined_headers(names, [str(c).strip() for c in frame.iloc[0]])
+        frame = frame.iloc[1:].reset_index(drop=True)
+        undecodable = tuple((row - 1, column) for row, column in undecodable if row >= 1)
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise SurveyInputError(f"{table.path}: the header has the column {name!r} twice; "
+                                   "rename or delete one of them")
+        seen.add(name)
+    frame.columns = names
+    return replace(table, frame=frame, undecodable=undecodable, first_row=1 + header_rows)
+
+
+def combined_headers(first: list[str], second: list[str]) -> list[str]:
+    """Column names of a two-row header: ``"first [second]"`` where they differ.
+
+    A blank first-row cell continues the question to its left (a merged cell).
+
+    Examples
+    --------
+    >>> combined_headers(["Date", "Langages ?", "", "", "Note"], ["", "Python", "R", "Other", ""])
+    ['Date', 'Langages ? [Python]', 'Langages ? [R]', 'Langages ? [Other]', 'Note']
+    """
+    names, carried = [], ""
+    for top, below in zip(first, second, strict=True):
+        if top:
+            carried = top
+        elif below:
+            top = carried
+        names.append(f"{top} [{below}]" if top and below and below != top else top or below)
+    return names
 
 
 def blank_cells(values: pd.Series) -> np.ndarray:
@@ -322,7 +374,7 @@ def _parse_csv(first: bytes, read: Callable[[], bytes], path: Path,
         raise SurveyInputError(f"{path} is not a readable CSV file ({first_line}); "
                                "export it again as CSV") from None
     frame = _to_frame(tables, names)
-    _check_header(frame, path, cells)
+    _check_header(frame, path, cells, unique=False)
     return _finish(frame, path, encoding, delimiter, warnings, marked)
 
 
@@ -388,7 +440,7 @@ def _parse_csv_pandas(text: str, path: Path, cells: list[str], delimiter: str, e
         first = str(exc).strip().splitlines()[0]
         raise SurveyInputError(f"{path} is not a readable CSV file ({first}); "
                                "export it again as CSV") from None
-    _check_header(frame, path, cells)
+    _check_header(frame, path, cells, unique=False)
     return _finish(frame, path, encoding, delimiter, warnings, marked)
 
 
@@ -434,11 +486,14 @@ def _pick_delimiter(text: str, expected_headers: tuple[str, ...]) -> str:
     return max(_DELIMITERS, key=score)
 
 
-def _check_header(frame: pd.DataFrame, path: Path, cells: list[str]) -> None:
+def _check_header(frame: pd.DataFrame, path: Path, cells: list[str], *,
+                  unique: bool = True) -> None:
+    """Name ``frame``'s columns after the header ``cells``; with ``unique``, a name given
+    twice is an error (else :func:`read_table` checks once every header row is read)."""
     names = [c.strip() for c in (cells or [str(c) for c in frame.columns])]
     seen: set[str] = set()
     for name in names:
-        if name in seen:
+        if name in seen and unique:
             raise SurveyInputError(f"{path}: the header has the column {name!r} twice; "
                                    "rename or delete one of them")
         seen.add(name)
@@ -456,20 +511,19 @@ def _read_spreadsheet(path: Path, engine: str) -> RawTable:
     # "YYYY-MM-DD HH:MM:SS", which espri_gpu.timestamps reads first: never day/month swapped.
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False,
-                              na_filter=False, engine=engine)
+                              na_filter=False, engine=engine, header=None)
     except ImportError as exc:
         raise SurveyInputError(f"{path}: reading {path.suffix} files needs {exc.name}; "
                                f"pip install {exc.name}") from None
     except Exception as exc:  # zip/xml errors from a corrupt or mislabelled file
         raise SurveyInputError(f"{path} is not a readable {path.suffix} spreadsheet "
                                f"({type(exc).__name__}); open and re-save it") from None
-    if frame.shape[1] == 0:
+    if frame.shape[1] == 0 or frame.empty:
         raise SurveyInputError(f"{path} is empty; export the responses again")
-    duplicated = [str(c) for c in frame.columns if "." in str(c) and str(c).rsplit(".", 1)[0]
-                  in frame.columns and str(c).rsplit(".", 1)[1].isdigit()]
-    if duplicated:
-        raise SurveyInputError(f"{path}: the header has the column "
-                               f"{duplicated[0].rsplit('.', 1)[0]!r} twice; rename or delete one")
-    frame = frame.loc[:, [not str(c).startswith("Unnamed:") or frame[c].ne("").any()
-                          for c in frame.columns]]
-    return RawTable(_clean(frame), str(path), path.suffix.lower().lstrip("."))
+    frame = _clean(frame)
+    frame.columns = [str(c).strip() for c in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    # a column without header or answers is a spreadsheet's empty margin, not data
+    frame = frame.loc[:, [bool(str(c)) or bool(frame.iloc[:, j].ne("").any())
+                          for j, c in enumerate(frame.columns)]]
+    return RawTable(frame, str(path), path.suffix.lower().lstrip("."))

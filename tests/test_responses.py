@@ -514,7 +514,7 @@ def test_option_texts_joined_by_another_separator(tmp_path, joined, shown, error
     cells = ["Jupyter Notebook", joined, "Spyder"]
     with pytest.raises(SurveyInputError, match=(
             rf"responses\.csv: column `outils`: cells such as '.*' join option texts with "
-            rf"{shown}, not ', ' as Google Forms does; re-export")):
+            rf"{shown}, not ', '; set `separator = ")):
         read_survey(*_outils(tmp_path, cells), errors=errors)
 
 

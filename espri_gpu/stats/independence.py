@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -276,7 +275,7 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     """
     if pairs is None:
         keywords = list(questions) if questions is not None else list(survey.questions)
-        pairs = list(itertools.combinations(keywords, 2))
+        pairs = survey.codebook.default_pairs(keywords)
     else:
         keywords = list(dict.fromkeys(k for pair in pairs for k in pair))
     for k in keywords:
