@@ -43,9 +43,9 @@ another answer, is drafted as free text.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
-import tempfile
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -55,7 +55,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, normalize_text
+from .codebook import NOT_TICKED, Codebook, load_codebook_text, normalize_text
+from .errors import SurveyInputError
 from .redaction import redact_personal_data
 from .tables import read_table
 from .timestamps import parse_timestamps
@@ -73,7 +74,7 @@ SHOWN = 4
 
 _STOP_WORDS = frozenset("""
 a ai as au aux avec avez avons c ce ces cet cette d dans de des du elle en est et etes etait
-etiez il ils j je l la le les leur leurs lui m ma mais me mes moi mon n ne nous on ou par pas
+etiez il ils j je l la le les leur leurs lui m ma mais me mes moi mon n ne nous on ou par
 pour qu quel quelle quelles quels que qui quoi s sa se ses si son sont sur t ta te tes toi ton
 tu un une vos votre vous y deja
 an and any are as at be by can did do does for from had has have how i if in into is it its
@@ -104,8 +105,6 @@ _PERSONAL_HEADERS = frozenset((
     "surname", "given name", "family name", "first and last name", "username", "user name",
     "signature", "email", "e-mail", "mail"))
 _PERSONAL_FRAME = re.compile(r"^(?:votre|vos|your)\s+|\s*\((?:optionnel|optional|facultatif)\)$")
-#: Per-option cells that mean "not ticked" (spec: blank, 0, N, No, Non, False).
-_UNTICKED = frozenset(("", "0", "n", "no", "non", "false"))
 _TICKED = frozenset(("1", "y", "yes", "oui", "o", "true", "x", "vrai", "checked", "selected"))
 _NONE_OPTIONS = re.compile(r"^(?:aucun|aucune|none|rien|nothing|no answer|pas de reponse|"
                            r"none of the above|aucun de ceux-ci|aucune de ces reponses)\b")
@@ -207,6 +206,8 @@ def draft_codebook_toml(path: str | Path, *, output: str = "codebook.toml") -> s
     ----------
     path : str or Path
         The export (CSV, ``.xlsx`` or ``.ods``), read with :func:`espri_gpu.tables.read_table`.
+        A second header row (Typeform, Kaggle) is recognised and drafted as
+        ``header_rows = 2``.
     output : str
         Where the codebook will be saved, for the command shown in the header comment.
 
@@ -234,8 +235,8 @@ def draft_codebook_toml(path: str | Path, *, output: str = "codebook.toml") -> s
     label = "A quel laboratoire êtes vous rattaché·e ?"
     other = false
     """
-    table = read_table(path)
-    return draft_from_frame(table.frame, source=str(path), output=output)
+    columns, n, header_rows = _read_export(path)
+    return _draft(columns, n, header_rows, source=str(path), output=output)
 
 
 def draft_codebook(path: str | Path) -> Codebook:
@@ -249,6 +250,8 @@ def draft_codebook(path: str | Path) -> Codebook:
     Returns
     -------
     Codebook
+        What :func:`~espri_gpu.codebook.load_codebook_text` gives for the draft; its
+        ``to_toml()`` is the draft without its comments.
 
     Examples
     --------
@@ -256,8 +259,10 @@ def draft_codebook(path: str | Path) -> Codebook:
     >>> cb = draft_codebook(example_path("espri2020", "responses.csv"))
     >>> [c.kind for c in cb.columns][:4]
     ['timestamp', 'single', 'free', 'single']
+    >>> cb.question("outils_programmation").options[1].text
+    'Editeurs de texte (Atom, Emacs, Sublime Texte, Vim, etc.)'
     """
-    return _load_text(draft_codebook_toml(path), str(path))
+    return load_codebook_text(draft_codebook_toml(path), f"drafted for {path}")
 
 
 def draft_from_frame(frame: pd.DataFrame, *, source: str = "export.csv",
@@ -267,8 +272,8 @@ def draft_from_frame(frame: pd.DataFrame, *, source: str = "export.csv",
     Parameters
     ----------
     frame : pandas.DataFrame
-        One column per export column, headers as exported, cells as strings (blanks ``""``),
-        as :func:`espri_gpu.tables.read_table` returns them.
+        One column per export column, headers as exported (one header row), cells as
+        strings (blanks ``""``), as :func:`espri_gpu.tables.read_table` returns them.
     source : str
         The export's path, shown in the header comment and the re-run command.
     output : str
@@ -296,30 +301,59 @@ def draft_from_frame(frame: pd.DataFrame, *, source: str = "export.csv",
     ]
     """
     frame = frame.fillna("").astype(str)
-    header_rows = 1
-    subheader: dict[str, str] = {}
+    names = [str(c).strip() for c in frame.columns]
+    columns = [_Column(name, name, "", frame.iloc[:, i].reset_index(drop=True))
+               for i, name in enumerate(names)]
+    return _draft(columns, len(frame), 1, source=source, output=output)
+
+
+@dataclass
+class _Column:
+    """One export column: its name as the reader gives it, its header row(s), its cells."""
+
+    name: str       # what the codebook's `header` / `column` must say
+    top: str        # first header row
+    sub: str        # second header row ("" with one header row)
+    cells: pd.Series
+
+
+def _read_export(path: str | Path) -> tuple[list[_Column], int, int]:
+    """The export's columns, number of data rows and number of header rows (1 or 2)."""
+    try:
+        table = read_table(path)
+    except SurveyInputError as first_error:
+        # a header naming a question over several columns (Typeform's first row)
+        try:
+            table = read_table(path, header_rows=2)
+        except SurveyInputError:
+            raise first_error from None
+        pairs = [_split_combined(str(c)) for c in table.frame.columns]
+        return ([_Column(str(c), top, sub, table.frame[c])
+                 for c, (top, sub) in zip(table.frame.columns, pairs, strict=True)],
+                len(table.frame), 2)
+    frame = table.frame
     if _second_header_row(frame):
-        header_rows = 2
-        subheader = {c: frame[c].iloc[0].strip() for c in frame.columns}
-        frame = frame.iloc[1:].reset_index(drop=True)
-    entries = _draft_entries(frame, subheader)
+        two = read_table(path, header_rows=2).frame
+        tops = [str(c) for c in frame.columns]
+        subs = [frame.iloc[0, i].strip() for i in range(frame.shape[1])]
+        return ([_Column(str(name), top, sub, two.iloc[:, i])
+                 for i, (name, top, sub) in enumerate(zip(two.columns, tops, subs,
+                                                          strict=True))], len(two), 2)
+    return ([_Column(str(c), str(c), "", frame[c]) for c in frame.columns], len(frame), 1)
+
+
+def _split_combined(name: str) -> tuple[str, str]:
+    """(first row, second row) of a column named ``"first [second]"`` by the reader."""
+    match = re.fullmatch(r"(.*) \[([^\[\]]*)\]", name)
+    return (match.group(1), match.group(2)) if match else (name, "")
+
+
+def _draft(columns: list[_Column], n: int, header_rows: int, *, source: str,
+           output: str) -> str:
+    entries = _draft_entries(columns, n)
+    _one_timestamp(entries)
     _assign_keywords(entries)
-    return _render(entries, source=source, output=output, n=len(frame),
-                   header_rows=header_rows)
-
-
-def _load_text(text: str, where: str) -> Codebook:
-    """Load a drafted codebook (through ``load_codebook_text`` once the codebook model has it)."""
-    from . import codebook as model
-
-    loader = getattr(model, "load_codebook_text", None)
-    if loader is not None:
-        return loader(text, where)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "codebook.toml"
-        path.write_text(text, encoding="utf-8")
-        cb = model.load_codebook(path)
-    return Codebook(cb.name, cb.title, cb.columns, cb.questions, where)
+    return _render(entries, source=source, output=output, n=n, header_rows=header_rows)
 
 
 # --- reading the cells -----------------------------------------------------------------------
@@ -327,44 +361,46 @@ def _load_text(text: str, where: str) -> Codebook:
 
 def _values(column: pd.Series) -> pd.Series:
     """Respondents per distinct non-blank cell (stripped), most frequent first."""
-    cells = column.str.strip()
+    cells = column.astype(str).str.strip()
     return cells[cells != ""].value_counts(sort=True)
 
 
 def _second_header_row(frame: pd.DataFrame) -> bool:
-    """Whether the first data row is a second header row (Typeform, SurveyMonkey).
+    """Whether the first data row is a second header row (Typeform, Kaggle, SurveyMonkey).
 
-    It is when it fills (nearly) every column, no timestamp or number column has a date or a
-    number in it, each per-option column holds its own option text (the value of that column
-    in other rows), and the choice columns do not hold one of their usual answers there.
+    It is when it fills (nearly) every column and no column holds a respondent's answer
+    there: no date in a date column, no number in a number column, no usual answer of a
+    choice column (per-option columns holding their own option text excepted), no e-mail.
     """
     if len(frame) < 3 or frame.shape[1] < 2:
         return False
-    first = frame.iloc[0].str.strip()
+    first = [str(v).strip() for v in frame.iloc[0]]
     rest = frame.iloc[1:]
-    if (first == "").mean() > 0.2:
+    if sum(v == "" for v in first) > 0.2 * len(first):
         return False
     evidence = 0
-    for name in frame.columns:
-        value = first[name]
-        counts = _values(rest[name])
+    for i, value in enumerate(first):
+        counts = _values(rest.iloc[:, i])
         if value == "" or counts.empty:
             continue
-        texts = counts.index
-        if len(counts) == 1 and value == texts[0]:  # a per-option column's own text
-            evidence += 1
-            continue
+        if redact_personal_data(value)[1]:
+            return False
+        if len(counts) == 1 and value == counts.index[0]:
+            continue  # a per-option column's own text: a header, or a respondent who ticked
         if value in counts.index and counts[value] >= 2:
             return False  # a usual answer: a respondent
-        numeric = texts.str.fullmatch(_NUMBER.pattern).mean() > 0.9
-        if numeric and not _NUMBER.fullmatch(value):
+        texts = pd.Series(counts.index, dtype=object)
+        if texts.str.fullmatch(_NUMBER.pattern).mean() > 0.9:
+            if _NUMBER.fullmatch(value):
+                return False
             evidence += 1
-        elif _looks_like_dates(counts) and not _looks_like_dates(pd.Series([1], [value])):
+        elif _looks_like_dates(counts):
+            if _looks_like_dates(pd.Series([1], [value])):
+                return False
             evidence += 1
-        elif value in (name, "Response", "Réponse", "Open-Ended Response") or (
-                len(counts) <= max(3, len(rest) // 4) and value not in counts.index):
-            evidence += 1
-    return evidence >= max(2, frame.shape[1] // 2)
+        elif len(counts) < 0.8 * len(rest) or value in ("Response", "Réponse"):
+            evidence += 1  # a choice column: the value is none of its answers
+    return evidence >= max(2, len(first) // 3)
 
 
 def _looks_like_dates(counts: pd.Series) -> bool:
@@ -390,92 +426,113 @@ _STEMS = (
     re.compile(r"^(?P<stem>.+?)_Part_(?P<row>\d+)$", re.I),     # Kaggle
     re.compile(r"^(?P<stem>Q\d+(?:\.\d+)?)_(?P<row>\d+)$", re.I),  # Qualtrics
 )
-_OTHER_COLUMN = re.compile(r"^(?P<stem>.+?)(?:\s*\[other\]|_OTHER(?:_TEXT)?|_\d+_TEXT|"
-                           r"\s*\[Autre\]|\s*\[Other\])$", re.I)
+#: Columns of a question's typed "other" answers: Kaggle ``Q7_OTHER``, Qualtrics ``Q7_8_TEXT``.
+_OTHER_COLUMN = re.compile(r"^(?P<stem>.+?)(?:_OTHER(?:_TEXT)?|_\d+_TEXT)$", re.I)
+#: Row texts of an "other" column inside a group (LimeSurvey ``Q1[other]``, Typeform "Other").
+_OTHER_ROW = re.compile(r"^(?:other|others|autre|autres|other \(please specify\)|"
+                        r"autre \(precisez\)|.*\bother\b.*\btext\b)$")
+_ID_HEADERS = frozenset(("#", "id", "response id", "responseid", "respondent id", "token",
+                         "network id", "identifiant", "submission id", "_id", "uuid"))
+_SUBMIT_HEADERS = frozenset(normalize_text(h) for h in (
+    "Horodateur", "Horodatage", "Timestamp", "Submit Date (UTC)", "Submit Date", "submitdate",
+    "Submitted at", "Date submitted", "datestamp", "Recorded Date", "End Date",
+    "Date de soumission", "Date de réponse", "Date d'envoi"))
 
 
-def _stem(header: str) -> tuple[str, str] | None:
+def _stem(column: _Column) -> tuple[str, str] | None:
+    """(stem, row) of a column that may share a question with others, else None.
+
+    ``Stem [row]`` (Forms grids, LimeSurvey ``Q1[SQ001]``), ``Q7_Part_1`` (Kaggle), ``Q7_1``
+    (Qualtrics), or a question text over several option columns (Typeform's first header row).
+    """
+    top = column.top.strip()
     for pattern in _STEMS:
-        match = pattern.match(header.strip())
+        match = pattern.match(top)
         if match:
-            return match.group("stem").strip(), match.group("row").strip()
+            return match.group("stem").strip(), column.sub or match.group("row").strip()
+    match = _OTHER_COLUMN.match(top)
+    if match:
+        return match.group("stem").strip(), column.sub or "other"
+    if column.sub and column.sub != top:
+        return top, column.sub
     return None
 
 
-def _draft_entries(frame: pd.DataFrame, subheader: dict[str, str]) -> list[_Entry]:
-    headers = list(frame.columns)
-    stems = {h: _stem(str(h)) for h in headers}
-    by_stem: dict[str, list[str]] = defaultdict(list)
-    for h in headers:
-        if stems[h] is not None:
-            by_stem[stems[h][0]].append(h)
-    others: dict[str, str] = {}
-    for h in headers:
-        match = _OTHER_COLUMN.match(str(h))
-        if match and match.group("stem").strip() in by_stem and stems[h] is None:
-            others[match.group("stem").strip()] = h
-    done: set[str] = set()
+def _draft_entries(columns: list[_Column], n: int) -> list[_Entry]:
+    stems = [_stem(c) for c in columns]
+    by_stem: dict[str, list[int]] = defaultdict(list)
+    for i, stem in enumerate(stems):
+        if stem is not None:
+            by_stem[stem[0]].append(i)
+    done: set[int] = set()
     entries: list[_Entry] = []
-    for h in headers:
-        if h in done:
+    for i, column in enumerate(columns):
+        if i in done:
             continue
-        stem = stems[h][0] if stems[h] else None
-        if stem is not None and len(by_stem[stem]) >= 2:
-            group = by_stem[stem]
-            entry = _group_entry(frame, stem, group, stems, subheader, others.get(stem))
+        stem = stems[i]
+        if stem is not None and len(by_stem[stem[0]]) >= 2:
+            group = by_stem[stem[0]]
+            entry = _group_entry([columns[j] for j in group], [stems[j][1] for j in group],
+                                 stem[0], n)
             if entry is not None:
                 done.update(group)
-                if entry.other_column:
-                    done.add(entry.other_column)
                 entries.append(entry)
                 continue
-        entries.append(_column_entry(str(h), frame[h], len(frame), subheader.get(h, "")))
-        done.add(h)
-    typeform = _per_option_runs(frame, entries, subheader)
-    return typeform
+        entries.append(_column_entry(column, n))
+        done.add(i)
+    return _per_option_runs(columns, entries)
 
 
 def _is_indicator(counts: pd.Series) -> str | None:
     """The ticked value of a per-option column (one value besides "not ticked"), or None."""
-    ticked = [t for t in counts.index if t.strip().casefold() not in _UNTICKED]
+    ticked = [t for t in counts.index if t.strip().casefold() not in NOT_TICKED]
     if len(ticked) == 1:
         return ticked[0]
-    if ticked and all(t.strip().casefold() in _TICKED for t in ticked) and len(ticked) <= 2:
+    if ticked and len(ticked) <= 2 and all(t.strip().casefold() in _TICKED for t in ticked):
         return ticked[0]
     return None
 
 
-def _group_entry(frame: pd.DataFrame, stem: str, group: list[str],
-                 stems: dict[str, tuple[str, str] | None], subheader: dict[str, str],
-                 other_column: str | None) -> _Entry | None:
-    """A per-option multiple-choice question or a grid over the columns of ``group``."""
-    counts = {h: _values(frame[h]) for h in group}
-    indicator = {h: _is_indicator(counts[h]) for h in group}
-    if all(indicator[h] is not None or counts[h].empty for h in group):
-        return _columns_entry(frame, stem, group, stems, subheader, other_column, counts,
-                              indicator)
+def _group_entry(group: list[_Column], rows: list[str], stem: str, n: int) -> _Entry | None:
+    """One question over the columns of ``group``: per-option columns, or a grid; or None."""
+    counts = [_values(c.cells) for c in group]
+    is_other = [bool(_OTHER_ROW.match(_scale_fold(r))) or bool(_OTHER_COLUMN.match(c.top))
+                for c, r in zip(group, rows, strict=True)]
+    indicator = [_is_indicator(k) for k in counts]
+    options = [j for j in range(len(group)) if not (is_other[j] and indicator[j] is None
+                                                    and not counts[j].empty)]
+    others = [j for j in range(len(group)) if j not in options]
+    if len(options) >= 2 and len(others) <= 1 and all(
+            indicator[j] is not None or counts[j].empty for j in options):
+        return _columns_entry(group, rows, stem, counts, indicator, options, others, n)
+    if others:
+        return None
     # a grid: every row a single choice over one shared set of values
     pooled: Counter[str] = Counter()
-    for h in group:
-        pooled.update(dict(counts[h]))
-    if any(_joins(counts[h]) for h in group) or len(pooled) > max(12, len(frame) // 2):
+    for k in counts:
+        pooled.update(dict(k))
+    if any(_joins(k) for k in counts) or len(pooled) > max(12, n // 2) or any(
+            "\n" in t for t in pooled):
         return None
     total = sum(pooled.values())
-    shared = sum(pooled[t] for t in pooled
-                 if sum(t in counts[h].index for h in group) >= max(2, len(group) // 2))
-    if total and shared / total < 0.8:
+    shared = sum(v for t, v in pooled.items()
+                 if sum(t in k.index for k in counts) >= max(2, len(group) // 2))
+    if not total or shared / total < 0.8:
         return None
-    rows = []
-    for h in group:
-        text = subheader.get(h) or stems[h][1]
-        rows.append(_Row(text, None if h == f"{stem} [{stems[h][1]}]" else h))
     entry = _Entry(stem, "grid", stem)
-    entry.rows = rows
-    entry.answered = int((frame[group].apply(lambda c: c.str.strip() != "")).any(axis=1).sum())
-    entry.options, entry.ordered, note = _ordered_options(Counter(pooled))
-    if note:
-        entry.notes.append(note)
+    for column, row in zip(group, rows, strict=True):
+        entry.rows.append(_Row(row, None if column.name == f"{stem} [{row}]" else column.name))
+    cells = np.column_stack([(c.cells.astype(str).str.strip() != "").to_numpy() for c in group])
+    entry.answered = int(cells.any(axis=1).sum())
+    entry.options, entry.ordered = _ordered_options(pooled)
+    if _codes([o.text for o in entry.options]):
+        entry.notes.append("CHECK: the scale is written as answer codes (A1, A2…): name the "
+                           "option keywords after what they stand for")
     return entry
+
+
+def _codes(texts: list[str]) -> bool:
+    return bool(texts) and all(re.fullmatch(r"[A-Z]{1,3}\d{1,3}", t) for t in texts)
 
 
 def _joins(counts: pd.Series) -> bool:
@@ -489,74 +546,95 @@ def _joins(counts: pd.Series) -> bool:
     return False
 
 
-def _columns_entry(frame: pd.DataFrame, stem: str, group: list[str],
-                   stems: dict[str, tuple[str, str] | None], subheader: dict[str, str],
-                   other_column: str | None, counts: dict[str, pd.Series],
-                   indicator: dict[str, str | None]) -> _Entry:
-    entry = _Entry(stem, "multiple", stem)
+def _group_base(group: list[_Column], stem: str) -> str:
+    """The question text of a group: the stem, or what second-row texts share (Kaggle's
+    ``"Question - Selected Choice - Option"``)."""
+    subs = [c.sub for c in group if c.sub]
+    if len(subs) < 2 or not re.fullmatch(r"[A-Za-z]{0,3}\d+(?:\.\d+)?", stem):
+        return stem
+    prefix = os.path.commonprefix(subs)
+    prefix = re.split(r" - Selected Choice| - ", prefix)[0].strip(" -:")
+    return prefix if len(prefix) >= 8 else stem
+
+
+def _option_text(column: _Column, row: str, ticked: str | None, base: str) -> str:
+    if ticked is not None and ticked.casefold() not in _TICKED:
+        return ticked  # the column holds its option's text (Kaggle, Typeform)
+    sub = column.sub
+    if sub and base != column.top and sub.startswith(base):
+        rest = sub[len(base):].split(" - ")[-1].strip(" -:")
+        if rest:
+            return rest
+    return sub or row
+
+
+def _columns_entry(group: list[_Column], rows: list[str], stem: str,
+                   counts: list[pd.Series], indicator: list[str | None], options: list[int],
+                   others: list[int], n: int) -> _Entry:
+    base = _group_base(group, stem)
+    entry = _Entry(stem, "multiple", base)
     entry.layout = "columns"
-    options = []
-    constant_texts = all(v is None or v.casefold() not in _TICKED for v in indicator.values())
-    for h in group:
-        value = indicator[h]
-        if subheader.get(h):
-            text = subheader[h]
-        elif value is not None and constant_texts:
-            text = value  # the column holds its option's text (Kaggle, Typeform)
-        else:
-            text = stems[h][1] if stems[h] else h
-        n = int(counts[h].get(value, 0)) if value is not None else 0
-        option = _Option(text, n, column=h)
-        option.none = bool(_NONE_OPTIONS.match(_fold(text)))
-        options.append(option)
-    entry.options = options
-    ticked = np.zeros(len(frame), dtype=bool)
-    for h in group:
-        cells = frame[h].str.strip()
-        ticked |= ~cells.str.casefold().isin(_UNTICKED).to_numpy()
-    if other_column is not None:
-        entry.other_column = other_column
-        ticked |= (frame[other_column].str.strip() != "").to_numpy()
+    seen: set[str] = set()
+    coded = False
+    for j in options:
+        column, ticked = group[j], indicator[j]
+        text = _option_text(column, rows[j], ticked, base)
+        coded = coded or text == rows[j] and (ticked is None or ticked.casefold() in _TICKED)
+        if normalize_text(text) in seen:
+            text = f"{text} ({column.name})"
+        seen.add(normalize_text(text))
+        count = int(counts[j].get(ticked, 0)) if ticked is not None else 0
+        entry.options.append(_Option(text, count, column=column.name,
+                                     none=bool(_NONE_OPTIONS.match(_scale_fold(text)))))
+    ticked_any = np.zeros(n, dtype=bool)
+    for j in options:
+        cells = group[j].cells.astype(str).str.strip().str.casefold()
+        ticked_any |= ~cells.isin(NOT_TICKED).to_numpy()
+    if others:
+        other = group[others[0]]
+        entry.other_column = other.name
         entry.other = True
-    entry.answered = int(ticked.sum())
-    if not constant_texts and not any(subheader.get(h) for h in group):
+        ticked_any |= (other.cells.astype(str).str.strip() != "").to_numpy()
+        typed = _values(other.cells)
+        entry.other_note = (f"{int(typed.sum())} respondent(s) typed their own answer in "
+                            f"{_quote(_shown(other.name))}")
+    else:
+        entry.other = False
+    entry.answered = int(ticked_any.sum())
+    if coded:
         entry.notes.append("CHECK: the option texts are the column codes; write the texts the "
                            "form showed")
-    if not any(o.none for o in options):
-        entry.notes.append("respondents with every option column blank are non-respondents; "
-                           "mark an explicit \"none\" option with none = true")
+    if not any(o.none for o in entry.options):
+        entry.notes.append("one column per option: a respondent with no option ticked did not "
+                           "answer; mark an explicit \"none\" option with none = true")
     return entry
 
 
-def _per_option_runs(frame: pd.DataFrame, entries: list[_Entry],
-                     subheader: dict[str, str]) -> list[_Entry]:
-    """Merge runs of stem-less per-option columns (Typeform) into one question each.
-
-    A run is two or more adjacent columns drafted as single-choice questions with one value
-    each, that value being the column's own header or second-header text.
-    """
+def _per_option_runs(columns: list[_Column], entries: list[_Entry]) -> list[_Entry]:
+    """Merge runs of stem-less per-option columns (one header row, each named by its option
+    and holding its option text when ticked) into one question each."""
     out: list[_Entry] = []
     run: list[_Entry] = []
+    cells = {c.name: c.cells for c in columns}
 
     def own_text(e: _Entry) -> bool:
-        if e.kind != "single" or len(e.options) != 1 or e.layout:
-            return False
-        text = e.options[0].text
-        return text in (e.header, subheader.get(e.header, "")) or (
-            bool(subheader.get(e.header)) and text.casefold() in _TICKED)
+        return (e.kind == "single" and len(e.options) == 1 and not e.layout
+                and e.options[0].text == e.header)
 
     def flush() -> None:
         if len(run) >= 2:
             entry = _Entry(run[0].header, "multiple", run[0].header)
             entry.layout = "columns"
-            entry.options = [_Option(subheader.get(e.header) or e.options[0].text,
-                                     e.options[0].count, column=e.header) for e in run]
-            for o in entry.options:
-                o.none = bool(_NONE_OPTIONS.match(_fold(o.text)))
-            cells = frame[[e.header for e in run]].apply(lambda c: c.str.strip() != "")
-            entry.answered = int(cells.any(axis=1).sum())
-            entry.notes.append("CHECK: one column per option (a Typeform export?); give the "
-                               "question a keyword and label")
+            entry.other = False
+            for e in run:
+                text = e.options[0].text
+                entry.options.append(_Option(text, e.options[0].count, column=e.header,
+                                             none=bool(_NONE_OPTIONS.match(_scale_fold(text)))))
+            answered = np.column_stack([(cells[e.header].astype(str).str.strip() != "")
+                                        .to_numpy() for e in run])
+            entry.answered = int(answered.any(axis=1).sum())
+            entry.notes.append("CHECK: one column per option, each named by its option (a "
+                               "Typeform export?): give the question a keyword and a label")
             out.append(entry)
         else:
             out.extend(run)
@@ -572,13 +650,14 @@ def _per_option_runs(frame: pd.DataFrame, entries: list[_Entry],
     return out
 
 
-def _column_entry(header: str, column: pd.Series, n: int, subheader: str) -> _Entry:
-    base = header if header and not header.startswith("Unnamed:") else subheader
-    counts = _values(column)
+def _column_entry(column: _Column, n: int) -> _Entry:
+    header = column.name
+    base = column.sub or column.top
+    counts = _values(column.cells)
     answered = int(counts.sum())
     entry = _Entry(header, "free", base or "colonne")
     entry.answered = answered
-    folded = normalize_text(header)
+    folded = normalize_text(column.top)
     if not header or header.startswith("Unnamed:"):
         entry.kind = "ignore"
         entry.notes.append("a column without a header (row numbers?): left unread")
@@ -586,8 +665,7 @@ def _column_entry(header: str, column: pd.Series, n: int, subheader: str) -> _En
     if answered == 0:
         entry.notes.append("no respondent answered: read as free text")
         return entry
-    texts = pd.Series(counts.index, dtype=object)
-    if _row_numbers(column):
+    if _row_numbers(column.cells):
         entry.kind = "ignore"
         entry.notes.append("row numbers 1..n: left unread")
         return entry
@@ -595,16 +673,50 @@ def _column_entry(header: str, column: pd.Series, n: int, subheader: str) -> _En
             len(counts) >= 0.9 * answered and _looks_like_dates(counts)):
         entry.kind = "timestamp"
         if folded not in _TIMESTAMP_HEADERS:
-            entry.notes.append("CHECK: every cell is a date; the first timestamp column is "
-                               "read as the submission time")
+            entry.notes.append("CHECK: every cell is a date: read as the submission time")
         return entry
-    if _is_personal(header, counts):
+    if _is_personal(base, counts):
         entry.kind = "personal"
         entry.notes.append("personal data: dropped when the export is read, never shown")
         return entry
+    if _identifiers(folded, counts, answered):
+        entry.kind = "ignore"
+        entry.notes.append("respondent identifiers: left unread")
+        return entry
+    if len(counts) == 1 and answered == n >= 10:
+        entry.kind = "ignore"
+        entry.notes.append("every respondent gave the same answer: left unread; "
+                           "kind = \"single\" counts it")
+        return entry
+    texts = pd.Series(counts.index, dtype=object)
     if texts.str.fullmatch(_NUMBER.pattern).all():
         return _number_entry(entry, counts)
-    return _choice_entry(entry, header, counts)
+    return _choice_entry(entry, base, counts)
+
+
+def _identifiers(folded_header: str, counts: pd.Series, answered: int) -> bool:
+    """Response tokens: a header such as ``#``/``id`` over distinct cells, or distinct
+    space-free codes of one length."""
+    distinct = len(counts) == answered
+    if folded_header in _ID_HEADERS and distinct:
+        return True
+    texts = list(counts.index)
+    return (distinct and answered >= 10 and len({len(t) for t in texts}) == 1
+            and len(texts[0]) >= 8 and all(re.fullmatch(r"[0-9A-Za-z_-]+", t) for t in texts)
+            and any(re.search(r"\d", t) for t in texts))
+
+
+def _one_timestamp(entries: list[_Entry]) -> None:
+    """Keep one timestamp column (the submission time); other date columns are ignored."""
+    stamps = [e for e in entries if e.kind == "timestamp"]
+    if len(stamps) < 2:
+        return
+    kept = next((e for e in stamps if normalize_text(e.header) in _SUBMIT_HEADERS), stamps[0])
+    for entry in stamps:
+        if entry is not kept:
+            entry.kind = "ignore"
+            entry.notes = [f"dates: left unread (the submission time is {_quote(kept.header)}); "
+                           "kind = \"free\" keeps them"]
 
 
 def _row_numbers(column: pd.Series) -> bool:
@@ -802,7 +914,11 @@ def _single_or_free(entry: _Entry, counts: pd.Series) -> _Entry:
     distinct = len(counts)
     unique = int(counts[counts == 1].sum())
     length = float(np.mean([len(t) for t in counts.index]))
-    options, ordered, note = _ordered_options(Counter(dict(counts)))
+    options, ordered = _ordered_options(Counter(dict(counts)))
+    if any("\n" in t for t in counts.index):
+        entry.notes.append(f"free text ({distinct} distinct answers among {n} respondents, "
+                           "some on several lines): not counted")
+        return entry
     if (ordered and distinct <= 12) or (distinct <= 30 and unique <= 0.3 * n):
         pass
     elif distinct <= 30 and unique <= 0.6 * n and length <= 60 and n >= 10:
@@ -819,8 +935,9 @@ def _single_or_free(entry: _Entry, counts: pd.Series) -> _Entry:
     personal = [o for o in options if redact_personal_data(o.text)[1]]
     entry.options = [o for o in options if o not in personal]
     entry.ordered = ordered
-    if note:
-        entry.notes.append(note)
+    if _codes([o.text for o in entry.options]):
+        entry.notes.append("CHECK: answer codes (A1, A2…): name the option keywords after "
+                           "what they stand for")
     entry.other = bool(personal)
     if personal:
         entry.other_note = f"{len(personal)} answer(s) holding personal data left out"
@@ -865,15 +982,15 @@ def _scale_rank(texts: Sequence[str]) -> dict[str, float] | None:
     return None
 
 
-def _ordered_options(counts: Counter[str]) -> tuple[list[_Option], bool, str]:
-    """Options in scale order (ordered) or by frequency; a note on what was decided."""
+def _ordered_options(counts: Counter[str]) -> tuple[list[_Option], bool]:
+    """Options in scale order (and True), or by frequency (and False)."""
     texts = list(counts)
     ranks = _scale_rank(texts)
     if ranks is not None:
         order = sorted(texts, key=lambda t: (ranks[t], t))
-        return [_Option(t, int(counts[t])) for t in order], True, ""
+        return [_Option(t, int(counts[t])) for t in order], True
     order = sorted(texts, key=lambda t: (-counts[t], t))
-    return [_Option(t, int(counts[t])) for t in order], False, ""
+    return [_Option(t, int(counts[t])) for t in order], False
 
 
 # --- keywords and TOML -----------------------------------------------------------------------
