@@ -4,6 +4,7 @@ Public API::
 
     survey = read_survey("export.csv", "codebook.toml", interpretations="interp.csv")
     survey = load_example("espri2020")
+    codebook = draft_codebook("export.csv")          # a first codebook, to check and edit
     one_hot(survey, ["ml_méthodes", "ml_usages"])   # indicator matrix
     counts(survey, "ml_méthodes")                    # counts, % of respondents / mentions
     crosstab(survey, "lab", "ml_méthodes")           # cross counts
@@ -19,6 +20,7 @@ from .backend import Backend, resolve_backend
 from .clustering import Groups, groups, write_centres
 from .codebook import Codebook, Question, load_codebook
 from .counting import Counts, all_crosstabs, counts, crosstab
+from .drafting import draft_codebook
 from .encoding import Indicators, one_hot
 from .errors import BackendUnavailableError, CodebookError, SurveyInputError
 from .example import example_path, load_example
@@ -58,6 +60,7 @@ __all__ = [
     "cramers_v",
     "cramers_v_corrected",
     "crosstab",
+    "draft_codebook",
     "example_path",
     "groups",
     "independence_test",

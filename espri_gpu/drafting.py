@@ -104,7 +104,7 @@ _PERSONAL_HEADERS = frozenset((
     "nom de famille", "nom d'utilisateur", "name", "full name", "first name", "last name",
     "surname", "given name", "family name", "first and last name", "username", "user name",
     "signature", "email", "e-mail", "mail"))
-_PERSONAL_FRAME = re.compile(r"^(?:votre|vos|your)\s+|\s*\((?:optionnel|optional|facultatif)\)$")
+_PERSONAL_FRAME = re.compile(r"^(?:votre|vos|your)\s+|\s+(?:optionnel|optional|facultatif)$")
 _TICKED = frozenset(("1", "y", "yes", "oui", "o", "true", "x", "vrai", "checked", "selected"))
 _NONE_OPTIONS = re.compile(r"^(?:aucun|aucune|none|rien|nothing|no answer|pas de reponse|"
                            r"none of the above|aucun de ceux-ci|aucune de ces reponses)\b")
@@ -499,8 +499,8 @@ def _group_entry(group: list[_Column], rows: list[str], stem: str, n: int) -> _E
     is_other = [bool(_OTHER_ROW.match(_scale_fold(r))) or bool(_OTHER_COLUMN.match(c.top))
                 for c, r in zip(group, rows, strict=True)]
     indicator = [_is_indicator(k) for k in counts]
-    options = [j for j in range(len(group)) if not (is_other[j] and indicator[j] is None
-                                                    and not counts[j].empty)]
+    options = [j for j in range(len(group)) if not is_other[j] or (
+        indicator[j] is not None and indicator[j].casefold() in _TICKED)]
     others = [j for j in range(len(group)) if j not in options]
     if len(options) >= 2 and len(others) <= 1 and all(
             indicator[j] is not None or counts[j].empty for j in options):
