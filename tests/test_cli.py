@@ -69,7 +69,9 @@ def _run(*args: str) -> subprocess.CompletedProcess:
      "missing.csv does not exist"),
     (lambda d, cb, exp: ["report", str(exp()), "--codebook", str(d / "nope.toml")],
      "nope.toml does not exist"),
-    (lambda d, cb, exp: ["report", str(exp())], "no codebook given"),
+    # no --codebook: one is drafted into OUT/codebook.toml, never over an edited one
+    (lambda d, cb, exp: [(d / "o").mkdir(), (d / "o" / "codebook.toml").write_text("# mine\n"),
+                         ["report", str(exp())]][-1], "already exists and differs"),
     (lambda d, cb, exp: ["report", str(exp([[*MINI_ROWS[0][:1], "LATMOS, LMD",
                                              *MINI_ROWS[0][2:]]])), "--codebook", str(cb)],
      "row 2, column `lab`"),
