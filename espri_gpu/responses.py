@@ -37,7 +37,7 @@ import difflib
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -117,6 +117,8 @@ def read_survey(
     b = resolve_backend(backend)
     table = read_table(path, tuple(c.header for c in codebook.columns),
                        header_rows=codebook.header_rows)
+    if table.header_cells:
+        table = _name_by_either_header_row(table, codebook)
     by_keyword = _match_header(table, codebook)
     personal = tuple(c.keyword for c in codebook.columns if c.kind == "personal")
     ignored = [c.keyword for c in codebook.columns if c.kind == "ignore"]
@@ -256,6 +258,28 @@ def parse_choice_column(values: pd.Series, question: Question,
 
 def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _name_by_either_header_row(table: RawTable, codebook: Codebook) -> RawTable:
+    """With two header rows, a codebook header may also be a column's first-row cell or its
+    second-row cell alone (``Q3_Part_1``, or ``Python`` under its question), when exactly
+    one column has it; the combined name ``"first [second]"`` always works."""
+    names = list(table.frame.columns)
+    folded = {normalize_text(n) for n in names}
+    rows = [[normalize_text(c) for c in row] for row in table.header_cells]
+    claimed: set[int] = set()
+    for column in codebook.columns:
+        wanted = normalize_text(column.header)
+        if wanted in folded:
+            continue
+        found = [i for i in range(len(names))
+                 if i not in claimed and any(row[i] == wanted for row in rows)]
+        if len(found) == 1:
+            claimed.add(found[0])
+            names[found[0]] = column.header
+    frame = table.frame.copy(deep=False)
+    frame.columns = names
+    return replace(table, frame=frame)
 
 
 def _match_header(table: RawTable, codebook: Codebook) -> dict[str, str]:

@@ -46,6 +46,8 @@ class RawTable:
     undecodable: tuple[tuple[int, str], ...] = ()
     #: The file row (1-based, header rows included) of data row 0.
     first_row: int = 2
+    #: With two header rows: each row's cells (the columns are named "first [second]").
+    header_cells: tuple[tuple[str, ...], ...] = ()
 
 
 def read_table(path: str | Path, expected_headers: tuple[str, ...] = (), *,
@@ -98,11 +100,14 @@ def _name_columns(table: RawTable, header_rows: int) -> RawTable:
     frame = table.frame
     names = [str(c).strip() for c in frame.columns]
     undecodable = table.undecodable
+    cells: tuple[tuple[str, ...], ...] = ()
     if header_rows == 2:
         if frame.empty:
             raise SurveyInputError(f"{table.path} has no second header row; set "
                                    "`header_rows = 1` in the codebook")
-        names = combined_headers(names, [str(c).strip() for c in frame.iloc[0]])
+        second = [str(c).strip() for c in frame.iloc[0]]
+        cells = (tuple(names), tuple(second))
+        names = combined_headers(names, second)
         frame = frame.iloc[1:].reset_index(drop=True)
         undecodable = tuple((row - 1, column) for row, column in undecodable if row >= 1)
     seen: set[str] = set()
@@ -112,7 +117,8 @@ def _name_columns(table: RawTable, header_rows: int) -> RawTable:
                                    "rename or delete one of them")
         seen.add(name)
     frame.columns = names
-    return replace(table, frame=frame, undecodable=undecodable, first_row=1 + header_rows)
+    return replace(table, frame=frame, undecodable=undecodable, first_row=1 + header_rows,
+                   header_cells=cells)
 
 
 def combined_headers(first: list[str], second: list[str]) -> list[str]:

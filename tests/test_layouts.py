@@ -8,6 +8,7 @@ import pytest
 
 from espri_gpu import SurveyInputError, counts, read_survey
 from espri_gpu.codebook import load_codebook_text
+from espri_gpu.synthetic_layouts import LAYOUTS, read_back_check, synthetic_export
 
 from .conftest import csv_text
 
@@ -155,3 +156,14 @@ def test_grid_rows_are_not_crossed_with_each_other_by_default(tmp_path) -> None:
     table = screen(survey, n_resamples=99, backend="cpu")
     assert len(table) == 9 and not ((table["a"] == "satisf.calcul")
                                     & (table["b"] == "satisf.stockage")).any()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_generated_exports_of_every_tool_read_back_exactly(tmp_path, layout, seed) -> None:
+    """The synthetic generator writes each tool's layout; the reader gives back its truth."""
+    export = synthetic_export(400, layout=layout, seed=seed)
+    path = export.write(tmp_path)
+    survey = read_survey(path, tmp_path / "codebook.toml", backend="cpu")
+    read_back_check(export, survey)
+    assert survey.report.n_rows == export.n_respondents
