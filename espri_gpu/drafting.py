@@ -48,7 +48,7 @@ import re
 import shlex
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +69,10 @@ KEYWORD_LENGTH = 20
 LABEL_LENGTH = 70
 #: Separators tried on multiple-choice cells, most common first.
 SEPARATORS = (", ", ";")
+#: Most frequent distinct cells a column's kind is decided on.
+DECIDE_ON = 5000
+#: Most values an ordered scale has.
+MAX_SCALE = 12
 #: Texts shown in a CHECK comment, at most.
 SHOWN = 4
 
@@ -836,19 +840,21 @@ def _depth(piece: str) -> int:
 
 
 def _choice_entry(entry: _Entry, header: str, counts: pd.Series) -> _Entry:
-    n = int(counts.sum())
     hinted = bool(_MULTIPLE_HINT.search(_fold(header)))
-    best = max((_segment(counts, sep) for sep in SEPARATORS),
+    # decided on the most frequent distinct cells: a free-text column may have millions
+    sample = counts.iloc[:DECIDE_ON]
+    best = max((_segment(sample, sep) for sep in SEPARATORS),
                key=lambda s: (s.strong, s.evidence, s.separator == ", "))
+    m = int(sample.sum())
     mentions = sum(best.respondents.values())
     covered = sum(v for v in best.respondents.values() if v >= 2) / mentions
-    strong = best.strong >= max(2, 0.03 * n)
-    weak = (best.evidence >= max(2, 0.05 * n) and covered >= 0.85
-            and len(best.respondents) <= max(3, n / 3))
+    strong = best.strong >= max(2, 0.03 * m)
+    weak = (best.evidence >= max(2, 0.05 * m) and covered >= 0.85
+            and len(best.respondents) <= max(3, m / 3))
     if strong or weak or hinted:
-        if not (strong or weak):
-            best = _segment(counts, ", ")
-        return _multiple_entry(entry, best, hinted and not (strong or weak))
+        separator = best.separator if strong or weak else ", "
+        return _multiple_entry(entry, _segment(counts, separator),
+                               hinted and not (strong or weak))
     return _single_or_free(entry, counts)
 
 
@@ -913,13 +919,17 @@ def _single_or_free(entry: _Entry, counts: pd.Series) -> _Entry:
     n = int(counts.sum())
     distinct = len(counts)
     unique = int(counts[counts == 1].sum())
-    length = float(np.mean([len(t) for t in counts.index]))
-    options, ordered = _ordered_options(Counter(dict(counts)))
+    length = float(np.mean([len(t) for t in counts.index[:DECIDE_ON]]))
+    ordered = distinct <= MAX_SCALE and _scale_rank(list(counts.index)) is not None
     if any("\n" in t for t in counts.index):
         entry.notes.append(f"free text ({distinct} distinct answers among {n} respondents, "
                            "some on several lines): not counted")
         return entry
-    if (ordered and distinct <= 12) or (distinct <= 30 and unique <= 0.3 * n):
+    repeated = counts[counts >= 2]
+    if distinct > 30 and len(repeated) <= 30 and repeated.sum() >= 0.7 * n and n >= 20 and \
+            not _joins_options(counts[counts == 1].index, set(repeated.index)):
+        return _single_with_autre(entry, counts, repeated)
+    if (ordered and distinct <= MAX_SCALE) or (distinct <= 30 and unique <= 0.3 * n):
         pass
     elif distinct <= 30 and unique <= 0.6 * n and length <= 60 and n >= 10:
         entry.notes.append(f"CHECK: {distinct} distinct answers among {n} respondents: single "
@@ -932,6 +942,7 @@ def _single_or_free(entry: _Entry, counts: pd.Series) -> _Entry:
                            "not counted; kind = \"personal\" if answers may identify someone")
         return entry
     entry.kind = "single"
+    options, ordered = _ordered_options(Counter(dict(counts)))
     personal = [o for o in options if redact_personal_data(o.text)[1]]
     entry.options = [o for o in options if o not in personal]
     entry.ordered = ordered
@@ -944,6 +955,28 @@ def _single_or_free(entry: _Entry, counts: pd.Series) -> _Entry:
     return entry
 
 
+def _joins_options(texts: Iterable[str], options: set[str]) -> bool:
+    """Whether a text joins two option texts with a separator (the reader refuses it in a
+    single-choice column)."""
+    return any(sum(p.strip() in options for p in t.split(sep)) >= 2
+               for t in texts for sep in SEPARATORS if sep in t)
+
+
+def _single_with_autre(entry: _Entry, counts: pd.Series, repeated: pd.Series) -> _Entry:
+    """A single-choice question whose answers given once are typed "Autre" answers."""
+    entry.kind = "single"
+    options, entry.ordered = _ordered_options(Counter(dict(repeated)))
+    entry.options = [o for o in options if not redact_personal_data(o.text)[1]]
+    rare = [t for t in counts.index if counts[t] == 1]
+    shown = ", ".join(_quote(_shown(t)) for t in rare[:SHOWN])
+    more = f" and {len(rare) - SHOWN} more" if len(rare) > SHOWN else ""
+    entry.other = True
+    entry.other_note = (f"CHECK: {len(rare)} answers given by one respondent each are read as "
+                        f"'Autre' texts: {shown}{more}; move one to `options` if the form "
+                        "offered it")
+    return entry
+
+
 def _scale_fold(text: str) -> str:
     text = normalize_text(text)
     text = re.sub(r"\((?:e|s|es)\)|[·.](?:e|s|es)\b", "", text)
@@ -952,7 +985,7 @@ def _scale_fold(text: str) -> str:
 
 def _scale_rank(texts: Sequence[str]) -> dict[str, float] | None:
     """Rank of each text on one known scale (numbers, a leading number, words), or None."""
-    if len(texts) < 2:
+    if not 2 <= len(texts) <= MAX_SCALE:
         return None
     if all(_NUMBER.fullmatch(t.strip()) for t in texts):
         return {t: float(t.strip().replace(",", ".")) for t in texts}

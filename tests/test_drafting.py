@@ -499,3 +499,18 @@ def test_draft_text_io_roundtrip_through_the_codebook_model() -> None:
     cb = draft_codebook(EXAMPLE)
     assert load_codebook_text(cb.to_toml()).questions == cb.questions
     assert io.StringIO(draft_codebook_toml(EXAMPLE)).read().count("CHECK:") >= 3
+
+
+def test_single_choice_with_many_autre_answers(tmp_path) -> None:
+    rng = np.random.default_rng(6)
+    cells = list(rng.choice(["LMD", "LSCE", "LATMOS"], 100)) + [f"Labo n°{i}" for i in range(35)]
+    text = draft_from_frame(pd.DataFrame({"Labo ?": cells}))
+    entry = tomllib.loads(text)["columns"][0]
+    assert entry["kind"] == "single" and entry["other"] is True
+    assert {o["text"] for o in entry["options"]} == {"LMD", "LSCE", "LATMOS"}
+    assert "CHECK: 35 answers given by one respondent each are read as 'Autre' texts" in text
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"Labo ?": cells}).to_csv(path, index=False)
+    survey = read_survey(path, draft_codebook(path))
+    answered, got = _counts_by_text(survey, survey.codebook.questions[0].keyword)
+    assert answered == 135 and got["labo n°7"] == 1 and sum(got.values()) == 135
