@@ -8,17 +8,20 @@ the inference is unsure the draft says so in a comment starting with ``CHECK:``.
 
 How each kind is recognised (the first rule that fits wins):
 
-* ``ignore``: an empty header (``Unnamed: 0``), or cells ``1, 2, …, n`` (``0, …, n-1``) in row
-  order: the row numbers R and pandas write.
+* ``ignore``: an empty header, cells ``1, 2, …, n`` (``0, …, n-1``) in row order (the row
+  numbers R and pandas write), response tokens (``#``, ``id`` over distinct cells), a column
+  where every respondent gave the same answer, and every date column but the submission time.
 * ``timestamp``: a Forms header ("Horodateur", "Timestamp", "Date", "Submit Date", …), or every
   cell a date (:func:`espri_gpu.timestamps.parse_timestamps`) and nearly every cell distinct.
 * ``personal``: most cells are e-mail addresses or phone numbers, or a header such as
   "Adresse e-mail", "Email Address", "Nom", "Prénom", "Name", "Téléphone" over mostly distinct
   cells. Never shown in the draft.
 * grids and per-option columns: headers sharing a stem (``Stem [row]``, ``Q1[SQ001]``,
-  ``Q7_Part_1``, ``Q7_1``). Columns that hold a single value each (or Y/1/Oui against
-  blank/N/0) are one multiple-choice question (``layout = "columns"``); columns sharing one set
-  of values are a ``grid``.
+  ``Q7_Part_1``, ``Q7_1``, a question text over the columns of its options in a two-row
+  header). Columns that hold a single value each (or Y/1/Oui against blank/N/0) are one
+  multiple-choice question (``layout = "columns"``; a column "other"/``Q7_OTHER`` of typed
+  texts is its ``other_column``; "Aucun"/"None" is its ``none`` option); columns sharing one
+  set of values are a ``grid``.
 * ``multiple``: cells that join other cells' values (or frequent pieces) with ``", "`` or
   ``";"``, or a header saying "plusieurs choix possibles" / "select all that apply". Option
   texts may contain the separator ("Editeurs (Atom, Emacs, Vim)"): a piece that always comes
@@ -28,17 +31,25 @@ How each kind is recognised (the first rule that fits wins):
   last in its cell, is read as a respondent's own "Autre" answer (``other = true``).
 * numbers: a few distinct integers (a 1–5 or 0–10 scale) are a ``single`` question with
   ``ordered = true``; other numbers are left ``free``.
-* ``single``: few distinct values, most given by several respondents; otherwise ``free``.
+* ``single``: at most 30 distinct values, most given by several respondents (or up to 30
+  repeated values and a tail of answers given once, read as "Autre" texts); otherwise
+  ``free`` (also any column with answers on several lines).
 
 Options of a single-choice question or a grid are ordered as a human expects: a known scale
 (Likert agreement, frequency, level, satisfaction, in French or English; numbers; texts
 starting with a number) in scale order with ``ordered = true``, else by frequency.
 
+A second header row (Typeform, Kaggle) is recognised when the first row names a question
+twice, or when the first data row fills every column with no respondent's answer (no date, no
+number, no usual answer of a choice column): the draft says ``header_rows = 2`` and names the
+columns as :func:`espri_gpu.tables.read_table` does then.
+
 Known failure cases: two options always ticked together by the same respondents (with no
 other option between them) are drafted as one option whose text contains the separator, and
 said so in a comment; an option ticked by a single respondent as the last of their options is
-drafted as an "Autre" answer; a single-choice question answered by few respondents, each with
-another answer, is drafted as free text.
+drafted as an "Autre" answer (said so, with the texts); an option nobody ticked is absent; a
+single-choice question answered by few respondents, each with another answer, is drafted as
+free text; per-option columns holding only Y/1 get their column codes as option texts.
 """
 
 from __future__ import annotations
