@@ -55,6 +55,7 @@ def survey_from_frame(
     single: Sequence[Hashable] | None = None,
     multiple: Sequence[Hashable] | Mapping[str, Sequence[Hashable] | Hashable | None] | None = None,
     ordered: bool | Sequence[Hashable] | Mapping[Hashable, Sequence[Any]] = (),
+    options: Mapping[Hashable, Sequence[Any]] | None = None,
     separator: str | None = None,
     answered: Mapping[str, Hashable | Sequence[bool] | np.ndarray | pd.Series] | None = None,
     interpretations: str | Path | None = None,
@@ -72,10 +73,12 @@ def survey_from_frame(
     used = {label for label, _ in masks.values() if label is not None}
     if codebook is None:
         codebook, sources = _codebook_from_arguments(frame, single, multiple, ordered,
-                                                     separator, used, name, title)
+                                                     options or {}, separator, used, name,
+                                                     title)
     else:
         given = [f"`{k}`" for k, v in (("single", single), ("multiple", multiple),
-                                       ("separator", separator)) if v is not None]
+                                       ("options", options), ("separator", separator))
+                 if v is not None]
         given += ["`ordered`"] if ordered not in ((), [], False, None) else []
         if given:
             raise SurveyInputError(f"{', '.join(given)} describe the columns when no codebook is "
@@ -123,7 +126,8 @@ def _sorted_options(values: list[Any]) -> list[Any]:
 
 
 def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | None,
-                             multiple: Any, ordered: Any, separator: str | None,
+                             multiple: Any, ordered: Any, options: Mapping[Hashable, Any],
+                             separator: str | None,
                              used: set[Hashable], name: str, title: str | None
                              ) -> tuple[Codebook, dict[str, _Source]]:
     separator = ", " if separator is None else separator
@@ -152,7 +156,15 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
         else:
             for column in _names(multiple, "multiple"):
                 cells[str(column)] = (_column(frame, column, "multiple"), True)
-    scales = _scales(ordered, [k for k, (_, m) in cells.items() if not m], frame)
+    scales = _scales(ordered, [k for k, (_, m) in cells.items() if not m])
+    declared = {str(k): list(v) for k, v in options.items()}
+    for keyword in declared:
+        if keyword not in cells:
+            raise SurveyInputError(f"`options` names {keyword!r}, which is not a question read "
+                                   f"from one column; they are: {', '.join(cells)}")
+        if scales.get(keyword) is not None:
+            raise SurveyInputError(f"{keyword!r} is given a scale in `ordered` and options in "
+                                   "`options`; give them once")
     columns: list[Column] = []
     questions: list[Question] = []
     sources: dict[str, _Source] = {}
@@ -160,14 +172,14 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
     for keyword, (column, is_multiple) in cells.items():
         values = frame[column]
         if is_multiple:
-            items = _distinct_items(values, separator, keyword)
-            options = tuple(Option(t, t) for t in dict.fromkeys(
-                redact_personal_data(_label(v))[0] for v in _sorted_options(items)))
-            question = Question(keyword, keyword, True, options, False, keyword,
+            raw = declared.get(keyword)
+            if raw is None:
+                raw = _sorted_options(_distinct_items(values, separator))
+            question = Question(keyword, keyword, True, _options(raw, keyword), False, keyword,
                                 separator=separator)
         else:
-            options, is_ordered = _single_options(values, keyword, scales)
-            question = Question(keyword, keyword, False, options, False, keyword,
+            found, is_ordered = _single_options(values, keyword, scales, declared.get(keyword))
+            question = Question(keyword, keyword, False, found, False, keyword,
                                 ordered=is_ordered)
         columns.append(Column(keyword, str(column), question.kind, keyword))
         questions.append(question)
@@ -176,10 +188,10 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
     for keyword, block in blocks.items():
         if keyword in seen:
             raise SurveyInputError(f"question `{keyword}` is named twice in `single`/`multiple`")
-        options = tuple(Option(str(c), str(c), column=str(c)) for c in block)
-        question = Question(keyword, keyword, True, options, False, keyword, layout="columns")
+        found = tuple(Option(str(c), str(c), column=str(c)) for c in block)
+        question = Question(keyword, keyword, True, found, False, keyword, layout="columns")
         columns += [Column(f"{keyword}[{o.keyword}]", str(c), "option", keyword)
-                    for o, c in zip(options, block, strict=True)]
+                    for o, c in zip(found, block, strict=True)]
         questions.append(question)
         sources[keyword] = _Source("indicators", block)
     if not questions:
@@ -215,8 +227,7 @@ def _holds_lists(values: pd.Series) -> bool:
     return False
 
 
-def _scales(ordered: Any, singles: list[str], frame: pd.DataFrame
-            ) -> dict[str, Sequence[Any] | None]:
+def _scales(ordered: Any, singles: list[str]) -> dict[str, Sequence[Any] | None]:
     """keyword -> scale (None: the categories or sorted values) of each ordered question."""
     if ordered is True:
         return dict.fromkeys(singles)
@@ -236,27 +247,35 @@ def _scales(ordered: Any, singles: list[str], frame: pd.DataFrame
     return scales
 
 
-def _single_options(values: pd.Series, keyword: str, scales: Mapping[str, Any]
-                    ) -> tuple[tuple[Option, ...], bool]:
+def _single_options(values: pd.Series, keyword: str, scales: Mapping[str, Any],
+                    declared: Sequence[Any] | None) -> tuple[tuple[Option, ...], bool]:
     if any(isinstance(v, _LISTLIKE) for v in values.array):
         raise SurveyInputError(f"single-choice column {keyword!r} holds list-like cells; pass "
                                "it in `multiple=`")
-    scale = scales.get(keyword)
+    scale = declared if declared is not None else scales.get(keyword)
     if scale is not None:
         raw = list(scale)
     elif isinstance(values.dtype, pd.CategoricalDtype):
         raw = list(values.cat.categories)
     else:
         raw = _sorted_options(list(dict.fromkeys(v for v in values if not _missing(v))))
-    texts = [redact_personal_data(_label(v))[0] for v in raw]
-    if len(set(texts)) != len(texts):
-        raise SurveyInputError(f"the options of {keyword!r} repeat a value: {texts}")
     is_ordered = keyword in scales or (isinstance(values.dtype, pd.CategoricalDtype)
                                        and bool(values.cat.ordered))
-    return tuple(Option(t, t) for t in texts), is_ordered
+    return _options(raw, keyword), is_ordered
 
 
-def _distinct_items(values: pd.Series, separator: str, keyword: str) -> list[Any]:
+def _options(raw: Sequence[Any], keyword: str) -> tuple[Option, ...]:
+    """Options from values (keyword = text = the value as a string, personal data replaced)."""
+    if isinstance(raw, str):
+        raise SurveyInputError(f"the options of {keyword!r} must be a list, got {raw!r}")
+    texts = [redact_personal_data(_label(v))[0] for v in raw]
+    if len(set(texts)) != len(texts) or not all(texts):
+        raise SurveyInputError(f"the options of {keyword!r} must be distinct and non-blank: "
+                               f"{texts}")
+    return tuple(Option(t, t) for t in texts)
+
+
+def _distinct_items(values: pd.Series, separator: str) -> list[Any]:
     items: dict[Any, None] = {}
     for cell in pd.unique(values.map(_cell_key(separator)).dropna()):
         items.update(dict.fromkeys(cell))
@@ -637,4 +656,4 @@ def _free(values: pd.Series) -> tuple[pd.Series, int]:
     redacted = [redact_personal_data(t) for t in distinct]
     out = np.array([t for t, _ in redacted], dtype=object)[codes]
     count = np.array([c for _, c in redacted], dtype=np.int64)[codes].sum()
-    return pd.Series(out, dtype=object), int(count)
+    return pd.Series(out.tolist(), index=pd.RangeIndex(len(texts))), int(count)

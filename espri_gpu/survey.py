@@ -229,6 +229,7 @@ class Survey:
         single: Sequence[Hashable] | None = None,
         multiple: Sequence[Hashable] | Mapping[str, Any] | None = None,
         ordered: bool | Sequence[Hashable] | Mapping[Hashable, Sequence[Any]] = (),
+        options: Mapping[Hashable, Sequence[Any]] | None = None,
         separator: str | None = None,
         answered: Mapping[str, Any] | None = None,
         interpretations: str | Path | None = None,
@@ -263,6 +264,9 @@ class Survey:
             kept everywhere. A mapping gives the scale itself,
             ``{"niveau": ["débutant", "moyen", "expert"]}``; an ordered ``Categorical`` is
             ordered without being named here.
+        options : mapping column -> list of answers, optional
+            The options of a single- or multiple-choice column, in their order (values
+            outside them are an error): options nobody chose are then counted as 0.
         separator : str, optional
             What joins the answers of a multiple-choice string cell (default ``", "``).
         answered : mapping keyword -> boolean column name, array or Series, optional
@@ -309,7 +313,8 @@ class Survey:
         from .frames import survey_from_frame
 
         return survey_from_frame(frame, codebook, single=single, multiple=multiple,
-                                 ordered=ordered, separator=separator, answered=answered,
+                                 ordered=ordered, options=options, separator=separator,
+                                 answered=answered,
                                  interpretations=interpretations, name=name, title=title,
                                  backend=backend)
 
