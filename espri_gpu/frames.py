@@ -142,12 +142,12 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
                 cells[str(column)] = (column, _holds_lists(frame[column]))
     else:
         for column in _names(single, "single"):
-            cells[str(column)] = (_column(frame, column, "single"), False)
+            _add(cells, str(column), _column(frame, column, "single"), False)
         if isinstance(multiple, Mapping):
             for keyword, spec in multiple.items():
                 if spec is None or (isinstance(spec, Hashable) and not isinstance(spec, tuple)):
-                    cells[str(keyword)] = (_column(frame, keyword if spec is None else spec,
-                                                   "multiple"), True)
+                    _add(cells, str(keyword), _column(frame, keyword if spec is None else spec,
+                                                      "multiple"), True)
                 else:
                     columns = [_column(frame, c, f"multiple[{keyword!r}]") for c in spec]
                     if not columns:
@@ -155,7 +155,7 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
                     blocks[str(keyword)] = tuple(columns)
         else:
             for column in _names(multiple, "multiple"):
-                cells[str(column)] = (_column(frame, column, "multiple"), True)
+                _add(cells, str(column), _column(frame, column, "multiple"), True)
     scales = _scales(ordered, [k for k, (_, m) in cells.items() if not m])
     declared = {str(k): list(v) for k, v in options.items()}
     for keyword in declared:
@@ -165,10 +165,8 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
         if scales.get(keyword) is not None:
             raise SurveyInputError(f"{keyword!r} is given a scale in `ordered` and options in "
                                    "`options`; give them once")
-    columns: list[Column] = []
-    questions: list[Question] = []
+    entries: list[tuple[int, list[Column], Question]] = []   # (frame position, ...)
     sources: dict[str, _Source] = {}
-    seen: set[str] = set()
     for keyword, (column, is_multiple) in cells.items():
         values = frame[column]
         if is_multiple:
@@ -181,25 +179,32 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
             found, is_ordered = _single_options(values, keyword, scales, declared.get(keyword))
             question = Question(keyword, keyword, False, found, False, keyword,
                                 ordered=is_ordered)
-        columns.append(Column(keyword, str(column), question.kind, keyword))
-        questions.append(question)
+        entries.append((frame.columns.get_loc(column),
+                        [Column(keyword, str(column), question.kind, keyword)], question))
         sources[keyword] = _Source("cell", (column,))
-        seen.add(keyword)
     for keyword, block in blocks.items():
-        if keyword in seen:
+        if keyword in cells:
             raise SurveyInputError(f"question `{keyword}` is named twice in `single`/`multiple`")
         found = tuple(Option(str(c), str(c), column=str(c)) for c in block)
         question = Question(keyword, keyword, True, found, False, keyword, layout="columns")
-        columns += [Column(f"{keyword}[{o.keyword}]", str(c), "option", keyword)
-                    for o, c in zip(found, block, strict=True)]
-        questions.append(question)
+        entries.append((frame.columns.get_loc(block[0]),
+                        [Column(f"{keyword}[{o.keyword}]", str(c), "option", keyword)
+                         for o, c in zip(found, block, strict=True)], question))
         sources[keyword] = _Source("indicators", block)
-    if not questions:
+    if not entries:
         raise SurveyInputError("no question to read: the DataFrame has no columns besides "
                                "those of `answered`; pass `single=` / `multiple=`")
-    cb = Codebook(name, title or name, tuple(columns), tuple(questions), SOURCE,
-                  separator=separator)
+    entries.sort(key=lambda e: e[0])                          # questions in frame order
+    cb = Codebook(name, title or name, tuple(c for e in entries for c in e[1]),
+                  tuple(e[2] for e in entries), SOURCE, separator=separator)
     return cb, sources
+
+
+def _add(cells: dict[str, tuple[Hashable, bool]], keyword: str, column: Hashable,
+         is_multiple: bool) -> None:
+    if keyword in cells:
+        raise SurveyInputError(f"question `{keyword}` is named twice in `single`/`multiple`")
+    cells[keyword] = (column, is_multiple)
 
 
 def _names(names: Any, what: str) -> list[Hashable]:

@@ -130,9 +130,9 @@ def test_mixed_shapes_and_identifiers_kept() -> None:
     ids = pd.Index(["r17", "r03", "r42"], name="id")
     df = pd.DataFrame({"lab": ["LMD", "LSCE", "LMD"], "langages": [["py"], ["r", "py"], []],
                        "py": [1, 0, 1], "r": [0, 1, 0]}, index=ids)
-    s = Survey.from_frame(df, single=["lab"], multiple={"langages": None,
-                                                        "bloc": ["py", "r"]})
-    assert s.questions == ("lab", "langages", "bloc")
+    s = Survey.from_frame(df, multiple={"bloc": ["py", "r"], "langages": None},
+                          single=["lab"])
+    assert s.questions == ("lab", "langages", "bloc")                  # in frame order
     assert s.ids.equals(ids) and s.index.equals(ids)
     assert s.respondents.tolist() == [1, 2, 3]
     assert eg.load_example().index.name == "row"               # a file: its data rows
@@ -146,6 +146,8 @@ def test_errors_name_the_argument_or_the_cell() -> None:
         Survey.from_frame(df, single=["l"])
     with pytest.raises(SurveyInputError, match=r"`ordered` names 'l'.*single-choice columns: lab"):
         Survey.from_frame(df, ordered=["l"])
+    with pytest.raises(SurveyInputError, match="`lab` is named twice"):
+        Survey.from_frame(df, single=["lab"], multiple=["lab"])
     with pytest.raises(SurveyInputError, match="must be a pandas DataFrame"):
         Survey.from_frame({"lab": ["LMD"]})
     with pytest.raises(SurveyInputError, match="no rows"):
@@ -235,12 +237,18 @@ def csv_survey() -> Survey:
     return eg.load_example("espri2020")
 
 
-@pytest.fixture(scope="module", params=["strings", "pandas-defaults"])
-def frame_survey(request) -> Survey:
-    options = {"dtype": str, "keep_default_na": False} if request.param == "strings" else {}
-    df = pd.read_csv(example_path("espri2020", "responses.csv"), **options)
+def _example_from_frame(**read_csv) -> Survey:
+    df = pd.read_csv(example_path("espri2020", "responses.csv"), **read_csv)
     return Survey.from_frame(df, example_path("espri2020", "codebook.toml"),
                              interpretations=example_path("espri2020", "interpretations.csv"))
+
+
+@pytest.fixture(scope="module", params=["strings", "pandas-defaults"])
+def frame_survey(request) -> Survey:
+    """The example's CSV read by pandas: as strings ("" for blanks), or with NaN for blanks."""
+    if request.param == "strings":
+        return _example_from_frame(dtype=str, keep_default_na=False)
+    return _example_from_frame()
 
 
 PAIRS = [("lab", "compétence"), ("compétence", "ml_méthodes"), ("ml_méthodes", "ml_usages"),
@@ -305,7 +313,7 @@ def test_example_rebuilt_without_codebook_equals_the_csv_path(csv_survey) -> Non
     _same_everywhere(frame, csv_survey, other_column=False)
 
 
-def test_run_report_takes_a_survey_from_a_frame(tmp_path, frame_survey) -> None:
+def test_run_report_takes_a_survey_from_a_frame(tmp_path) -> None:
     import io
     import json
 
@@ -314,6 +322,7 @@ def test_run_report_takes_a_survey_from_a_frame(tmp_path, frame_survey) -> None:
 
     quick = {"backend": "cpu", "pairs": "lab,compétence,ml_méthodes", "groups": "",
              "n_resamples": 99, "progress": Progress(io.StringIO())}
+    frame_survey = _example_from_frame()
     r = run_report(frame_survey, out=tmp_path / "frame", **quick)
     run_report(out=tmp_path / "csv", **quick)
     assert r.n_respondents == 62
