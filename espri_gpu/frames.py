@@ -136,26 +136,26 @@ def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | N
                                f"\";\", got {separator!r}")
     cells: dict[str, tuple[Hashable, bool]] = {}      # keyword -> (column, multiple)
     blocks: dict[str, tuple[Hashable, ...]] = {}      # keyword -> indicator columns
-    if single is None and multiple is None:
-        for column in frame.columns:
-            if column not in used:
-                cells[str(column)] = (column, _holds_lists(frame[column]))
+    for column in _names(single, "single"):
+        _add(cells, str(column), _column(frame, column, "single"), False)
+    if isinstance(multiple, Mapping):
+        for keyword, spec in multiple.items():
+            if spec is None or (isinstance(spec, Hashable) and not isinstance(spec, tuple)):
+                _add(cells, str(keyword), _column(frame, keyword if spec is None else spec,
+                                                  "multiple"), True)
+            else:
+                columns = [_column(frame, c, f"multiple[{keyword!r}]") for c in spec]
+                if not columns:
+                    raise SurveyInputError(f"`multiple[{keyword!r}]` names no column")
+                blocks[str(keyword)] = tuple(columns)
     else:
-        for column in _names(single, "single"):
-            _add(cells, str(column), _column(frame, column, "single"), False)
-        if isinstance(multiple, Mapping):
-            for keyword, spec in multiple.items():
-                if spec is None or (isinstance(spec, Hashable) and not isinstance(spec, tuple)):
-                    _add(cells, str(keyword), _column(frame, keyword if spec is None else spec,
-                                                      "multiple"), True)
-                else:
-                    columns = [_column(frame, c, f"multiple[{keyword!r}]") for c in spec]
-                    if not columns:
-                        raise SurveyInputError(f"`multiple[{keyword!r}]` names no column")
-                    blocks[str(keyword)] = tuple(columns)
-        else:
-            for column in _names(multiple, "multiple"):
-                _add(cells, str(column), _column(frame, column, "multiple"), True)
+        for column in _names(multiple, "multiple"):
+            _add(cells, str(column), _column(frame, column, "multiple"), True)
+    if single is None:  # every other column is a question too: list cells make it multiple
+        named = used | {c for c, _ in cells.values()} | {c for b in blocks.values() for c in b}
+        for column in frame.columns:
+            if column not in named:
+                _add(cells, str(column), column, _holds_lists(frame[column]))
     scales = _scales(ordered, [k for k, (_, m) in cells.items() if not m])
     declared = {str(k): list(v) for k, v in options.items()}
     for keyword in declared:

@@ -250,15 +250,16 @@ class Survey:
             from the next arguments (``survey.codebook.to_toml()`` writes it).
         single : list of column names, optional
             Single-choice columns: strings, numbers, booleans or ``Categorical`` (options =
-            its categories, in their order; else the distinct values, sorted).
+            its categories, in their order; else the distinct values, sorted). Given, only
+            the columns named here and in ``multiple`` are read; by default every column
+            not named in ``multiple`` or ``answered`` is a question too: multiple-choice if
+            it holds list-like cells, else single-choice.
         multiple : list of column names, or mapping keyword -> columns, optional
             Multiple-choice questions. A column holds list-like cells (list, tuple, set,
             array of the ticked answers) or strings joined with ``separator``. In a mapping,
             ``{"langages": ["py", "r", "julia"]}`` names a block of indicator columns (0/1,
             booleans, or export cells such as "Yes"/blank), one per option, option keyword =
-            column name; ``{"outils": None}`` is the column ``outils``. Without ``single``
-            and ``multiple``, every column is a question: list-like cells make it
-            multiple-choice, anything else single-choice.
+            column name; ``{"outils": None}`` is the column ``outils``.
         ordered : True, list of columns, or mapping column -> scale, optional
             Single-choice questions that are scales (Likert, levels): their option order is
             kept everywhere. A mapping gives the scale itself,

@@ -138,6 +138,15 @@ def test_mixed_shapes_and_identifiers_kept() -> None:
     assert eg.load_example().index.name == "row"               # a file: its data rows
 
 
+def test_columns_not_named_are_read_unless_single_is_given() -> None:
+    df = pd.DataFrame({"lab": ["LMD", "LSCE"], "l": [["a"], ["b", "c"]], "py": [1, 0],
+                       "r": [0, 1], "ok": [True, True]})
+    rest = Survey.from_frame(df, multiple={"bloc": ["py", "r"]}, answered={"bloc": "ok"})
+    assert rest.questions == ("lab", "l", "bloc")
+    assert rest.codebook.question("l").multiple and not rest.codebook.question("lab").multiple
+    assert Survey.from_frame(df, single=["lab"], multiple=["l"]).questions == ("lab", "l")
+
+
 def test_errors_name_the_argument_or_the_cell() -> None:
     df = pd.DataFrame({"lab": ["LMD", "LSCE"], "l": [["a"], ["b", "c"]]}, index=["x", "y"])
     with pytest.raises(SurveyInputError, match=r"`single` names column 'nope'.*'lab', 'l'"):
