@@ -176,6 +176,12 @@ required = true
 options = ["LMD", "LSCE"]
 
 [[columns]]
+keyword = "niveau"
+header = "Votre niveau ?"
+kind = "single"
+options = [{ keyword = "deb", text = "Je débute" }, { keyword = "exp", text = "Expert" }]
+
+[[columns]]
 keyword = "outils"
 header = "Vos outils ?"
 kind = "multiple"
@@ -204,11 +210,13 @@ def test_codebook_matches_headers_or_keywords_and_reads_cells_like_an_export() -
     cb = load_codebook_text(CODEBOOK)
     df = pd.DataFrame({
         "lab": ["LMD", "lsce", "LMD", "LSCE"],                 # by keyword; text leniently
+        "Votre niveau ?": pd.Categorical(["deb", "Je débute", None, "Expert"]),  # keyword/text
         "Vos outils ?": [["jupyter", "Vim"], [], None, ["Emacs", "écrire à a.b@lsce.fr"]],
         "Q7_Part_1": ["Python", "", "", "Python"], "Q7_Part_2": [None, "R", "", ""],
         "E-mail": ["a@b.fr", "", "", ""], "Un avis ?": ["écrire à a.b@lsce.fr", "", "ok", ""]})
     s = Survey.from_frame(df, cb)
     assert _counts(s, "lab") == {"LMD": 2, "LSCE": 2}
+    assert _counts(s, "niveau") == {"deb": 2, "exp": 1}
     outils = s.answers_to("outils")
     assert outils.keywords == ("jupyter", "vim", "Emacs", "écrire à [e-mail]")
     assert outils.answered.tolist() == [True, True, False, True]
@@ -224,7 +232,8 @@ def test_codebook_matches_headers_or_keywords_and_reads_cells_like_an_export() -
 
 def test_codebook_mismatches_and_bad_cells_are_one_sentence_errors() -> None:
     cb = load_codebook_text(CODEBOOK)
-    df = pd.DataFrame({"lab": ["LMD", "LSCE"], "outils": ["", ""], "Q7_Part_1": [1, 0],
+    df = pd.DataFrame({"lab": ["LMD", "LSCE"], "niveau": ["exp", None], "outils": ["", ""],
+                       "Q7_Part_1": [1, 0],
                        "Q7_Part_2": [0, 0]}, index=["ana", "bo"])
     Survey.from_frame(df, cb)                                  # personal/free may be absent
     with pytest.raises(SurveyInputError, match=r"unknown column\(s\) 'age'.*kind = \"ignore\""):
