@@ -71,7 +71,8 @@ def survey_from_frame(
         raise SurveyInputError(f"DataFrame has duplicate column name(s) {dup}; rename them")
     masks = _answered_masks(frame, answered or {})
     used = {label for label, _ in masks.values() if label is not None}
-    if codebook is None:
+    built = codebook is None
+    if built:
         codebook, sources = _codebook_from_arguments(frame, single, multiple, ordered,
                                                      options or {}, separator, used, name,
                                                      title)
@@ -86,7 +87,8 @@ def survey_from_frame(
         if not isinstance(codebook, Codebook):
             codebook = load_codebook(codebook)
         sources = _match_codebook(frame, codebook, used)
-    return _build(frame, codebook, sources, masks, interpretations, backend)
+    return _build(frame, codebook, sources, masks, interpretations, backend,
+                  from_codebook=not built)
 
 
 # --------------------------------------------------------------------------- codebook
@@ -378,7 +380,8 @@ class _Read:
 
 def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
            masks: Mapping[str, tuple[Hashable | None, np.ndarray]],
-           interpretations: str | Path | None, backend: str | Backend | None) -> Survey:
+           interpretations: str | Path | None, backend: str | Backend | None, *,
+           from_codebook: bool) -> Survey:
     n = len(frame)
     if n == 0:
         raise SurveyInputError("the DataFrame has no rows (no respondents)")
@@ -400,8 +403,7 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
         else:
             source = _Source("cell", (sources[q.keyword],))
         mask = masks.get(q.keyword, (None, None))[1]
-        reads[q.keyword] = _read_question(frame, q, source, mask, codebook.path != SOURCE,
-                                          backend)
+        reads[q.keyword] = _read_question(frame, q, source, mask, from_codebook, backend)
     answers = {k: r.answers for k, r in reads.items()}
     report_kwargs: dict = {}
     if interpretations is not None:

@@ -136,6 +136,10 @@ def test_mixed_shapes_and_identifiers_kept() -> None:
     assert s.ids.equals(ids) and s.index.equals(ids)
     assert s.respondents.tolist() == [1, 2, 3]
     assert eg.load_example().index.name == "row"               # a file: its data rows
+    for cb in (s.codebook, load_codebook_text(s.codebook.to_toml())):   # the built codebook
+        again = Survey.from_frame(df, cb)                                # reads the frame back
+        for q in s.questions:
+            assert _counts(again, q) == _counts(s, q)
 
 
 def test_columns_not_named_are_read_unless_single_is_given() -> None:
