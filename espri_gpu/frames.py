@@ -450,8 +450,10 @@ def _read_question(frame: pd.DataFrame, q: Question, source: _Source, mask: np.n
         where = f"DataFrame column {label!r}"
         values = frame[label]
         if from_codebook and not _holds_lists(values):
-            answers = _parse_strings(values, q, label, frame.index, backend)
-            return _Read(answers if mask is None else _masked(answers, mask, where, frame.index))
+            answers, redacted = _parse_strings(values, q, label, frame.index, backend)
+            if mask is not None:
+                answers = _masked(answers, mask, where, frame.index)
+            return _Read(answers, redacted)
         codes, distinct = _factorize(values, _cell_key(q.separator if q.multiple else None))
         if not q.multiple:
             _check_single(codes, distinct, where, frame.index)
@@ -597,14 +599,20 @@ def _strings(values: pd.Series, q: Question) -> pd.Series:
 
 
 def _parse_strings(values: pd.Series, q: Question, label: Hashable, index: pd.Index,
-                   backend: str | Backend | None) -> Answers:
-    """A string column read with the rules of an export (same code path as a file)."""
+                   backend: str | Backend | None) -> tuple[Answers, int]:
+    """A string column read with the rules of an export (same code path as a file), and the
+    number of e-mail addresses and phone numbers replaced in it (counted as the reader does:
+    in each cell)."""
     from .responses import parse_choice_column
 
+    texts = _strings(values, q)
     try:
-        return parse_choice_column(_strings(values, q), q, backend)
+        answers = parse_choice_column(texts, q, backend)
     except SurveyInputError as exc:
         raise SurveyInputError(_locate(str(exc), label, index)) from None
+    codes, distinct = pd.factorize(texts)
+    per_cell = np.array([redact_personal_data(t.strip())[1] for t in distinct] + [0])
+    return answers, int(per_cell[codes].sum())
 
 
 def _masked(a: Answers, mask: np.ndarray, where: str, index: pd.Index) -> Answers:

@@ -230,8 +230,11 @@ def test_codebook_matches_headers_or_keywords_and_reads_cells_like_an_export() -
     assert s.free_text["avis"].tolist() == ["écrire à [e-mail]", "", "ok", ""]
     assert dict(s.report.personal_data_redacted) == {"outils": 1, "avis": 1}
     assert [u.text for u in s.report.unmatched] == ["Emacs", "écrire à [e-mail]"]
-    joined = df.assign(**{"Vos outils ?": ["Jupyter Notebook, Vim", "", "", "Vim"]})
-    assert _counts(Survey.from_frame(joined, cb), "outils") == {"jupyter": 1, "vim": 2}
+    joined = df.assign(**{"Vos outils ?": ["Jupyter Notebook, Vim", "", "",
+                                           "Vim, écrire à a.b@lsce.fr"]})
+    again = Survey.from_frame(joined, cb)
+    assert _counts(again, "outils") == {"jupyter": 1, "vim": 2, "écrire à [e-mail]": 1}
+    assert dict(again.report.personal_data_redacted) == {"outils": 1, "avis": 1}
 
 
 def test_codebook_mismatches_and_bad_cells_are_one_sentence_errors() -> None:
