@@ -52,6 +52,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="pairs of multiple-choice questions to group respondents on "
                              "(same syntax; '' for none); default: every pair of "
                              "multiple-choice columns")
+    report.add_argument("--where", metavar="SPEC",
+                        help="report on a subgroup: 'lab=LMD,LSCE' (any of these answers), "
+                             "several conditions joined by ';' (all of them)")
     report.add_argument("--formats", default="png", metavar="png,svg,pdf",
                         help="figure formats (default: %(default)s)")
     dask = report.add_mutually_exclusive_group()
@@ -147,7 +150,8 @@ def _run_report(args: argparse.Namespace) -> int:
                         backend=args.backend, seed=args.seed, n_resamples=args.resamples,
                         pairs=args.pairs, groups=args.groups, formats=formats,
                         skip_bad_rows=args.skip_bad_rows, progress=progress,
-                        cluster=args.cluster, scheduler_file=args.scheduler_file)
+                        cluster=args.cluster, scheduler_file=args.scheduler_file,
+                        where=args.where)
     print(f"wrote {len(result.files)} files to {result.out_dir.resolve()} "
           f"({result.n_respondents} respondents, {result.n_skipped} rows skipped; backend "
           f"{result.backend}); {progress.summary()}")

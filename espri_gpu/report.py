@@ -30,7 +30,7 @@ import itertools
 import json
 import logging
 import platform
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,19 +252,23 @@ class _FigurePool:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_report(responses: str | Path | None = None, *, codebook: str | Path | None = None,
+def run_report(responses: str | Path | Survey | None = None, *,
+               codebook: str | Path | None = None,
                interpretations: str | Path | None = None, out: str | Path = "espri_gpu_out",
                backend: str | Backend | None = None, seed: int = 0, n_resamples: int = 4999,
                pairs: str | None = None, groups: str | None = None,
                formats: Sequence[str] = ("png",), skip_bad_rows: bool = False,
                progress: Progress | None = None, cluster: str | None = None,
-               scheduler_file: str | Path | None = None) -> ReportResult:
+               scheduler_file: str | Path | None = None,
+               where: str | Mapping[str, object] | None = None) -> ReportResult:
     """Analyse a survey and write every table, figure and the HTML report under ``out``.
 
     Parameters
     ----------
-    responses : str or Path, optional
-        The export; None runs on the bundled ``espri2020`` example.
+    responses : str, Path or Survey, optional
+        The export; None runs on the bundled ``espri2020`` example. A :class:`Survey`
+        already read (e.g. by :meth:`Survey.from_frame`) is reported as it is (no
+        ``codebook`` or ``interpretations`` then).
     codebook : str or Path, optional
         The codebook of ``responses``. Without one, a codebook is drafted
         (:func:`espri_gpu.drafting.draft_codebook_toml`), written to ``out/codebook.toml``
@@ -296,6 +300,9 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         are identical to a run in one process. Default: one process.
     scheduler_file : str or Path, optional
         Run on the Dask cluster whose scheduler wrote this file (Slurm multi-node jobs).
+    where : str or mapping, optional
+        Report on a subgroup only (:meth:`Survey.where`), e.g. ``"lab=LMD,LSCE"``; the load
+        report and ``summary.json`` (``filter``, ``respondents_before_filter``) say so.
 
     Returns
     -------
@@ -314,13 +321,17 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
     if bad:
         raise SurveyInputError(f"`formats` has {', '.join(bad)}; expected some of "
                                f"{', '.join(FORMATS)}")
-    if responses is None:
+    if isinstance(responses, Survey):
+        if codebook is not None or interpretations is not None:
+            raise SurveyInputError("a Survey already holds its codebook and interpretations; "
+                                   "pass no `codebook` or `interpretations` with it")
+    elif responses is None:
         responses = example_path("espri2020", "responses.csv")
         codebook = codebook or example_path("espri2020", "codebook.toml")
         if interpretations is None:
             interpretations = example_path("espri2020", "interpretations.csv")
     drafted = None
-    if codebook is None:
+    if codebook is None and not isinstance(responses, Survey):
         codebook = drafted = _draft_codebook(responses, Path(out))
     progress = progress or Progress()
     b = resolve_backend(backend)
@@ -329,7 +340,7 @@ def run_report(responses: str | Path | None = None, *, codebook: str | Path | No
         try:
             result = _run(responses, codebook, interpretations, Path(out), b, seed,
                           n_resamples, pairs, groups, formats, skip_bad_rows, progress, figures,
-                          client, drafted is not None)
+                          client, where, drafted is not None)
         except SurveyInputError as exc:
             if drafted is None:
                 raise
@@ -361,23 +372,31 @@ def _draft_codebook(responses: str | Path, out: Path) -> Path:
     return path
 
 
-def _run(responses: str | Path, codebook: str | Path, interpretations: str | Path | None,
-         out: Path, b: Backend, seed: int, n_resamples: int, pairs: str | None,
-         groups: str | None, formats: Sequence[str], skip_bad_rows: bool, progress: Progress,
-         figures: _FigurePool, client: object = None, drafted: bool = False) -> ReportResult:
+def _run(responses: str | Path | Survey, codebook: str | Path | None,
+         interpretations: str | Path | None, out: Path, b: Backend, seed: int,
+         n_resamples: int, pairs: str | None, groups: str | None, formats: Sequence[str],
+         skip_bad_rows: bool, progress: Progress, figures: _FigurePool, client: object = None,
+         where: str | Mapping[str, object] | None = None, drafted: bool = False
+         ) -> ReportResult:
     writer = _Writer(out)
     page = None
 
     with progress.step("read"):
-        progress.line(f"  {responses} (backend {b.name}: {b.reason})")
+        source = (responses.report.source if isinstance(responses, Survey) else responses)
+        progress.line(f"  {source} (backend {b.name}: {b.reason})")
         cluster = cluster_summary(client)
         if cluster is not None:
             progress.line(f"  Dask: {cluster['workers']} workers ({cluster['threads']} threads) "
                           f"at {cluster['scheduler']}")
         read = read_survey if client is None else functools.partial(
             read_survey_distributed, client=client)
-        survey = read(responses, codebook, interpretations=interpretations,
-                      errors="skip" if skip_bad_rows else "raise", backend=b)
+        survey = responses if isinstance(responses, Survey) else read(
+            responses, codebook, interpretations=interpretations,
+            errors="skip" if skip_bad_rows else "raise", backend=b)
+        if where is not None:
+            survey = survey.where(where)
+            progress.line(f"  filter {survey.report.filter}: {survey.n_respondents} of "
+                          f"{survey.report.n_before_filter} respondents")
         rep = survey.report
         progress.line(f"  {rep.n_respondents} respondents kept, {len(rep.skipped)} rows "
                       f"skipped, {len(rep.unmatched)} free 'other' answers")
@@ -449,7 +468,8 @@ def _run(responses: str | Path, codebook: str | Path, interpretations: str | Pat
     with progress.step("summary"):
         page.heading("Load report", anchor="load")
         _page_load_report(page, survey)
-        inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations) if p}
+        inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations)
+                  if p is not None and not isinstance(p, Survey)}
         from .info import CORE, _version
 
         summary = {
@@ -458,6 +478,7 @@ def _run(responses: str | Path, codebook: str | Path, interpretations: str | Pat
             "backend": b.name, "backend_reason": b.reason, "seed": seed,
             "n_resamples": n_resamples, "inputs_sha256": inputs, "codebook_drafted": drafted,
             "respondents": survey.n_respondents, "rows_skipped": len(rep.skipped),
+            "filter": rep.filter, "respondents_before_filter": rep.n_before_filter,
             "questions": questions, "pairs": [list(p) for p in pair_list],
             "groups": [list(g) for g in group_list], "cluster": cluster,
             "seconds": {k: round(v, 3) for k, v in progress.seconds.items()},
@@ -497,8 +518,10 @@ def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int
 def _page_intro(page: HtmlReport, survey: Survey, b: Backend, seed: int,
                 n_resamples: int) -> None:
     rep = survey.report
+    subgroup = (f", subgroup {rep.filter} of {rep.n_before_filter} respondents"
+                if rep.filter else "")
     page.paragraph(f"{survey.n_respondents} respondents read from {Path(rep.source).name} "
-                   f"({len(rep.skipped)} rows skipped); backend {b.name}; seed {seed}; "
+                   f"({len(rep.skipped)} rows skipped{subgroup}); backend {b.name}; seed {seed}; "
                    f"{n_resamples} resamples per test. Generated by espri_gpu {__version__}.")
     page.paragraph("Percentages of respondents use as base the respondents who answered the "
                    "question; with multiple-choice questions a respondent counts once per "
