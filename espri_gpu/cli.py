@@ -163,7 +163,8 @@ def _run_report(args: argparse.Namespace) -> int:
         print(f"no --codebook given: drafted and used {result.drafted_codebook}; check and edit "
               "it (kinds, options, lines marked CHECK), then re-run: python -m espri_gpu report "
               f"{shlex.quote(str(args.responses))} --codebook {path}"
-              + (f" --out {shlex.quote(args.out)}" if args.out != "espri_gpu_out" else ""))
+              + (f" --out {shlex.quote(args.out)}" if args.out != "espri_gpu_out" else "")
+              + (f" --where {shlex.quote(args.where)}" if args.where else ""))
     return 0
 
 
