@@ -66,11 +66,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import NOT_TICKED, Codebook, load_codebook_text, normalize_text
-from .errors import SurveyInputError
-from .redaction import redact_personal_data
-from .tables import read_table
-from .timestamps import parse_timestamps
+from ..codebook import NOT_TICKED, Codebook, load_codebook_text, normalize_text
+from ..errors import SurveyInputError
+from ..redaction import redact_personal_data
+from ..tables import read_table
+from ..timestamps import parse_timestamps
 
 __all__ = ["draft_codebook", "draft_codebook_toml", "draft_from_frame"]
 
