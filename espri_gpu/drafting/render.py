@@ -1,0 +1,176 @@
+"""Writing the drafted entries as TOML: unique ASCII keywords from headers and option texts,
+figure labels, escaped strings, and the comments (header, respondents per option, notes and
+``CHECK:`` lines)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import Counter
+from pathlib import Path
+
+from .entries import Entry
+from .text import fold
+
+#: Longest keyword drafted (before a ``_2`` suffix that keeps keywords unique).
+KEYWORD_LENGTH = 20
+#: Longest label drafted from a header (figure titles).
+LABEL_LENGTH = 70
+_STOP_WORDS = frozenset("""
+a ai as au aux avec avez avons c ce ces cet cette d dans de des du elle en est et etes etait
+etiez il ils j je l la le les leur leurs lui m ma mais me mes moi mon n ne nous on ou par
+pour qu quel quelle quelles quels que qui quoi s sa se ses si son sont sur t ta te tes toi ton
+tu un une vos votre vous y deja
+an and any are as at be by can did do does for from had has have how i if in into is it its
+me my of on or our please that the their them there these this to was we were what when where
+which who why will with would you your
+""".split())
+
+
+def _keyword(text: str, taken: set[str], fallback: str) -> str:
+    """A short ASCII keyword for ``text`` (first meaningful words), unique among ``taken``."""
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    meaningful = [w for w in words if w not in _STOP_WORDS] or words
+    keyword = ""
+    for word in meaningful:
+        longer = f"{keyword}_{word}" if keyword else word
+        if len(longer) > KEYWORD_LENGTH:
+            keyword = keyword or word[:KEYWORD_LENGTH]
+            break
+        keyword = longer
+    keyword = keyword or fallback
+    unique, k = keyword, 2
+    while unique in taken:
+        suffix = f"_{k}"
+        unique = keyword[:KEYWORD_LENGTH - len(suffix)] + suffix
+        k += 1
+    taken.add(unique)
+    return unique
+
+
+def assign_keywords(entries: list[Entry]) -> None:
+    taken: set[str] = set()
+    for i, entry in enumerate(entries, start=1):
+        entry.keyword = _keyword(entry.base, taken, f"colonne_{i}")
+        option_keys: set[str] = set()
+        for j, option in enumerate(entry.options, start=1):
+            option.keyword = _keyword(option.text, option_keys, f"option_{j}")
+        row_keys: set[str] = set()
+        for j, row in enumerate(entry.rows, start=1):
+            row.keyword = _keyword(row.text, row_keys, f"ligne_{j}")
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string; unlike :func:`espri_gpu.codebook_toml.toml_string` (JSON's
+    escapes) it escapes DEL (U+007F), which TOML refuses raw, and spells other control
+    characters ``\\uXXXX``."""
+    out = []
+    for c in text:
+        if c in '"\\':
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif ord(c) < 0x20 or ord(c) == 0x7F:
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    return '"' + "".join(out) + '"'
+
+
+def _comment(text: str) -> str:
+    return text.replace("\n", " ")
+
+
+def _label(header: str) -> str:
+    text = " ".join(header.split())
+    if len(text) <= LABEL_LENGTH:
+        return text
+    cut = text[:LABEL_LENGTH - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:(") + "…"
+
+
+def _respondents(n: int) -> str:
+    return f"{n} respondent" + ("" if n == 1 else "s")
+
+
+def render(entries: list[Entry], *, source: str, output: str, n: int,
+            header_rows: int) -> str:
+    kinds = Counter(e.kind for e in entries)
+    summary = ", ".join(f"{kinds[k]} {k}" for k in ("single", "multiple", "grid", "free",
+                                                     "timestamp", "personal", "ignore")
+                        if kinds[k])
+    separators = {e.separator or ", " for e in entries if e.kind == "multiple" and not e.layout}
+    common = separators.pop() if len(separators) == 1 else ", "
+    stem = Path(source).stem
+    name = _keyword(stem, set(), "survey")
+    lines = [
+        f"# Codebook DRAFTED by espri_gpu from {Path(source).name} ({n} respondents): "
+        f"{summary}.",
+        "#",
+        "# Check it before trusting the report, then edit:",
+        "#   - kind: single | multiple | grid | free | timestamp | personal | ignore;",
+        "#   - keyword: the short name used in tables and file names (rename freely);",
+        "#   - label: the title of figures;",
+        "#   - options: keep each `text` exactly as in the export; the comments give the",
+        "#     number of respondents; `ordered = true` keeps the listed order in tables;",
+        "#   - lines marked CHECK are guesses the drafter was unsure about.",
+        "# Re-run with it:",
+        f"#   python -m espri_gpu report {shlex.quote(source)} --codebook {shlex.quote(output)}",
+        "",
+        f"name = {_toml_string(name)}",
+        f"title = {_toml_string(stem)}",
+    ]
+    if header_rows != 1:
+        lines.append(f"header_rows = {header_rows}  # the second header row holds option "
+                     "texts / sub-headers")
+    if common != ", ":
+        lines.append(f"separator = {_toml_string(common)}  # joins the answers of "
+                     "multiple-choice cells")
+    for entry in entries:
+        lines += ["", "[[columns]]"]
+        lines += [f"# {_comment(note)}" for note in entry.notes]
+        if entry.kind != "ignore" or entry.header:
+            lines.append(f"keyword = {_toml_string(entry.keyword)}")
+        if entry.layout != "columns":
+            lines.append(f"header = {_toml_string(entry.header)}")
+        lines.append(f"kind = {_toml_string(entry.kind)}")
+        if entry.kind in ("single", "multiple", "grid"):
+            lines.append(f"label = {_toml_string(_label(entry.base))}")
+        if entry.layout:
+            lines.append(f"layout = {_toml_string(entry.layout)}")
+        if entry.separator and entry.separator != common:
+            lines.append(f"separator = {_toml_string(entry.separator)}")
+        if entry.ordered:
+            lines.append("ordered = true  # a scale: options in scale order")
+        if entry.other is not None and entry.kind in ("single", "multiple"):
+            note = f"  # {_comment(entry.other_note)}" if entry.other_note else ""
+            lines.append(f"other = {'true' if entry.other else 'false'}{note}")
+        if entry.other_column:
+            lines.append(f"other_column = {_toml_string(entry.other_column)}")
+        if entry.kind in ("single", "multiple", "grid"):
+            lines.append("options = [")
+            for option in entry.options:
+                fields = [f"keyword = {_toml_string(option.keyword)}",
+                          f"text = {_toml_string(option.text)}"]
+                if option.column is not None:
+                    fields.append(f"column = {_toml_string(option.column)}")
+                if option.none:
+                    fields.append("none = true")
+                note = _respondents(option.count) if entry.kind != "grid" else \
+                    f"{option.count} answers"
+                if option.note:
+                    note += f"; {option.note}"
+                lines.append(f"    {{ {', '.join(fields)} }},  # {_comment(note)}")
+            lines.append("]")
+        if entry.rows:
+            lines.append("rows = [")
+            for row in entry.rows:
+                fields = [f"keyword = {_toml_string(row.keyword)}",
+                          f"text = {_toml_string(row.text)}"]
+                if row.column is not None:
+                    fields.append(f"column = {_toml_string(row.column)}")
+                lines.append(f"    {{ {', '.join(fields)} }},")
+            lines.append("]")
+    return "\n".join(lines) + "\n"
