@@ -9,7 +9,7 @@ import shlex
 from collections import Counter
 from pathlib import Path
 
-from .entries import Entry
+from .entries import Entry, Option, Row
 from .text import fold
 
 #: Longest keyword drafted (before a ``_2`` suffix that keeps keywords unique).
@@ -95,6 +95,14 @@ def _respondents(n: int) -> str:
     return f"{n} respondent" + ("" if n == 1 else "s")
 
 
+def _item_fields(item: Option | Row) -> list[str]:
+    """The ``keyword``, ``text`` and (where needed) ``column`` fields of an option or a row."""
+    fields = [f"keyword = {_toml_string(item.keyword)}", f"text = {_toml_string(item.text)}"]
+    if item.column is not None:
+        fields.append(f"column = {_toml_string(item.column)}")
+    return fields
+
+
 def render(entries: list[Entry], *, source: str, output: str, n: int,
             header_rows: int) -> str:
     kinds = Counter(e.kind for e in entries)
@@ -152,10 +160,7 @@ def render(entries: list[Entry], *, source: str, output: str, n: int,
         if entry.kind in ("single", "multiple", "grid"):
             lines.append("options = [")
             for option in entry.options:
-                fields = [f"keyword = {_toml_string(option.keyword)}",
-                          f"text = {_toml_string(option.text)}"]
-                if option.column is not None:
-                    fields.append(f"column = {_toml_string(option.column)}")
+                fields = _item_fields(option)
                 if option.none:
                     fields.append("none = true")
                 note = _respondents(option.count) if entry.kind != "grid" else \
@@ -167,10 +172,6 @@ def render(entries: list[Entry], *, source: str, output: str, n: int,
         if entry.rows:
             lines.append("rows = [")
             for row in entry.rows:
-                fields = [f"keyword = {_toml_string(row.keyword)}",
-                          f"text = {_toml_string(row.text)}"]
-                if row.column is not None:
-                    fields.append(f"column = {_toml_string(row.column)}")
-                lines.append(f"    {{ {', '.join(fields)} }},")
+                lines.append(f"    {{ {', '.join(_item_fields(row))} }},")
             lines.append("]")
     return "\n".join(lines) + "\n"
