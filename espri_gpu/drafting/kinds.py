@@ -40,6 +40,7 @@ _SUBMIT_HEADERS = frozenset(normalize_text(h) for h in (
 
 
 def column_entry(column: Column, n: int) -> Entry:
+    """The entry of one column that shares no question with others (first rule that fits)."""
     header = column.name
     base = column.sub or column.top
     counts = cell_counts(column.cells)

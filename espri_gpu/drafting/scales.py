@@ -66,6 +66,7 @@ _NO_OPINION = frozenset(("je ne sais pas", "ne sais pas", "nsp", "sans opinion",
 
 
 def scale_fold(text: str) -> str:
+    """``text`` folded as the scales are written (ASCII, no inclusive endings)."""
     text = normalize_text(text)
     text = re.sub(r"\((?:e|s|es)\)|[·.](?:e|s|es)\b", "", text)
     return fold(text).strip(" .!;:").replace("’", "'")
