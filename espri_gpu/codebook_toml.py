@@ -20,7 +20,8 @@ def toml_string(text: str) -> str:
     >>> toml_string('Editeurs "Vim", Emacs')
     '"Editeurs \\\\"Vim\\\\", Emacs"'
     """
-    return json.dumps(text, ensure_ascii=False)
+    # JSON escapes every control character but DEL, which TOML forbids unescaped
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def codebook_to_toml(codebook: Codebook) -> str:

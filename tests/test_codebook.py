@@ -178,3 +178,12 @@ def test_layout_errors_name_the_entry(old, new, message) -> None:
     text = LAYOUTS_CODEBOOK.replace(old, new, 1)
     with pytest.raises(CodebookError, match=message):
         load_codebook_text(text)
+
+
+def test_toml_string_escapes_every_control_character() -> None:
+    import tomllib
+
+    from espri_gpu.codebook_toml import toml_string
+
+    text = "".join(chr(c) for c in range(0, 32)) + '\x7f"\\ é’'
+    assert tomllib.loads(f"x = {toml_string(text)}")["x"] == text
