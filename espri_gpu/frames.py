@@ -40,7 +40,7 @@ from .backend import Backend
 from .codebook import NOT_TICKED, Codebook, Column, Option, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
 from .redaction import redact_personal_data
-from .survey import Answers, Level, LoadReport, Survey, UnmatchedAnswer
+from .survey import Answers, Level, LoadReport, Survey, other_answer_counts
 
 __all__ = ["survey_from_frame"]
 
@@ -432,7 +432,8 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
     warnings += [f"nobody answered question `{k}` in the DataFrame" for k in unanswered]
     report = LoadReport(
         source=SOURCE, file_format="dataframe", encoding=None, delimiter=None, n_rows=n,
-        n_respondents=n, unmatched=tuple(u for a in answers.values() for u in _unmatched(a)),
+        n_respondents=n,
+        unmatched=tuple(u for a in answers.values() for u in other_answer_counts(a)),
         personal_columns_dropped=personal, unanswered_questions=unanswered,
         personal_data_redacted=tuple(redacted.items()), warnings=tuple(warnings),
         **report_kwargs)
@@ -640,16 +641,6 @@ def _locate(message: str, label: Hashable, index: pd.Index) -> str:
         return f"DataFrame column {label!r}, row {row!r}: {match.group(2)}; fix the cell"
     return f"DataFrame column {label!r}: " + re.sub(r"^<column>: (column `[^`]*`: )?", "",
                                                      message)
-
-
-def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:
-    others = [j for j, level in enumerate(answers.levels) if level.is_other]
-    if not others:
-        return []
-    per_cell = np.bincount(answers.codes[answers.codes >= 0], minlength=answers.cells.shape[0])
-    totals = per_cell @ answers.cells[:, others].astype(np.int64)
-    return [UnmatchedAnswer(answers.question.keyword, answers.levels[j].keyword, int(c))
-            for j, c in zip(others, totals, strict=True)]
 
 
 def _timestamps(values: pd.Series, keyword: str, warnings: list[str]) -> pd.Series:

@@ -52,7 +52,15 @@ from .factorize import factorize
 from .interpretations import read_interpretations
 from .redaction import redact_personal_data
 from .splitting import CellReadings, OptionMatcher
-from .survey import Answers, Level, LoadReport, SkippedRow, Survey, UnmatchedAnswer
+from .survey import (
+    Answers,
+    Level,
+    LoadReport,
+    SkippedRow,
+    Survey,
+    UnmatchedAnswer,
+    other_answer_counts,
+)
 from .tables import RawTable, blank_cells, read_table
 from .timestamps import parse_timestamps
 
@@ -166,7 +174,7 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
     redacted: dict[str, int] = {}
     for keyword, column_parse in parsed.items():
         answers[keyword] = column_parse.answers(keep)
-        unmatched += _unmatched(answers[keyword])
+        unmatched += other_answer_counts(answers[keyword])
         redacted[keyword] = column_parse.redacted_in(keep)
 
     report_kwargs: dict = {}
@@ -617,16 +625,6 @@ def _not_ticked(values: pd.Series) -> np.ndarray:
     codes, uniques = factorize(values, resolve_backend("cpu"))
     lookup = np.array([u.strip().casefold() in NOT_TICKED for u in uniques] + [True])
     return lookup[codes]
-
-
-def _unmatched(answers: Answers) -> list[UnmatchedAnswer]:
-    others = [j for j, level in enumerate(answers.levels) if level.is_other]
-    if not others:
-        return []
-    per_cell = np.bincount(answers.codes[answers.codes >= 0], minlength=answers.cells.shape[0])
-    totals = per_cell @ answers.cells[:, others].astype(np.int64)
-    return [UnmatchedAnswer(answers.question.keyword, answers.levels[j].keyword, int(n))
-            for j, n in zip(others, totals, strict=True)]
 
 
 def _redact_column(values: pd.Series) -> tuple[pd.Series, int]:

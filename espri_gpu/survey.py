@@ -422,7 +422,7 @@ class Survey:
             filter=text if rep.filter is None else f"{rep.filter};{text}",
             n_before_filter=rep.n_before_filter if rep.filter is not None else self.n_respondents,
             unmatched=tuple(u for a in answers.values() if not a.question.interpreted
-                            for u in _other_counts(a)),
+                            for u in other_answer_counts(a)),
             unanswered_questions=tuple(k for k, a in answers.items() if a.n_answered == 0))
         timestamps = (None if self.timestamps is None
                       else self.timestamps[keep].reset_index(drop=True))
@@ -507,7 +507,16 @@ def _subset_answers(a: Answers, keep: np.ndarray) -> Answers:
                    tuple(a.levels[j] for j in columns))
 
 
-def _other_counts(answers: Answers) -> list[UnmatchedAnswer]:
+def other_answer_counts(answers: Answers) -> list[UnmatchedAnswer]:
+    """How many respondents gave each free "other" answer of a question.
+
+    Examples
+    --------
+    >>> from espri_gpu import load_example
+    >>> counted = other_answer_counts(load_example("espri2020").answers_to("ml_méthodes"))
+    >>> all(u.count >= 1 for u in counted)
+    True
+    """
     others = [j for j, level in enumerate(answers.levels) if level.is_other]
     if not others:
         return []
