@@ -17,10 +17,15 @@ from ..display import FrameRepr
 from ..errors import SurveyInputError
 from ..survey import Survey
 from .adjust import benjamini_hochberg, holm
-from .chi2 import chi2_test, cramers_v, cramers_v_corrected, pearson
+from .chi2 import chi2_test, cramers_v, cramers_v_corrected
 from .multiple import bonferroni, mmi_statistics, rao_scott, spmi_statistics
 from .patterns import PatternTable, pattern_table
-from .resampling import make_seed, pattern_exceedances
+from .resampling import (
+    DEFAULT_RESAMPLES,
+    make_seed,
+    observed_table_statistic,
+    pattern_exceedances,
+)
 
 __all__ = ["IndependenceResult", "independence_test", "pair_seed", "screen"]
 
@@ -102,7 +107,7 @@ def _tick_table(survey: Survey, a: str, b: str, backend: Backend) -> tuple[np.nd
 
 
 def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto",
-                      n_resamples: int = 9999, seed: int | None = None,
+                      n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = None,
                       backend: str | Backend | None = None) -> IndependenceResult:
     """Test whether the answers to two questions are independent, with the right test.
 
@@ -119,7 +124,9 @@ def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto"
         ``asymptotic``, ``montecarlo`` (single × single); ``permutation``, ``bootstrap``,
         ``rao-scott``, ``bonferroni`` (multiple response).
     n_resamples : int
-        Random tables / resamples for Monte-Carlo and resampling tests.
+        Random tables / resamples for Monte-Carlo and resampling tests (default
+        :data:`~espri_gpu.stats.resampling.DEFAULT_RESAMPLES`, as in :func:`screen` and
+        ``report``).
     seed : int, optional
         None draws a seed at random and records it in the result.
     backend : {"auto", "cpu", "gpu"}, optional
@@ -172,7 +179,7 @@ def _tick_effect_sizes(ticks: np.ndarray) -> dict[str, float]:
         nan = float("nan")
         return {"cramers_v": nan, "cramers_v_corrected": nan, "min_expected": nan}
     expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / total
-    x2 = pearson(obs, expected)
+    x2 = observed_table_statistic(obs.astype(np.int64), "pearson", "cpu")
     return {"cramers_v": cramers_v(x2, int(total), obs.shape),
             "cramers_v_corrected": cramers_v_corrected(x2, int(total), obs.shape),
             "min_expected": float(expected.min())}
@@ -204,13 +211,13 @@ def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, meth
                    n_resamples: int, seed: int | None, back: Backend,
                    common: dict) -> IndependenceResult:
     if not multiple_a:                     # MMI: the single-choice question in the rows
-        kind, stats = "mmi", mmi_statistics(table)
+        kind, stats = "mmi", mmi_statistics(table, back)
     elif not multiple_b:
         swapped = PatternTable(table.joint.T.copy(), table.b, table.a, table.levels_b,
                                table.levels_a, table.n)
-        table, kind, stats = swapped, "mmi", mmi_statistics(swapped)
+        table, kind, stats = swapped, "mmi", mmi_statistics(swapped, back)
     else:
-        kind, stats = "spmi", spmi_statistics(table)
+        kind, stats = "spmi", spmi_statistics(table, back)
     what = ("single × multiple: MMI, the sum of the item-level χ²" if kind == "mmi"
             else "multiple × multiple: SPMI, the sum of the item-pair χ²")
     if method == "auto":
@@ -237,7 +244,7 @@ def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, meth
 
 
 def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: str = "auto",
-           n_resamples: int = 9999, seed: int = 0, backend: str | Backend | None = None,
+           n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, backend: str | Backend | None = None,
            progress: Callable[[str], None] | None = None,
            pairs: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Test every pair of questions; one tidy row per pair with adjusted p-values.
