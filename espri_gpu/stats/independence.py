@@ -244,8 +244,8 @@ def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, meth
 
 
 def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: str = "auto",
-           n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0, backend: str | Backend | None = None,
-           progress: Callable[[str], None] | None = None,
+           n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+           backend: str | Backend | None = None, progress: Callable[[str], None] | None = None,
            pairs: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Test every pair of questions; one tidy row per pair with adjusted p-values.
 
