@@ -257,8 +257,11 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     method : str
         As in :func:`independence_test` (``auto`` picks per pair).
     n_resamples : int
+        Default :data:`~espri_gpu.stats.resampling.DEFAULT_RESAMPLES`.
     seed : int
-        Run seed; each pair gets :func:`pair_seed` (recorded in the ``seed`` column).
+        Run seed; each pair gets :func:`pair_seed`, recorded in the ``seed`` column as an exact
+        integer: ``independence_test(survey, a, b, method=<test's method>,
+        n_resamples=<n_resamples>, seed=<seed>)`` reproduces the row's p.
     backend : {"auto", "cpu", "gpu"}, optional
     progress : callable, optional
         Receives a line per pair.
@@ -270,7 +273,9 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     pandas.DataFrame
         Columns: a, b, kind_a, kind_b, n, n_excluded, test, statistic, dof, pvalue,
         p_holm, p_bh, cramers_v, cramers_v_corrected, min_expected, n_resamples, seed,
-        reason, warnings. Pairs nobody answered together get a NaN p and a reason.
+        reason, warnings. ``n``, ``n_excluded``, ``n_resamples`` and ``seed`` are nullable
+        integers (``Int64``; NA for asymptotic tests). Pairs nobody answered together get a
+        NaN p and a reason.
 
     Examples
     --------
@@ -310,6 +315,8 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
                "pvalue", "p_holm", "p_bh", "cramers_v", "cramers_v_corrected", "min_expected",
                "n_resamples", "seed", "reason", "warnings"]
     frame = pd.DataFrame(rows).reindex(columns=columns)
+    for column in ("n", "n_excluded", "n_resamples", "seed"):  # exact integers, NA if none
+        frame[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
     p = frame["pvalue"].to_numpy(dtype=float)
     frame["p_holm"] = holm(p)
     frame["p_bh"] = benjamini_hochberg(p)
