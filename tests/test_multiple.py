@@ -90,3 +90,30 @@ def test_rao_scott_with_independent_items_is_plain_chi2(survey) -> None:
     statistic, dof, pvalue = rao_scott(table, stats)
     assert statistic == pytest.approx(7.0) and dof == pytest.approx(4.0)
     assert pvalue == pytest.approx(sps.chi2.sf(7.0, 4))
+
+
+@pytest.mark.parametrize("kind", ["mmi", "spmi"])
+def test_issue_15_observed_statistics_are_the_replicates_own(kind) -> None:
+    """A pattern table drawn as replicate r scores, as an observed table, exactly what
+    replicate r scored; its item statistics come from the same tables and add up (in the
+    kernels' order) to it, bit for bit."""
+    import functools
+    import operator
+
+    from espri_gpu.kernels import cpu
+    from espri_gpu.stats.patterns import PatternTable
+
+    a = np.eye(3) if kind == "mmi" else np.array([[1, 0], [0, 1], [1, 1]], dtype=float)
+    b = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 1]], dtype=float)
+    joint = np.random.default_rng(3).integers(1, 9, size=(3, 4))
+    rows, cols = joint.sum(1), joint.sum(0)
+    assert cpu.shuffle_labels(int(rows.sum()), 3, 4) == 0  # replicates = random_tables
+    tables = cpu.random_tables(rows, cols, seed=4, start=0, count=200)
+    scored = cpu.pattern_statistics(rows, cols, a, b, int(kind == "spmi"), 0, seed=4, start=0,
+                                    count=200)
+    function = mmi_statistics if kind == "mmi" else spmi_statistics
+    levels_a, levels_b = tuple("xyz"[:a.shape[1]]), ("p", "q", "r")
+    for t, s in zip(tables, scored, strict=True):
+        stats = function(PatternTable(t, a, b, levels_a, levels_b, int(t.sum())))
+        assert stats.statistic == s
+        assert functools.reduce(operator.add, stats.item_statistics.ravel().tolist(), 0.0) == s

@@ -273,8 +273,8 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     pandas.DataFrame
         Columns: a, b, kind_a, kind_b, n, n_excluded, test, statistic, dof, pvalue,
         p_holm, p_bh, cramers_v, cramers_v_corrected, min_expected, n_resamples, seed,
-        reason, warnings. ``n``, ``n_excluded``, ``n_resamples`` and ``seed`` are nullable
-        integers (``Int64``; NA for asymptotic tests). Pairs nobody answered together get a
+        reason, warnings. ``n_resamples`` and ``seed`` are nullable integers (``Int64``;
+        NA for asymptotic tests). Pairs nobody answered together get a
         NaN p and a reason.
 
     Examples
@@ -315,7 +315,7 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
                "pvalue", "p_holm", "p_bh", "cramers_v", "cramers_v_corrected", "min_expected",
                "n_resamples", "seed", "reason", "warnings"]
     frame = pd.DataFrame(rows).reindex(columns=columns)
-    for column in ("n", "n_excluded", "n_resamples", "seed"):  # exact integers, NA if none
+    for column in ("n_resamples", "seed"):  # exact integers (seeds reach 2**63), NA if none
         frame[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
     p = frame["pvalue"].to_numpy(dtype=float)
     frame["p_holm"] = holm(p)
