@@ -126,6 +126,18 @@ def reference_g(t) -> float:
         for i, j in itertools.product(range(t.shape[0]), range(t.shape[1])) if t[i, j] > 0)
 
 
+def pearson_of_nonempty(table) -> float:
+    """SciPy's Pearson X² of ``table`` without its empty rows and columns; 0 when fewer than
+    two of either remain (no association can be measured)."""
+    from scipy import stats
+
+    t = np.asarray(table)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return 0.0
+    return float(stats.chi2_contingency(t, correction=False).statistic)
+
+
 def exact_pvalue(table, statistic, rtol: float = 1e-9) -> float:
     """P(T* >= T_obs) over every table with the observed margins, each with its exact
     probability; values within ``rtol`` of the observed one count as ties (>=)."""

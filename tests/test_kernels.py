@@ -21,7 +21,7 @@ from scipy import stats
 
 from espri_gpu.kernels import cpu, sampling
 
-from ._reference import table_probability, tables_with_margins
+from ._reference import pearson_of_nonempty, table_probability, tables_with_margins
 
 ALPHA = 1e-3
 MASK = (1 << 64) - 1
@@ -449,14 +449,6 @@ def patterns(a: np.ndarray, b: np.ndarray):
     return joint, pa.astype(float), pb.astype(float)
 
 
-def brute_chi2(table: list[list[int]]) -> float:
-    t = np.array(table)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return 0.0
-    return scipy_pearson(t)
-
-
 def brute_mmi(a, b) -> float:
     total = 0.0
     for k in range(b.shape[1]):
@@ -465,7 +457,7 @@ def brute_mmi(a, b) -> float:
             for i in range(a.shape[1]):
                 if a[person, i]:
                     table[i][0 if b[person, k] else 1] += 1
-        total += brute_chi2(table)
+        total += pearson_of_nonempty(table)
     return total
 
 
@@ -476,7 +468,7 @@ def brute_spmi(a, b) -> float:
             table = [[0, 0], [0, 0]]
             for person in range(a.shape[0]):
                 table[0 if a[person, i] else 1][0 if b[person, k] else 1] += 1
-            total += brute_chi2(table)
+            total += pearson_of_nonempty(table)
     return total
 
 

@@ -11,6 +11,8 @@ from espri_gpu.stats.multiple import bonferroni, mmi_statistics, rao_scott, spmi
 from espri_gpu.stats.patterns import pattern_table
 from espri_gpu.synthetic import synthetic_survey
 
+from ._reference import pearson_of_nonempty
+
 
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory):
@@ -31,13 +33,6 @@ def _respondent_rows(survey, keyword):
     return rows, a.answered
 
 
-def _pearson(table: np.ndarray) -> float:
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    if table.shape[0] < 2 or table.shape[1] < 2:
-        return 0.0
-    return sps.chi2_contingency(table, correction=False).statistic
-
-
 def test_mmi_equals_sum_of_item_tables(survey) -> None:
     xa, ok_a = _respondent_rows(survey, "lab")
     xb, ok_b = _respondent_rows(survey, "méthodes")
@@ -49,7 +44,7 @@ def test_mmi_equals_sum_of_item_tables(survey) -> None:
         table = np.zeros((xa.shape[1], 2))
         for lv, t in zip(level, ticked, strict=True):
             table[lv, 1 - t] += 1
-        expected.append(_pearson(table))
+        expected.append(pearson_of_nonempty(table))
     stats = mmi_statistics(pattern_table(survey.answers_to("lab"),
                                          survey.answers_to("méthodes")))
     np.testing.assert_allclose(stats.item_statistics, expected, rtol=1e-10, atol=1e-12)
@@ -67,7 +62,7 @@ def test_spmi_equals_sum_of_item_pair_tables(survey) -> None:
             table = np.zeros((2, 2))
             for u, v in zip(xa[both][:, i], xb[both][:, k], strict=True):
                 table[u, v] += 1
-            expected[i, k] = _pearson(table)
+            expected[i, k] = pearson_of_nonempty(table)
     stats = spmi_statistics(pattern_table(survey.answers_to("méthodes"),
                                           survey.answers_to("outils")))
     np.testing.assert_allclose(stats.item_statistics, expected, rtol=1e-10, atol=1e-12)

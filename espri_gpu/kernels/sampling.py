@@ -60,6 +60,13 @@ nobody chose. G is summed as ``2 sum [O ln(O/E) - (O - E)]`` (equal to ``2 sum O
 because both tables share margins), whose terms are all >= 0 and, for ``|O/E - 1| < 1/8``,
 come from a series: no cancellation, few-ulp accuracy.
 
+One implementation per statistic: ``table_statistic`` (X^2 or G) and ``pattern_statistic``
+(MMI = sum over k of ``mmi_item``, SPMI = sum over (i, k) of ``spmi_item``) score every
+replicate, and the same functions score the observed table (``table_statistic``,
+``observed_patterns``, which also returns the item statistics used by Bonferroni), called
+through the drivers' ``table_statistic`` / ``pattern_item_statistics`` on each target. A
+replicate equal to the observed table therefore ties with it exactly.
+
 Bit-identical draws across targets
 ----------------------------------
 Uniforms and all integer bookkeeping are exact everywhere. The CUDA simulator runs this very
