@@ -210,18 +210,21 @@ def _single_pair(ticks: np.ndarray, method: str, n_resamples: int, seed: int | N
 def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, method: str,
                    n_resamples: int, seed: int | None, back: Backend,
                    common: dict) -> IndependenceResult:
+    if method == "auto":
+        method = "permutation"
+    # the observed statistic comes from the kernels that draw the resamples (exact ties);
+    # tests without resampling compute it on the CPU
+    where = back if method in ("permutation", "bootstrap") else "cpu"
     if not multiple_a:                     # MMI: the single-choice question in the rows
-        kind, stats = "mmi", mmi_statistics(table, back)
+        kind, stats = "mmi", mmi_statistics(table, where)
     elif not multiple_b:
         swapped = PatternTable(table.joint.T.copy(), table.b, table.a, table.levels_b,
                                table.levels_a, table.n)
-        table, kind, stats = swapped, "mmi", mmi_statistics(swapped, back)
+        table, kind, stats = swapped, "mmi", mmi_statistics(swapped, where)
     else:
-        kind, stats = "spmi", spmi_statistics(table, back)
+        kind, stats = "spmi", spmi_statistics(table, where)
     what = ("single × multiple: MMI, the sum of the item-level χ²" if kind == "mmi"
             else "multiple × multiple: SPMI, the sum of the item-pair χ²")
-    if method == "auto":
-        method = "permutation"
     dof: float | None = None
     resamples = used_seed = None
     if method in ("permutation", "bootstrap"):
