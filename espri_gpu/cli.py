@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 
 from .errors import BackendUnavailableError, SurveyInputError
+from .stats.resampling import DEFAULT_RESAMPLES
 
 __all__ = ["main", "parse_args"]
 
@@ -43,7 +44,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="skip and list rows with bad cells instead of stopping")
     report.add_argument("--seed", type=int, default=0,
                         help="seed of every random draw (default: %(default)s)")
-    report.add_argument("--resamples", type=int, default=4999, metavar="B",
+    report.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES, metavar="B",
                         help="random tables / resamples per test (default: %(default)s)")
     report.add_argument("--pairs", metavar="SPEC",
                         help="pairs to cross and test: 'a,b,c' (every pair among them) or "

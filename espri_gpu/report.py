@@ -48,6 +48,7 @@ from .outputs import safe_name, write_csv, write_json, write_text
 from .progress import Progress
 from .responses import read_survey
 from .stats import screen
+from .stats.resampling import DEFAULT_RESAMPLES
 from .survey import Survey
 
 __all__ = ["ReportResult", "parse_pairs", "run_report"]
@@ -255,7 +256,8 @@ class _FigurePool:
 def run_report(responses: str | Path | Survey | None = None, *,
                codebook: str | Path | None = None,
                interpretations: str | Path | None = None, out: str | Path = "espri_gpu_out",
-               backend: str | Backend | None = None, seed: int = 0, n_resamples: int = 4999,
+               backend: str | Backend | None = None, seed: int = 0,
+               n_resamples: int = DEFAULT_RESAMPLES,
                pairs: str | None = None, groups: str | None = None,
                formats: Sequence[str] = ("png",), skip_bad_rows: bool = False,
                progress: Progress | None = None, cluster: str | None = None,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -77,3 +79,71 @@ def naive_crosstab(rows_a: list[set[str] | None], rows_b: list[set[str] | None],
         for x, y in itertools.product(answers_a, answers_b):
             table[levels_a.index(x), levels_b.index(y)] += 1
     return table
+
+
+# --------------------------------------------------------------------------- contingency tables
+def tables_with_margins(rows, cols) -> list[np.ndarray]:
+    """Every table with the given margins (brute force over the free cells)."""
+    r, c = len(rows), len(cols)
+    ranges = [range(min(rows[i], cols[j]) + 1) for i in range(r - 1) for j in range(c - 1)]
+    found = []
+    for free in itertools.product(*ranges):
+        t = np.zeros((r, c), dtype=np.int64)
+        t[:-1, :-1] = np.reshape(free, (r - 1, c - 1))
+        t[:-1, -1] = np.asarray(rows[:-1]) - t[:-1, :-1].sum(axis=1)
+        t[-1, :] = np.asarray(cols) - t[:-1, :].sum(axis=0)
+        if (t >= 0).all() and t[-1].sum() == rows[-1]:
+            found.append(t)
+    return found
+
+
+def table_probability(t: np.ndarray) -> float:
+    """prod r_i! prod c_j! / (n! prod x_ij!), exactly (integers), as a float: the probability
+    of a table given both margins under independence (multivariate hypergeometric)."""
+    num = math.prod(math.factorial(int(v)) for v in [*t.sum(axis=1), *t.sum(axis=0)])
+    den = math.factorial(int(t.sum())) * math.prod(math.factorial(int(v)) for v in t.ravel())
+    return num / den
+
+
+def reference_pearson(t) -> float:
+    """Pearson's X² in exact rational arithmetic (cells with a zero expected count skipped)."""
+    t = np.asarray(t)
+    rows, cols, n = t.sum(axis=1), t.sum(axis=0), int(t.sum())
+    total = Fraction(0)
+    for i, j in itertools.product(range(t.shape[0]), range(t.shape[1])):
+        e = Fraction(int(rows[i]) * int(cols[j]), n)
+        if e > 0:
+            total += (int(t[i, j]) - e) ** 2 / e
+    return float(total)
+
+
+def reference_g(t) -> float:
+    """G = 2 Σ O ln(O n / (r c)) over cells with O > 0, as a correctly summed float."""
+    t = np.asarray(t)
+    rows, cols, n = t.sum(axis=1), t.sum(axis=0), int(t.sum())
+    return 2.0 * math.fsum(
+        int(t[i, j]) * math.log(Fraction(int(t[i, j]) * n, int(rows[i]) * int(cols[j])))
+        for i, j in itertools.product(range(t.shape[0]), range(t.shape[1])) if t[i, j] > 0)
+
+
+def pearson_of_nonempty(table) -> float:
+    """SciPy's Pearson X² of ``table`` without its empty rows and columns; 0 when fewer than
+    two of either remain (no association can be measured)."""
+    from scipy import stats
+
+    t = np.asarray(table)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return 0.0
+    return float(stats.chi2_contingency(t, correction=False).statistic)
+
+
+def exact_pvalue(table, statistic, rtol: float = 1e-9) -> float:
+    """P(T* >= T_obs) over every table with the observed margins, each with its exact
+    probability; values within ``rtol`` of the observed one count as ties (>=)."""
+    t = np.asarray(table)
+    observed = statistic(t)
+    threshold = observed - rtol * max(abs(observed), 1.0)
+    return math.fsum(table_probability(x) for x in
+                     tables_with_margins(t.sum(axis=1).tolist(), t.sum(axis=0).tolist())
+                     if statistic(x) >= threshold)

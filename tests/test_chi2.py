@@ -12,6 +12,8 @@ from scipy.stats import contingency
 
 from espri_gpu import SurveyInputError, chi2_test
 
+from ._reference import exact_pvalue, reference_g, reference_pearson
+
 
 def _random_tables(count: int, seed: int = 0):
     rng = np.random.default_rng(seed)
@@ -105,3 +107,45 @@ def test_bad_arguments() -> None:
         chi2_test([[1, 2], [3, 4]], statistic="x")
     with pytest.raises(SurveyInputError, match="`seed` is -1"):
         chi2_test([[1, 2], [3, 4]], method="montecarlo", seed=-1)
+
+
+def test_issue_15_montecarlo_g_ties_with_the_observed_table() -> None:
+    """Issue 15: the observed G came from NumPy, the replicates' from the kernels; the
+    rounding difference made the observed table itself not "as extreme" as its replicate."""
+    r = chi2_test([[10, 1], [12, 1]], method="montecarlo", statistic="g", n_resamples=100000,
+                  seed=23)
+    assert r.pvalue == 1.0  # the observed table has the smallest G of its margins
+
+
+SMALL_TABLES = [[[10, 1], [12, 1]], [[3, 1], [1, 3]], [[5, 0], [1, 4]], [[6, 2], [1, 1]],
+                [[3, 1, 2], [0, 4, 1]], [[2, 2, 1], [1, 1, 3]], [[2, 0, 1], [1, 2, 0], [0, 1, 3]],
+                [[3, 1, 2], [0, 4, 5], [4, 1, 0]]]
+
+
+@pytest.mark.parametrize("statistic", ["pearson", "g"])
+@pytest.mark.parametrize("table", SMALL_TABLES)
+def test_montecarlo_p_within_error_of_exact_enumeration(table, statistic) -> None:
+    """Monte-Carlo p against the exact p: every table with the observed margins, weighted by
+    its hypergeometric probability (independent oracle, exact arithmetic)."""
+    oracle = reference_pearson if statistic == "pearson" else reference_g
+    exact = exact_pvalue(table, oracle)
+    b = 20_000
+    p = chi2_test(table, method="montecarlo", statistic=statistic, n_resamples=b,
+                  seed=29).pvalue
+    assert abs(p - exact) <= 4.5 * np.sqrt(exact * (1 - exact) / b) + 2 / b, (p, exact)
+
+
+@pytest.mark.parametrize("statistic", ["pearson", "g"])
+def test_observed_statistic_is_bit_identical_to_the_replicates(statistic) -> None:
+    """A table drawn as replicate r, tested as the observed table, scores exactly what
+    replicate r scored (one compiled function for both)."""
+    from espri_gpu.kernels import cpu
+
+    rows, cols, code = [7, 3, 9], [4, 6, 2, 7], {"pearson": 0, "g": 1}[statistic]
+    tables = cpu.random_tables(rows, cols, seed=8, start=0, count=300)
+    scored = cpu.table_statistics(rows, cols, code, seed=8, start=0, count=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t, s in zip(tables, scored, strict=True):
+            if (t.sum(0) > 0).all():
+                assert chi2_test(t, statistic=statistic).statistic == s

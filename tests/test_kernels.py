@@ -21,6 +21,8 @@ from scipy import stats
 
 from espri_gpu.kernels import cpu, sampling
 
+from ._reference import pearson_of_nonempty, table_probability, tables_with_margins
+
 ALPHA = 1e-3
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -84,28 +86,6 @@ def gof_law(samples: np.ndarray, law, lo: int, hi: int, max_bins: int = 400) -> 
     upper = law.cdf(np.append(edges[1:] - 1, hi))
     expected = samples.size * np.diff(np.concatenate([[law.cdf(lo - 1)], upper]))
     return pooled_chisquare(observed, expected)
-
-
-def tables_with_margins(rows, cols):
-    """Every table with the given margins (brute force over the free cells)."""
-    r, c = len(rows), len(cols)
-    ranges = [range(min(rows[i], cols[j]) + 1) for i in range(r - 1) for j in range(c - 1)]
-    found = []
-    for free in itertools.product(*ranges):
-        t = np.zeros((r, c), dtype=np.int64)
-        t[:-1, :-1] = np.reshape(free, (r - 1, c - 1))
-        t[:-1, -1] = np.asarray(rows[:-1]) - t[:-1, :-1].sum(axis=1)
-        t[-1, :] = np.asarray(cols) - t[:-1, :].sum(axis=0)
-        if (t >= 0).all() and t[-1].sum() == rows[-1]:
-            found.append(t)
-    return found
-
-
-def table_probability(t: np.ndarray) -> float:
-    """prod r_i! prod c_j! / (n! prod x_ij!), exactly (integers), as a float."""
-    num = math.prod(math.factorial(int(v)) for v in [*t.sum(axis=1), *t.sum(axis=0)])
-    den = math.factorial(int(t.sum())) * math.prod(math.factorial(int(v)) for v in t.ravel())
-    return num / den
 
 
 def scipy_pearson(t) -> float:
@@ -469,14 +449,6 @@ def patterns(a: np.ndarray, b: np.ndarray):
     return joint, pa.astype(float), pb.astype(float)
 
 
-def brute_chi2(table: list[list[int]]) -> float:
-    t = np.array(table)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return 0.0
-    return scipy_pearson(t)
-
-
 def brute_mmi(a, b) -> float:
     total = 0.0
     for k in range(b.shape[1]):
@@ -485,7 +457,7 @@ def brute_mmi(a, b) -> float:
             for i in range(a.shape[1]):
                 if a[person, i]:
                     table[i][0 if b[person, k] else 1] += 1
-        total += brute_chi2(table)
+        total += pearson_of_nonempty(table)
     return total
 
 
@@ -496,7 +468,7 @@ def brute_spmi(a, b) -> float:
             table = [[0, 0], [0, 0]]
             for person in range(a.shape[0]):
                 table[0 if a[person, i] else 1][0 if b[person, k] else 1] += 1
-            total += brute_chi2(table)
+            total += pearson_of_nonempty(table)
     return total
 
 

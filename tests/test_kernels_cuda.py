@@ -51,6 +51,14 @@ CASES = [
                             16, 3, 2]),
     ("pattern_exceedances", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 0, 3.0, 17, 0,
                              3]),
+    # observed statistics (issue 15: computed by the replicates' own device functions)
+    ("table_statistic", [[[10, 1], [12, 1]], 1]),
+    ("table_statistic", [[[30, 2, 9], [0, 11, 4]], 0]),
+    ("g_statistic", [[[3, 0, 7], [5, 6, 0], [2, 2, 2]]]),
+    ("pattern_item_statistics", [[[2, 1, 0, 1], [0, 3, 1, 1], [1, 0, 2, 0]], PATTERN_A,
+                                 PATTERN_B, 1]),
+    ("pattern_item_statistics", [[[2, 1, 3, 1], [0, 3, 1, 1]], [[1.0, 0.0], [0.0, 1.0]],
+                                 PATTERN_B, 0]),
 ]
 
 SCRIPT = r"""
@@ -60,6 +68,8 @@ warnings.simplefilter("ignore", RuntimeWarning)  # the simulator's uint64 scalar
 import espri_gpu.kernels.cuda as kernels
 
 def encode(value):
+    if isinstance(value, tuple):
+        return [encode(v) for v in value]
     value = np.asarray(value)
     if value.dtype.kind == "f":
         return [float(v).hex() for v in value.ravel()] + [list(value.shape)]
@@ -72,6 +82,8 @@ print("numba.cuda imported lazily:", "numba.cuda" in sys.modules, file=sys.stder
 
 
 def encode(value):
+    if isinstance(value, tuple):
+        return [encode(v) for v in value]
     value = np.asarray(value)
     if value.dtype.kind == "f":
         return [float(v).hex() for v in value.ravel()] + [list(value.shape)]

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from espri_gpu import crosstab, load_example, screen
+from espri_gpu import crosstab, load_example, read_survey, screen
 from espri_gpu.progress import Progress
 from espri_gpu.report import run_report
 
@@ -163,3 +163,43 @@ def test_report_renders_in_headless_chromium(example_report, tmp_path) -> None:
 
     pixels = imread(shot)
     assert pixels.shape[0] >= 2000 and pixels.std() > 0.05  # not a blank page
+
+
+def test_issue_15_every_p_in_tests_csv_is_reproduced_by_one_call(tmp_path) -> None:
+    """A survey with an asymptotic pair (no seed: a blank) and resampling pairs: every seed is
+    written as an exact integer, and the call shown in the README reproduces each row's p."""
+    from espri_gpu import independence_test, load_codebook
+    from espri_gpu.synthetic import synthetic_survey
+
+    (tmp_path / "cb.toml").write_text(MINI_CODEBOOK, encoding="utf-8")
+    codebook = load_codebook(tmp_path / "cb.toml")
+    synthetic_survey(codebook, 600, seed=1).to_csv(tmp_path / "r.csv")
+    survey = read_survey(tmp_path / "r.csv", codebook)
+    out = tmp_path / "out"
+    run_report(survey, out=out, backend="cpu", pairs="lab,niveau,méthodes", groups="",
+               n_resamples=99, seed=5, progress=Progress(io.StringIO()))
+    raw = pd.read_csv(out / "tests.csv", dtype=str, keep_default_na=False)
+    assert "chi2-asymptotic" in set(raw["test"])        # a blank in the seed column
+    seeds = raw.loc[raw["seed"] != "", "seed"]
+    assert len(seeds) >= 2 and seeds.str.fullmatch(r"\d+").all(), seeds.tolist()
+    written = pd.read_csv(out / "tests.csv", dtype={"seed": "Int64", "n_resamples": "Int64"})
+    for row in written.itertuples():
+        method = row.test.split("-", 1)[1]
+        seed = None if pd.isna(row.seed) else int(row.seed)
+        b = 99 if pd.isna(row.n_resamples) else int(row.n_resamples)
+        again = independence_test(survey, row.a, row.b, method=method, n_resamples=b,
+                                  seed=seed, backend="cpu")
+        assert again.pvalue == row.pvalue, (row.a, row.b, row.test)
+
+
+def test_issue_15_one_default_number_of_resamples() -> None:
+    import inspect
+
+    from espri_gpu import chi2_test, independence_test
+    from espri_gpu.cli import parse_args
+    from espri_gpu.stats.resampling import DEFAULT_RESAMPLES
+
+    for function in (chi2_test, independence_test, screen, run_report):
+        default = inspect.signature(function).parameters["n_resamples"].default
+        assert default == DEFAULT_RESAMPLES, function.__name__
+    assert parse_args(["report"]).resamples == DEFAULT_RESAMPLES

@@ -38,17 +38,22 @@ __all__ = [
     "mmi_statistic",
     "multinomial_draws",
     "pattern_exceedances",
+    "pattern_item_statistics",
     "pattern_statistics",
     "pearson_statistic",
     "random_tables",
     "spmi_statistic",
     "table_exceedances",
+    "table_statistic",
     "table_statistics",
     "uniform_draws",
 ]
 
-#: A replicate counts as "at least as extreme" when its statistic is >= observed * (1 - this):
-#: ties computed in another order (host vs kernel) must not be lost to rounding.
+#: A replicate counts as "at least as extreme" when its statistic is >= observed * (1 - this).
+#: The observed statistic comes from the same compiled functions as the replicates
+#: (:func:`table_statistic`, :func:`pattern_item_statistics`), so a replicate equal to the
+#: observed table ties exactly; the allowance only absorbs last-bit differences between
+#: targets (an observed value computed on the CPU compared with replicates drawn on a GPU).
 EXCEEDANCE_RTOL = 64 * 2.22e-16
 _MASK64 = (1 << 64) - 1
 
@@ -67,6 +72,11 @@ SIGNATURES = {
         "float64[:, ::1], int64, int64, int64, uint64, int64, float64[::1], int64[:, :, ::1], "
         "int64[:, ::1], int32[:, ::1], int64[:, ::1], int64[:, ::1], float64[:, :, ::1], "
         "float64[:, ::1], float64[:, ::1], uint64[:, ::1])"),
+    # observed statistics (CUDA only: one thread; the CPU calls the device functions)
+    "observed_table": "void(int64[:, ::1], int64[::1], int64[::1], int64, int64, float64[::1])",
+    "observed_patterns": (
+        "void(int64[:, ::1], float64[:, ::1], float64[:, ::1], int64, float64[:, ::1], "
+        "float64[::1], float64[::1], float64[:, ::1], float64[::1])"),
 }
 
 _device_jit = numba.njit(error_model="numpy", cache=False)
@@ -565,12 +575,41 @@ def pattern_exceedances(row_counts, col_counts, a_ind, b_ind, kind: int, mode: i
     return count_exceedances(stats, observed)
 
 
-# --------------------------------------------------------------------- host statistics
-def pearson_statistic(table) -> float:
-    """Pearson's X^2 of a contingency table (no continuity correction).
+# --------------------------------------------------------------------- observed statistics
+def table_statistic(table, statistic: int) -> float:
+    """Pearson's X^2 (``statistic`` 0) or G (1) of a table, by the replicates' own code.
 
-    Cells with zero expected count (zero margins) are skipped. The same compiled code scores
-    the random tables, so a replicate equal to ``table`` gets exactly this value.
+    The compiled function that scores every random table of :func:`table_statistics` scores
+    ``table`` here, so a replicate equal to ``table`` gets exactly this value (exact ties).
+    Cells with zero expected count (zero margins) are skipped.
+
+    Parameters
+    ----------
+    table : array_like of int
+        r x c counts.
+    statistic : int
+        0 = Pearson, 1 = G.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels.cpu import table_statistic
+    >>> round(table_statistic([[10, 20], [20, 10]], 0), 6), round(table_statistic([[10, 20],
+    ...                                                                    [20, 10]], 1), 6)
+    (6.666667, 6.795961)
+    """
+    t = as_counts(np.atleast_2d(table))
+    return float(_device().table_statistic(t, as_counts(t.sum(axis=1)),
+                                           as_counts(t.sum(axis=0)), int(t.sum()),
+                                           int(statistic)))
+
+
+def pearson_statistic(table) -> float:
+    """Pearson's X^2 of a contingency table (no continuity correction): ``table_statistic(table,
+    0)``.
 
     Parameters
     ----------
@@ -587,12 +626,11 @@ def pearson_statistic(table) -> float:
     >>> round(pearson_statistic([[10, 20], [20, 10]]), 6)
     6.666667
     """
-    t = as_counts(np.atleast_2d(table))
-    return float(_device().pearson(t, t.sum(axis=1), t.sum(axis=0), int(t.sum())))
+    return table_statistic(table, 0)
 
 
 def g_statistic(table) -> float:
-    """Likelihood-ratio statistic G = 2 sum O ln(O / E) of a contingency table.
+    """Likelihood-ratio statistic G = 2 sum O ln(O / E): ``table_statistic(table, 1)``.
 
     Cells with O = 0 contribute 0; cells with zero expected count are skipped.
 
@@ -611,16 +649,53 @@ def g_statistic(table) -> float:
     >>> round(g_statistic([[10, 20], [20, 10]]), 6)
     6.795961
     """
-    t = as_counts(np.atleast_2d(table))
-    return float(_device().g_statistic(t, t.sum(axis=1), t.sum(axis=0), int(t.sum())))
+    return table_statistic(table, 1)
 
 
-def _pattern_products(joint, a_ind, b_ind):
+def _observed_inputs(joint, a_ind, b_ind):
     j, a, b = as_counts(np.atleast_2d(joint)), as_indicator(a_ind), as_indicator(b_ind)
-    m = np.zeros((a.shape[1], b.shape[1]))
-    ra, cb = np.zeros(a.shape[1]), np.zeros(b.shape[1])
-    n = _device().pattern_products(j, a, b, m, ra, cb)
-    return m, ra, cb, n
+    ni, nk = a.shape[1], b.shape[1]
+    return j, a, b, np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)
+
+
+def pattern_item_statistics(joint, a_ind, b_ind, kind: int) -> tuple[float, np.ndarray]:
+    """MMI (``kind`` 0) or SPMI (1) of a pattern table and its item-level statistics.
+
+    Computed by the compiled functions that score the replicates of
+    :func:`pattern_statistics` (exact ties). The items are Pearson's X^2 of the ``I x 2``
+    tables (option of A) x (item k of B ticked?) for MMI, of the 2 x 2 tables (item i of A
+    ticked?) x (item k of B ticked?) for SPMI; the statistic is their sum, in the kernels'
+    order.
+
+    Parameters
+    ----------
+    joint : array_like of int
+        ``Pa x Pb`` counts of respondents per pair of answer patterns.
+    a_ind, b_ind : array_like
+        Pattern x option 0/1 indicator matrices (``Pa x I``, one-hot rows for MMI, and
+        ``Pb x K``).
+    kind : int
+        0 = MMI, 1 = SPMI.
+
+    Returns
+    -------
+    statistic : float
+    items : numpy.ndarray
+        ``float64``, shape ``(K,)`` (MMI) or ``(I, K)`` (SPMI).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from espri_gpu.kernels.cpu import pattern_item_statistics
+    >>> b = np.array([[1., 0.], [0., 1.], [1., 1.]])
+    >>> stat, items = pattern_item_statistics([[4, 0, 1], [0, 4, 1]], np.eye(2), b, 0)
+    >>> round(stat, 6), items.round(6).tolist()
+    (13.333333, [6.666667, 6.666667])
+    """
+    j, a, b, m, ra, cb = _observed_inputs(joint, a_ind, b_ind)
+    items = np.zeros((1 if kind == 0 else a.shape[1], b.shape[1]))
+    stat = _device().observed_patterns(j, a, b, int(kind), m, ra, cb, items)
+    return float(stat), items[0] if kind == 0 else items
 
 
 def mmi_statistic(joint, a_ind, b_ind) -> float:
@@ -628,7 +703,8 @@ def mmi_statistic(joint, a_ind, b_ind) -> float:
 
     Sum over the options ``k`` of B of Pearson's X^2 of the ``I x 2`` table whose columns are
     ``M[:, k]`` and ``ra - M[:, k]``, with ``M = A' J B`` and ``ra = A' (J 1)``. Options of A
-    nobody chose are left out; a column with a zero margin contributes 0.
+    nobody chose are left out; a column with a zero margin contributes 0. See
+    :func:`pattern_item_statistics`.
 
     Parameters
     ----------
@@ -650,14 +726,15 @@ def mmi_statistic(joint, a_ind, b_ind) -> float:
     >>> round(mmi_statistic([[4, 0, 1], [0, 4, 1]], a, b), 6)  # 2 x X2([[5, 0], [1, 4]])
     13.333333
     """
-    return float(_device().mmi(*_pattern_products(joint, a_ind, b_ind)))
+    return pattern_item_statistics(joint, a_ind, b_ind, 0)[0]
 
 
 def spmi_statistic(joint, a_ind, b_ind) -> float:
     """SPMI statistic of a multiple x multiple-choice pattern table.
 
     Sum over option pairs ``(i, k)`` of Pearson's X^2 of the 2 x 2 table of respondents who
-    chose / did not choose ``i`` and ``k``; pairs with a zero margin contribute 0.
+    chose / did not choose ``i`` and ``k``; pairs with a zero margin contribute 0. See
+    :func:`pattern_item_statistics`.
 
     Parameters
     ----------
@@ -678,4 +755,4 @@ def spmi_statistic(joint, a_ind, b_ind) -> float:
     >>> round(spmi_statistic([[3, 0, 0], [0, 3, 0], [0, 0, 2]], a, a), 6)  # 8 + 2.88 + 2.88 + 8
     21.76
     """
-    return float(_device().spmi(*_pattern_products(joint, a_ind, b_ind)))
+    return pattern_item_statistics(joint, a_ind, b_ind, 1)[0]

@@ -36,12 +36,8 @@ from .cpu import (
     as_counts,
     as_indicator,
     count_exceedances,
-    g_statistic,
-    mmi_statistic,
-    pearson_statistic,
     seed_word,
     shuffle_labels,
-    spmi_statistic,
 )
 
 __all__ = [
@@ -54,11 +50,13 @@ __all__ = [
     "mmi_statistic",
     "multinomial_draws",
     "pattern_exceedances",
+    "pattern_item_statistics",
     "pattern_statistics",
     "pearson_statistic",
     "random_tables",
     "spmi_statistic",
     "table_exceedances",
+    "table_statistic",
     "table_statistics",
     "uniform_draws",
 ]
@@ -169,6 +167,28 @@ def _make_pattern_statistics(dev, jit):
     return pattern_statistics_kernel
 
 
+def _make_observed_table(dev, jit):
+    table_statistic = dev.table_statistic
+
+    @jit(SIGNATURES["observed_table"])
+    def observed_table_kernel(tab, row_sums, col_sums, n, statistic, out):
+        if cuda.grid(1) == 0:
+            out[0] = table_statistic(tab, row_sums, col_sums, n, statistic)
+
+    return observed_table_kernel
+
+
+def _make_observed_patterns(dev, jit):
+    observed_patterns = dev.observed_patterns
+
+    @jit(SIGNATURES["observed_patterns"])
+    def observed_patterns_kernel(joint, a_ind, b_ind, kind, m_out, ra, cb, items, out):
+        if cuda.grid(1) == 0:
+            out[0] = observed_patterns(joint, a_ind, b_ind, kind, m_out, ra, cb, items)
+
+    return observed_patterns_kernel
+
+
 _FACTORIES = {
     "uniform": _make_uniform,
     "hypergeometric": _make_hypergeometric,
@@ -176,6 +196,8 @@ _FACTORIES = {
     "tables": _make_tables,
     "table_statistics": _make_table_statistics,
     "pattern_statistics": _make_pattern_statistics,
+    "observed_table": _make_observed_table,
+    "observed_patterns": _make_observed_patterns,
 }
 
 
@@ -396,3 +418,103 @@ def pattern_exceedances(row_counts, col_counts, a_ind, b_ind, kind: int, mode: i
     stats = pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind, mode, seed, start,
                                count)
     return count_exceedances(stats, observed)
+
+
+# --------------------------------------------------------------------- observed statistics
+def table_statistic(table, statistic: int) -> float:
+    """Pearson's X^2 (``statistic`` 0) or G (1) of a table, computed on the GPU by the device
+    function that scores the replicates of :func:`table_statistics` (exact ties there).
+
+    See :func:`espri_gpu.kernels.cpu.table_statistic`.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cpu, cuda
+    >>> cuda.table_statistic([[1, 9], [3, 2]], 1) == cpu.table_statistic([[1, 9], [3, 2]], 1)
+    ... # doctest: +SKIP
+    True
+    """
+    _device()
+    t = as_counts(np.atleast_2d(table))
+    out = cuda.device_array(1, dtype=np.float64)
+    _launch(_kernel("observed_table"), 1, cuda.to_device(t), cuda.to_device(as_counts(t.sum(1))),
+            cuda.to_device(as_counts(t.sum(0))), int(t.sum()), int(statistic), out)
+    return float(out.copy_to_host()[0])
+
+
+def pearson_statistic(table) -> float:
+    """Pearson's X^2 of a table on the GPU: ``table_statistic(table, 0)``.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cuda
+    >>> round(cuda.pearson_statistic([[10, 20], [20, 10]]), 6)  # doctest: +SKIP
+    6.666667
+    """
+    return table_statistic(table, 0)
+
+
+def g_statistic(table) -> float:
+    """G statistic of a table on the GPU: ``table_statistic(table, 1)``.
+
+    Examples
+    --------
+    >>> from espri_gpu.kernels import cuda
+    >>> round(cuda.g_statistic([[10, 20], [20, 10]]), 6)  # doctest: +SKIP
+    6.795961
+    """
+    return table_statistic(table, 1)
+
+
+def pattern_item_statistics(joint, a_ind, b_ind, kind: int) -> tuple[float, np.ndarray]:
+    """MMI (``kind`` 0) or SPMI (1) of a pattern table and its item statistics, on the GPU.
+
+    See :func:`espri_gpu.kernels.cpu.pattern_item_statistics`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from espri_gpu.kernels import cuda
+    >>> b = np.array([[1., 0.], [0., 1.], [1., 1.]])
+    >>> round(cuda.pattern_item_statistics([[4, 0, 1], [0, 4, 1]], np.eye(2), b, 0)[0], 6)
+    ... # doctest: +SKIP
+    13.333333
+    """
+    _device()
+    j, a, b = as_counts(np.atleast_2d(joint)), as_indicator(a_ind), as_indicator(b_ind)
+    ni, nk = a.shape[1], b.shape[1]
+    d_items = cuda.to_device(np.zeros((1 if kind == 0 else ni, nk)))
+    out = cuda.device_array(1, dtype=np.float64)
+    _launch(_kernel("observed_patterns"), 1, cuda.to_device(j), cuda.to_device(a),
+            cuda.to_device(b), int(kind), cuda.to_device(np.zeros((ni, nk))),
+            cuda.to_device(np.zeros(ni)), cuda.to_device(np.zeros(nk)), d_items, out)
+    items = d_items.copy_to_host()
+    return float(out.copy_to_host()[0]), items[0] if kind == 0 else items
+
+
+def mmi_statistic(joint, a_ind, b_ind) -> float:
+    """MMI statistic of a pattern table on the GPU (see :func:`pattern_item_statistics`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from espri_gpu.kernels import cuda
+    >>> b = np.array([[1., 0.], [0., 1.], [1., 1.]])
+    >>> round(cuda.mmi_statistic([[4, 0, 1], [0, 4, 1]], np.eye(2), b), 6)  # doctest: +SKIP
+    13.333333
+    """
+    return pattern_item_statistics(joint, a_ind, b_ind, 0)[0]
+
+
+def spmi_statistic(joint, a_ind, b_ind) -> float:
+    """SPMI statistic of a pattern table on the GPU (see :func:`pattern_item_statistics`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from espri_gpu.kernels import cuda
+    >>> a = np.array([[1., 0.], [0., 1.], [1., 1.]])
+    >>> round(cuda.spmi_statistic([[3, 0, 0], [0, 3, 0], [0, 0, 2]], a, a), 6)  # doctest: +SKIP
+    21.76
+    """
+    return pattern_item_statistics(joint, a_ind, b_ind, 1)[0]

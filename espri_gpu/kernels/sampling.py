@@ -60,6 +60,13 @@ nobody chose. G is summed as ``2 sum [O ln(O/E) - (O - E)]`` (equal to ``2 sum O
 because both tables share margins), whose terms are all >= 0 and, for ``|O/E - 1| < 1/8``,
 come from a series: no cancellation, few-ulp accuracy.
 
+One implementation per statistic: ``table_statistic`` (X^2 or G) and ``pattern_statistic``
+(MMI = sum over k of ``mmi_item``, SPMI = sum over (i, k) of ``spmi_item``) score every
+replicate, and the same functions score the observed table (``table_statistic``,
+``observed_patterns``, which also returns the item statistics used by Bonferroni), called
+through the drivers' ``table_statistic`` / ``pattern_item_statistics`` on each target. A
+replicate equal to the observed table therefore ties with it exactly.
+
 Bit-identical draws across targets
 ----------------------------------
 Uniforms and all integer bookkeeping are exact everywhere. The CUDA simulator runs this very
@@ -720,49 +727,95 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         return n
 
     @jit
+    def mmi_item(m_in, ra, tot, k):
+        """Pearson's X^2 of the I x 2 table [M[:, k], ra - M[:, k]] (``tot`` = sum ra); 0
+        when a column margin is 0; rows with ``ra[i] = 0`` skipped."""
+        ni = m_in.shape[0]
+        s1 = 0.0
+        for i in range(ni):
+            s1 += m_in[i, k]
+        s0 = tot - s1
+        stat = 0.0
+        if s1 == 0.0 or s0 == 0.0:
+            return stat
+        for i in range(ni):
+            if ra[i] > 0.0:
+                e1 = ra[i] * s1 / tot
+                e0 = ra[i] * s0 / tot
+                d1_ = m_in[i, k] - e1
+                d0_ = (ra[i] - m_in[i, k]) - e0
+                stat += d1_ * d1_ / e1
+                stat += d0_ * d0_ / e0
+        return stat
+
+    @jit
     def mmi(m_in, ra, cb, n):
-        """Sum over k of Pearson's X^2 of the I x 2 table [M[:, k], ra - M[:, k]]."""
+        """Sum over k (in order) of :func:`mmi_item`: the MMI statistic."""
         ni, nk = m_in.shape
         tot = 0.0
         for i in range(ni):
             tot += ra[i]
         stat = 0.0
         for k in range(nk):
-            s1 = 0.0
-            for i in range(ni):
-                s1 += m_in[i, k]
-            s0 = tot - s1
-            if s1 == 0.0 or s0 == 0.0:
-                continue
-            for i in range(ni):
-                if ra[i] > 0.0:
-                    e1 = ra[i] * s1 / tot
-                    e0 = ra[i] * s0 / tot
-                    d1_ = m_in[i, k] - e1
-                    d0_ = (ra[i] - m_in[i, k]) - e0
-                    stat += d1_ * d1_ / e1
-                    stat += d0_ * d0_ / e0
+            stat += mmi_item(m_in, ra, tot, k)
         return stat
 
     @jit
+    def spmi_item(m_in, ra, cb, n, i, k):
+        """Pearson's X^2 of the 2 x 2 table of (A_i, B_k) co-selection; 0 when a margin
+        is 0."""
+        r1 = ra[i]
+        r0 = n - r1
+        c1 = cb[k]
+        c0 = n - c1
+        if r1 == 0.0 or r0 == 0.0 or c1 == 0.0 or c0 == 0.0:
+            return 0.0
+        n11 = m_in[i, k]
+        det = n11 * (r0 - c1 + n11) - (r1 - n11) * (c1 - n11)
+        return n * det * det / (r1 * r0 * c1 * c0)
+
+    @jit
     def spmi(m_in, ra, cb, n):
-        """Sum over (i, k) of Pearson's X^2 of the 2 x 2 table of (A_i, B_k) co-selection."""
+        """Sum over (i, k) (row-major order) of :func:`spmi_item`: the SPMI statistic."""
         ni, nk = m_in.shape
         stat = 0.0
         for i in range(ni):
-            r1 = ra[i]
-            r0 = n - r1
-            if r1 == 0.0 or r0 == 0.0:
-                continue
             for k in range(nk):
-                c1 = cb[k]
-                c0 = n - c1
-                if c1 == 0.0 or c0 == 0.0:
-                    continue
-                n11 = m_in[i, k]
-                det = n11 * (r0 - c1 + n11) - (r1 - n11) * (c1 - n11)
-                stat += n * det * det / (r1 * r0 * c1 * c0)
+                stat += spmi_item(m_in, ra, cb, n, i, k)
         return stat
+
+    @jit
+    def table_statistic(tab, row_sums, col_sums, n, statistic):
+        """Pearson's X^2 (``statistic`` 0) or G (1) of a table: what every replicate and the
+        observed table are scored with."""
+        if statistic == 0:
+            return pearson(tab, row_sums, col_sums, n)
+        return g_statistic(tab, row_sums, col_sums, n)
+
+    @jit
+    def pattern_statistic(m_in, ra, cb, n, kind):
+        """MMI (``kind`` 0) or SPMI (1) from the products of :func:`pattern_products`."""
+        if kind == 0:
+            return mmi(m_in, ra, cb, n)
+        return spmi(m_in, ra, cb, n)
+
+    @jit
+    def observed_patterns(joint, a_ind, b_ind, kind, m_out, ra, cb, items):
+        """Statistic (returned) and item statistics (into ``items``: 1 x K for MMI, I x K for
+        SPMI) of an observed pattern table, from the products the replicates use."""
+        n = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
+        ni, nk = m_out.shape
+        if kind == 0:
+            tot = 0.0
+            for i in range(ni):
+                tot += ra[i]
+            for k in range(nk):
+                items[0, k] = mmi_item(m_out, ra, tot, k)
+        else:
+            for i in range(ni):
+                for k in range(nk):
+                    items[i, k] = spmi_item(m_out, ra, cb, n, i, k)
+        return pattern_statistic(m_out, ra, cb, n, kind)
 
     # ----------------------------------------------------------------- one replicate
     @jit
@@ -770,9 +823,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         """Draw replicate ``replicate``'s table into ``tab``; return its statistic."""
         state[0] = stream_start(seed, replicate)
         random_table(row_sums, col_sums, tab, rowrem, state)
-        if statistic == 0:
-            return pearson(tab, row_sums, col_sums, n)
-        return g_statistic(tab, row_sums, col_sums, n)
+        return table_statistic(tab, row_sums, col_sums, n, statistic)
 
     @jit
     def pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
@@ -798,9 +849,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         else:
             random_table(rows, cols, joint, rowrem, state)
             total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
-        if kind == 0:
-            return mmi(m_out, ra, cb, total)
-        return spmi(m_out, ra, cb, total)
+        return pattern_statistic(m_out, ra, cb, total, kind)
 
     return SimpleNamespace(
         rng=r, logfactorial=logfactorial, logfactorial_ratio=logfactorial_ratio,
@@ -810,6 +859,8 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         binomial=binomial, multinomial=multinomial,
         below=below, random_table=random_table, shuffle_products=shuffle_products,
         pearson=pearson, g_statistic=g_statistic,
-        pattern_products=pattern_products, mmi=mmi, spmi=spmi,
+        pattern_products=pattern_products, mmi_item=mmi_item, mmi=mmi, spmi_item=spmi_item,
+        spmi=spmi, table_statistic=table_statistic, pattern_statistic=pattern_statistic,
+        observed_patterns=observed_patterns,
         table_replicate=table_replicate, pattern_replicate=pattern_replicate,
     )

@@ -13,7 +13,12 @@ from scipy import stats as sps
 from ..backend import Backend
 from ..display import FrameRepr
 from ..errors import SurveyInputError
-from .resampling import make_seed, table_exceedances
+from .resampling import (
+    DEFAULT_RESAMPLES,
+    make_seed,
+    observed_table_statistic,
+    table_exceedances,
+)
 
 __all__ = ["Chi2Result", "chi2_test", "cramers_v", "cramers_v_corrected"]
 
@@ -137,20 +142,8 @@ def _as_table(table: Any) -> pd.DataFrame:
     return pd.DataFrame(numeric.astype(np.int64), index=frame.index, columns=frame.columns)
 
 
-def pearson(observed: np.ndarray, expected: np.ndarray) -> float:
-    """Pearson's X² over cells with a positive expected count."""
-    mask = expected > 0
-    return float((((observed - expected) ** 2)[mask] / expected[mask]).sum())
-
-
-def g_statistic(observed: np.ndarray, expected: np.ndarray) -> float:
-    """G = 2 Σ O ln(O / E) over cells with O > 0."""
-    mask = observed > 0
-    return float(2.0 * (observed[mask] * np.log(observed[mask] / expected[mask])).sum())
-
-
 def chi2_test(table: Any, *, method: Method = "asymptotic", statistic: Statistic = "pearson",
-              n_resamples: int = 9999, seed: int | None = None,
+              n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = None,
               backend: str | Backend | None = None) -> Chi2Result:
     """Test the independence of the rows and columns of a table of counts.
 
@@ -164,9 +157,12 @@ def chi2_test(table: Any, *, method: Method = "asymptotic", statistic: Statistic
         observed one drawn at random (Patefield-equivalent sampler, as R's
         ``chisq.test(simulate.p.value = TRUE)``); p = (1 + #{T* ≥ T_obs}) / (B + 1).
     statistic : {"pearson", "g"}
-        Pearson's X² or the likelihood-ratio G.
+        Pearson's X² or the likelihood-ratio G, computed by the compiled function that scores
+        the random tables (on ``backend`` for ``montecarlo``, else on the CPU), so a random
+        table equal to the observed one ties with it exactly.
     n_resamples : int
-        B, the number of random tables (Monte-Carlo only).
+        B, the number of random tables (Monte-Carlo only; default
+        :data:`~espri_gpu.stats.resampling.DEFAULT_RESAMPLES`).
     seed : int, optional
         Seed of the counter-based generator; the same seed gives the same p on every
         backend. None draws one at random (and records it in the result).
@@ -218,8 +214,9 @@ def chi2_test(table: Any, *, method: Method = "asymptotic", statistic: Statistic
     n = int(obs.sum())
     r_sums, c_sums = obs.sum(axis=1), obs.sum(axis=0)
     expected = np.outer(r_sums, c_sums) / n
-    x2 = pearson(obs, expected)
-    value = x2 if statistic == "pearson" else g_statistic(obs, expected)
+    where = backend if method == "montecarlo" else "cpu"
+    value = observed_table_statistic(obs, statistic, where)
+    x2 = value if statistic == "pearson" else observed_table_statistic(obs, "pearson", where)
     dof = (obs.shape[0] - 1) * (obs.shape[1] - 1)
     notes = _caveats(expected, method)
     for note in notes:

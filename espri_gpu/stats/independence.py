@@ -17,10 +17,15 @@ from ..display import FrameRepr
 from ..errors import SurveyInputError
 from ..survey import Survey
 from .adjust import benjamini_hochberg, holm
-from .chi2 import chi2_test, cramers_v, cramers_v_corrected, pearson
+from .chi2 import chi2_test, cramers_v, cramers_v_corrected
 from .multiple import bonferroni, mmi_statistics, rao_scott, spmi_statistics
 from .patterns import PatternTable, pattern_table
-from .resampling import make_seed, pattern_exceedances
+from .resampling import (
+    DEFAULT_RESAMPLES,
+    make_seed,
+    observed_table_statistic,
+    pattern_exceedances,
+)
 
 __all__ = ["IndependenceResult", "independence_test", "pair_seed", "screen"]
 
@@ -102,7 +107,7 @@ def _tick_table(survey: Survey, a: str, b: str, backend: Backend) -> tuple[np.nd
 
 
 def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto",
-                      n_resamples: int = 9999, seed: int | None = None,
+                      n_resamples: int = DEFAULT_RESAMPLES, seed: int | None = None,
                       backend: str | Backend | None = None) -> IndependenceResult:
     """Test whether the answers to two questions are independent, with the right test.
 
@@ -119,7 +124,9 @@ def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto"
         ``asymptotic``, ``montecarlo`` (single × single); ``permutation``, ``bootstrap``,
         ``rao-scott``, ``bonferroni`` (multiple response).
     n_resamples : int
-        Random tables / resamples for Monte-Carlo and resampling tests.
+        Random tables / resamples for Monte-Carlo and resampling tests (default
+        :data:`~espri_gpu.stats.resampling.DEFAULT_RESAMPLES`, as in :func:`screen` and
+        ``report``).
     seed : int, optional
         None draws a seed at random and records it in the result.
     backend : {"auto", "cpu", "gpu"}, optional
@@ -172,7 +179,7 @@ def _tick_effect_sizes(ticks: np.ndarray) -> dict[str, float]:
         nan = float("nan")
         return {"cramers_v": nan, "cramers_v_corrected": nan, "min_expected": nan}
     expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / total
-    x2 = pearson(obs, expected)
+    x2 = observed_table_statistic(obs.astype(np.int64), "pearson", "cpu")
     return {"cramers_v": cramers_v(x2, int(total), obs.shape),
             "cramers_v_corrected": cramers_v_corrected(x2, int(total), obs.shape),
             "min_expected": float(expected.min())}
@@ -203,18 +210,21 @@ def _single_pair(ticks: np.ndarray, method: str, n_resamples: int, seed: int | N
 def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, method: str,
                    n_resamples: int, seed: int | None, back: Backend,
                    common: dict) -> IndependenceResult:
+    if method == "auto":
+        method = "permutation"
+    # the observed statistic comes from the kernels that draw the resamples (exact ties);
+    # tests without resampling compute it on the CPU
+    where = back if method in ("permutation", "bootstrap") else "cpu"
     if not multiple_a:                     # MMI: the single-choice question in the rows
-        kind, stats = "mmi", mmi_statistics(table)
+        kind, stats = "mmi", mmi_statistics(table, where)
     elif not multiple_b:
         swapped = PatternTable(table.joint.T.copy(), table.b, table.a, table.levels_b,
                                table.levels_a, table.n)
-        table, kind, stats = swapped, "mmi", mmi_statistics(swapped)
+        table, kind, stats = swapped, "mmi", mmi_statistics(swapped, where)
     else:
-        kind, stats = "spmi", spmi_statistics(table)
+        kind, stats = "spmi", spmi_statistics(table, where)
     what = ("single × multiple: MMI, the sum of the item-level χ²" if kind == "mmi"
             else "multiple × multiple: SPMI, the sum of the item-pair χ²")
-    if method == "auto":
-        method = "permutation"
     dof: float | None = None
     resamples = used_seed = None
     if method in ("permutation", "bootstrap"):
@@ -237,8 +247,8 @@ def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, meth
 
 
 def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: str = "auto",
-           n_resamples: int = 9999, seed: int = 0, backend: str | Backend | None = None,
-           progress: Callable[[str], None] | None = None,
+           n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+           backend: str | Backend | None = None, progress: Callable[[str], None] | None = None,
            pairs: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
     """Test every pair of questions; one tidy row per pair with adjusted p-values.
 
@@ -250,8 +260,11 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     method : str
         As in :func:`independence_test` (``auto`` picks per pair).
     n_resamples : int
+        Default :data:`~espri_gpu.stats.resampling.DEFAULT_RESAMPLES`.
     seed : int
-        Run seed; each pair gets :func:`pair_seed` (recorded in the ``seed`` column).
+        Run seed; each pair gets :func:`pair_seed`, recorded in the ``seed`` column as an exact
+        integer: ``independence_test(survey, a, b, method=<test's method>,
+        n_resamples=<n_resamples>, seed=<seed>)`` reproduces the row's p.
     backend : {"auto", "cpu", "gpu"}, optional
     progress : callable, optional
         Receives a line per pair.
@@ -263,7 +276,9 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     pandas.DataFrame
         Columns: a, b, kind_a, kind_b, n, n_excluded, test, statistic, dof, pvalue,
         p_holm, p_bh, cramers_v, cramers_v_corrected, min_expected, n_resamples, seed,
-        reason, warnings. Pairs nobody answered together get a NaN p and a reason.
+        reason, warnings. ``n_resamples`` and ``seed`` are nullable integers (``Int64``;
+        NA for asymptotic tests). Pairs nobody answered together get a
+        NaN p and a reason.
 
     Examples
     --------
@@ -303,6 +318,8 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
                "pvalue", "p_holm", "p_bh", "cramers_v", "cramers_v_corrected", "min_expected",
                "n_resamples", "seed", "reason", "warnings"]
     frame = pd.DataFrame(rows).reindex(columns=columns)
+    for column in ("n_resamples", "seed"):  # exact integers (seeds reach 2**63), NA if none
+        frame[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
     p = frame["pvalue"].to_numpy(dtype=float)
     frame["p_holm"] = holm(p)
     frame["p_bh"] = benjamini_hochberg(p)

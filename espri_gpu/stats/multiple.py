@@ -26,7 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from ..backend import Backend
 from .patterns import PatternTable
+from .resampling import observed_pattern_statistics
 
 __all__ = ["MultipleResponseStats", "mmi_statistics", "rao_scott", "spmi_statistics"]
 
@@ -41,18 +43,12 @@ class MultipleResponseStats:
     item_dof: int
 
 
-def _pearson_2col(n11: np.ndarray, n1_: np.ndarray, n_1: np.ndarray, n: float) -> np.ndarray:
-    """Pearson X² of 2 × 2 tables given n11, row total n1., column total n.1 and n."""
-    n10, n01 = n1_ - n11, n_1 - n11
-    n00 = n - n1_ - n_1 + n11
-    den = n1_ * (n - n1_) * n_1 * (n - n_1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x2 = n * (n11 * n00 - n10 * n01) ** 2 / den
-    return np.where(den > 0, x2, 0.0)
-
-
-def mmi_statistics(table: PatternTable) -> MultipleResponseStats:
+def mmi_statistics(table: PatternTable,
+                   backend: str | Backend | None = "cpu") -> MultipleResponseStats:
     """MMI for a single-choice ``a`` (rows) and a multiple-choice ``b``.
+
+    Computed by the compiled functions that score the resampled tables on ``backend`` (exact
+    ties with them); ``item_statistics[k]`` is the Pearson X² of level × (item k ticked?).
 
     Examples
     --------
@@ -64,22 +60,19 @@ def mmi_statistics(table: PatternTable) -> MultipleResponseStats:
     >>> m.kind, m.item_dof, bool(m.statistic > 0)
     ('mmi', 2, True)
     """
-    ticks = table.ticks                      # I × K
-    ra = table.a.T @ table.row_counts        # respondents per level
-    cb = table.b.T @ table.col_counts        # respondents ticking each item
-    n = float(table.n)
-    present = ra > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e1 = np.outer(ra, cb) / n
-        e0 = np.outer(ra, n - cb) / n
-        x2 = np.where(e1 > 0, (ticks - e1) ** 2 / e1, 0.0) + \
-            np.where(e0 > 0, ((ra[:, None] - ticks) - e0) ** 2 / e0, 0.0)
-    items = x2.sum(axis=0)
-    return MultipleResponseStats("mmi", float(items.sum()), items, int(present.sum()) - 1)
+    statistic, items = observed_pattern_statistics(
+        table.joint, table.a, table.b, "mmi", backend)
+    present = table.a.T @ table.row_counts > 0      # levels somebody chose
+    return MultipleResponseStats("mmi", statistic, items, int(present.sum()) - 1)
 
 
-def spmi_statistics(table: PatternTable) -> MultipleResponseStats:
+def spmi_statistics(table: PatternTable,
+                    backend: str | Backend | None = "cpu") -> MultipleResponseStats:
     """SPMI for two multiple-choice questions.
+
+    Computed by the compiled functions that score the resampled tables on ``backend`` (exact
+    ties with them); ``item_statistics[i, k]`` is the Pearson X² of the 2 × 2 table (item i
+    ticked?) × (item k ticked?).
 
     Examples
     --------
@@ -91,11 +84,9 @@ def spmi_statistics(table: PatternTable) -> MultipleResponseStats:
     >>> m.item_statistics.shape
     (16, 12)
     """
-    ticks = table.ticks
-    ra = table.a.T @ table.row_counts
-    cb = table.b.T @ table.col_counts
-    x2 = _pearson_2col(ticks, ra[:, None], cb[None, :], float(table.n))
-    return MultipleResponseStats("spmi", float(x2.sum()), x2, 1)
+    statistic, items = observed_pattern_statistics(
+        table.joint, table.a, table.b, "spmi", backend)
+    return MultipleResponseStats("spmi", statistic, items, 1)
 
 
 def _item_correlation(indicators: np.ndarray, counts: np.ndarray) -> np.ndarray:

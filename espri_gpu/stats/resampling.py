@@ -19,7 +19,13 @@ from ..backend import Backend, resolve_backend
 from ..distributed import current_client
 from ..errors import SurveyInputError
 
-__all__ = ["chunks", "kernels_for", "make_seed", "pattern_exceedances", "table_exceedances"]
+__all__ = ["DEFAULT_RESAMPLES", "chunks", "kernels_for", "make_seed", "observed_pattern_statistics",
+           "observed_table_statistic", "pattern_exceedances", "table_exceedances"]
+
+#: Default number of random tables / resamples of every Monte-Carlo and resampling test
+#: (:func:`~espri_gpu.stats.chi2_test`, :func:`~espri_gpu.independence_test`,
+#: :func:`~espri_gpu.screen`, the ``report`` pipeline and command).
+DEFAULT_RESAMPLES = 4999
 
 STATISTIC_CODES = {"pearson": 0, "g": 1}
 MR_KINDS = {"mmi": 0, "spmi": 1}
@@ -65,6 +71,42 @@ def chunks(n_resamples: int, size: int) -> Iterator[tuple[int, int]]:
     """
     for start in range(0, n_resamples, size):
         yield start, min(size, n_resamples - start)
+
+
+def observed_table_statistic(table: Any, statistic: str,
+                             backend: str | Backend | None) -> float:
+    """Pearson's X² or G of ``table`` by the compiled function that scores the random tables
+    on ``backend``: a random table equal to the observed one ties with it exactly.
+
+    Examples
+    --------
+    >>> round(observed_table_statistic([[10, 20], [20, 10]], "pearson", "cpu"), 6)
+    6.666667
+    """
+    kernels = kernels_for(backend)
+    return float(kernels.table_statistic(np.ascontiguousarray(table, dtype=np.int64),
+                                         STATISTIC_CODES[statistic]))
+
+
+def observed_pattern_statistics(joint: Any, a: Any, b: Any, kind: str,
+                                backend: str | Backend | None) -> tuple[float, np.ndarray]:
+    """MMI/SPMI of a pattern table and its item statistics, by the compiled functions that
+    score the resampled tables on ``backend`` (exact ties; items as in
+    :func:`espri_gpu.kernels.cpu.pattern_item_statistics`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> b = np.array([[1., 0.], [0., 1.], [1., 1.]])
+    >>> stat, items = observed_pattern_statistics([[4, 0, 1], [0, 4, 1]], np.eye(2), b, "mmi",
+    ...                                           "cpu")
+    >>> round(stat, 6), items.shape
+    (13.333333, (2,))
+    """
+    kernels = kernels_for(backend)
+    return kernels.pattern_item_statistics(
+        np.ascontiguousarray(joint, dtype=np.int64), np.ascontiguousarray(a, dtype=np.float64),
+        np.ascontiguousarray(b, dtype=np.float64), MR_KINDS[kind])
 
 
 def table_exceedances(row_sums: Any, col_sums: Any, observed: float, statistic: str,

@@ -138,10 +138,22 @@ def test_cuda_kernels_match_cpu_kernels(index) -> None:
     name, args = CASES[index]
     expected = getattr(cpu_kernels, name)(*args)
     got = getattr(cuda_kernels, name)(*args)
-    if name == "table_statistics" and args[2] == 1:  # G statistics: log on the device
+    g_case = ((name == "table_statistics" and args[2] == 1) or name == "g_statistic"
+              or (name == "table_statistic" and args[1] == 1))
+    if g_case:  # G statistics: log on the device
         np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
     else:
         assert encode(got) == encode(expected)
+
+
+def test_observed_g_on_the_device_ties_with_its_replicates() -> None:
+    """Issue 15 on the device: a table drawn as replicate r, scored as an observed table by
+    the GPU driver, gets exactly the G replicate r got on the GPU."""
+    rows, cols = [7, 3, 9], [4, 6, 2, 7]
+    tables = cuda_kernels.random_tables(rows, cols, 8, 0, 100)
+    scored = cuda_kernels.table_statistics(rows, cols, 1, 8, 0, 100)
+    assert all(cuda_kernels.table_statistic(t, 1) == s for t, s in zip(tables, scored,
+                                                                         strict=True))
 
 
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
