@@ -7,7 +7,12 @@ import pytest
 from scipy import stats as sps
 
 from espri_gpu import load_codebook, read_survey
-from espri_gpu.stats.multiple import bonferroni, mmi_statistics, rao_scott, spmi_statistics
+from espri_gpu.stats.multiple import (
+    bonferroni,
+    mmi_statistics,
+    rao_scott_independence,
+    spmi_statistics,
+)
 from espri_gpu.stats.patterns import pattern_table
 from espri_gpu.synthetic import synthetic_survey
 
@@ -87,6 +92,6 @@ def test_rao_scott_with_independent_items_is_plain_chi2(survey) -> None:
     joint = np.full((3, 4), 5)
     table = PatternTable(joint, a, b, ("x", "y", "z"), ("p", "q"), int(joint.sum()))
     stats = MultipleResponseStats("mmi", 7.0, np.array([3.0, 4.0]), 2)
-    statistic, dof, pvalue = rao_scott(table, stats)
+    statistic, dof, pvalue = rao_scott_independence(table, stats)
     assert statistic == pytest.approx(7.0) and dof == pytest.approx(4.0)
     assert pvalue == pytest.approx(sps.chi2.sf(7.0, 4))
