@@ -118,8 +118,12 @@ def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto"
         expected count is at least 5, else the Monte-Carlo χ² (both margins fixed); when a
         multiple-choice question is involved, MMI (single × multiple) or SPMI
         (multiple × multiple) with a respondent-level permutation test. Explicit choices:
-        ``asymptotic``, ``montecarlo`` (single × single); ``permutation``, ``bootstrap``,
-        ``rao-scott``, ``bonferroni`` (multiple response).
+        ``asymptotic``, ``montecarlo`` (single × single); ``permutation``, ``bootstrap``
+        (Bilder & Loughin's, degenerate resamples drawn again), ``rao-scott`` (their
+        second-order correction, covariance from the observed answer patterns:
+        :mod:`espri_gpu.stats.rao_scott`), ``bonferroni`` (multiple response). For every
+        multiple-response method, options ticked by fewer than 5 respondents are pooled into
+        one ``other (pooled)`` item for testing (:mod:`espri_gpu.stats.pooling`).
     n_resamples : int
         Random tables / resamples for Monte-Carlo and resampling tests.
     seed : int, optional
