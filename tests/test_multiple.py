@@ -283,3 +283,25 @@ def test_rao_scott_matches_the_delta_method_oracle(kind) -> None:
     table = _table(joint, a, b)
     assert rao_scott(table, kind, 1.0).sum_l2 == pytest.approx(
         _delta_method_sum_l2(table, kind), rel=1e-6)
+
+
+def test_independence_test_pools_rare_options_and_uses_the_published_rao_scott() -> None:
+    from espri_gpu import independence_test, load_example
+
+    s = load_example("espri2020")
+    table = pattern_table(s.answers_to("ml_méthodes"), s.answers_to("ml_usages"))
+    pooled, _, _ = pool_rare_items(table, True, True)
+    stats = spmi_statistics(pooled)
+    expected = rao_scott(pooled, "spmi", stats.statistic)
+    r = independence_test(s, "ml_méthodes", "ml_usages", method="rao-scott")
+    assert r.statistic == pytest.approx(expected.statistic) and r.dof == pytest.approx(
+        expected.dof)
+    assert "pooled" in r.reason and "Bilder & Loughin" in r.reason
+    r = independence_test(s, "ml_méthodes", "ml_usages", method="bonferroni")
+    assert r.pvalue == pytest.approx(bonferroni(stats))
+    assert f"the {stats.item_statistics.size} item-level tests" in r.reason
+    # only options that vary, each ticked by at least MIN_COUNT respondents, are tested
+    n = pooled.n
+    for ind, counts in ((pooled.a, pooled.row_counts), (pooled.b, pooled.col_counts)):
+        totals = counts @ ind
+        assert ((totals >= 5) & (n - totals >= 5)).all()
