@@ -624,7 +624,8 @@ def people(table: np.ndarray, pa: np.ndarray, pb: np.ndarray):
 
 
 def test_pattern_bootstrap_replicates_follow_the_documented_recipe():
-    """Mode 1: margins ~ Multinomial(n, counts / n) each, then a random table, from the
+    """Mode 1: margins ~ Multinomial(n, counts / n) each, drawn again while an item that
+    varies in the data does not vary in the resample, then a random table, from the
     replicate's stream in that order (replayed here with the device functions)."""
     a, b = respondent_data(6, 50, a_multiple=True)
     joint, pa, pb = patterns(a, b)
@@ -634,8 +635,17 @@ def test_pattern_bootstrap_replicates_follow_the_documented_recipe():
     for r, s in enumerate(got):
         state = np.array([dev.rng.stream_start(np.uint64(7), 10 + r)], dtype=np.uint64)
         a_counts, b_counts = np.zeros(len(rows), np.int64), np.zeros(len(cols), np.int64)
-        dev.multinomial(int(rows.sum()), rows.astype(float), a_counts, state)
-        dev.multinomial(int(rows.sum()), cols.astype(float), b_counts, state)
+
+        def varying(counts, ind):
+            totals = counts @ ind
+            return int(((totals > 0) & (totals < counts.sum())).sum())
+
+        while True:
+            dev.multinomial(int(rows.sum()), rows.astype(float), a_counts, state)
+            dev.multinomial(int(rows.sum()), cols.astype(float), b_counts, state)
+            if (varying(a_counts, pa) == varying(rows, pa)
+                    and varying(b_counts, pb) == varying(cols, pb)):
+                break
         if cpu.shuffle_labels(int(rows.sum()), len(rows), len(cols)):  # (50 respondents: yes)
             table = shuffle_table(a_counts, b_counts, state)
         else:

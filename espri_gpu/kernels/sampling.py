@@ -114,6 +114,12 @@ _SCALE_UP = 2.0**500
 #: Half-width of the HRUA bracket window, in standard deviations.
 _BRACKET_SD = 8.0
 _SCALE_DOWN = 2.0**-500
+#: Bootstrap resamples in which an item or a level that varies in the data does not vary are
+#: discarded and drawn again (Bilder & Loughin 2004), at most this many times per replicate;
+#: a replicate still degenerate then scores :data:`DEGENERATE` (it never counts as extreme).
+MAX_REDRAWS = 1000
+#: Statistic of a replicate left degenerate after :data:`MAX_REDRAWS` draws.
+DEGENERATE = -1.0
 
 
 def build(jit, leaf_jit=None, sqrt=math.sqrt):
@@ -150,6 +156,7 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
     table_len = LOGFACTORIAL_TABLE.shape[0]
     g_series, g_series_max = _G_SERIES, _G_SERIES_MAX
     bracket_sd = _BRACKET_SD
+    max_redraws, degenerate = MAX_REDRAWS, DEGENERATE
 
     # ----------------------------------------------------------------- log-factorials
     @leaf_jit
@@ -817,6 +824,26 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
                     items[i, k] = spmi_item(m_out, ra, cb, n, i, k)
         return pattern_statistic(m_out, ra, cb, n, kind)
 
+    @jit
+    def varying_columns(counts, ind, totals):
+        """Number of columns of ``ind`` whose total over the patterns weighted by ``counts``
+        is strictly between 0 and n = sum(counts) (``totals`` is scratch, >= ind columns)."""
+        npat, ncol = ind.shape
+        for j in range(ncol):
+            totals[j] = 0.0
+        n = 0.0
+        for p in range(npat):
+            c = float(counts[p])
+            if c > 0.0:
+                n += c
+                for j in range(ncol):
+                    totals[j] += ind[p, j] * c
+        v = 0
+        for j in range(ncol):
+            if 0.0 < totals[j] < n:
+                v += 1
+        return v
+
     # ----------------------------------------------------------------- one replicate
     @jit
     def table_replicate(row_sums, col_sums, n, statistic, seed, replicate, tab, rowrem, state):
@@ -834,6 +861,12 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         ``shuffle`` 1: :func:`shuffle_products` (``labels`` holds >= n; ``joint`` and
         ``rowrem`` unused); 0: :func:`random_table` then :func:`pattern_products` (same law,
         other draws; the drivers choose, the same way on every target).
+
+        ``mode`` 1 (bootstrap): both margins are resampled first; a resample in which a
+        column of ``a_ind`` or ``b_ind`` (an item, or a level of a single-choice question)
+        that varies in the data does not vary is discarded and drawn again from the same
+        stream, as Bilder & Loughin (2004) discard them (up to ``MAX_REDRAWS`` times; then
+        the replicate scores ``DEGENERATE``).
         """
         state[0] = stream_start(seed, replicate)
         rows, cols = row_counts, col_counts
@@ -841,8 +874,18 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
             n = 0
             for p in range(row_counts.shape[0]):
                 n += row_counts[p]
-            multinomial(n, row_weights, a_counts, state)
-            multinomial(n, col_weights, b_counts, state)
+            want_a = varying_columns(row_counts, a_ind, ra)
+            want_b = varying_columns(col_counts, b_ind, cb)
+            valid = False
+            for _ in range(max_redraws):
+                multinomial(n, row_weights, a_counts, state)
+                multinomial(n, col_weights, b_counts, state)
+                if (varying_columns(a_counts, a_ind, ra) == want_a
+                        and varying_columns(b_counts, b_ind, cb) == want_b):
+                    valid = True
+                    break
+            if not valid:
+                return degenerate
             rows, cols = a_counts, b_counts
         if shuffle == 1:
             total = shuffle_products(rows, cols, a_ind, b_ind, m_out, ra, cb, labels, state)
@@ -861,6 +904,6 @@ def build(jit, leaf_jit=None, sqrt=math.sqrt):
         pearson=pearson, g_statistic=g_statistic,
         pattern_products=pattern_products, mmi_item=mmi_item, mmi=mmi, spmi_item=spmi_item,
         spmi=spmi, table_statistic=table_statistic, pattern_statistic=pattern_statistic,
-        observed_patterns=observed_patterns,
+        observed_patterns=observed_patterns, varying_columns=varying_columns,
         table_replicate=table_replicate, pattern_replicate=pattern_replicate,
     )

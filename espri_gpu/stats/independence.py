@@ -18,8 +18,10 @@ from ..errors import SurveyInputError
 from ..survey import Survey
 from .adjust import benjamini_hochberg, holm
 from .chi2 import chi2_test, cramers_v, cramers_v_corrected
-from .multiple import bonferroni, mmi_statistics, rao_scott, spmi_statistics
+from .multiple import bonferroni, mmi_statistics, spmi_statistics
 from .patterns import PatternTable, pattern_table
+from .pooling import MIN_COUNT, pool_rare_items
+from .rao_scott import rao_scott
 from .resampling import (
     DEFAULT_RESAMPLES,
     make_seed,
@@ -121,8 +123,12 @@ def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto"
         expected count is at least 5, else the Monte-Carlo χ² (both margins fixed); when a
         multiple-choice question is involved, MMI (single × multiple) or SPMI
         (multiple × multiple) with a respondent-level permutation test. Explicit choices:
-        ``asymptotic``, ``montecarlo`` (single × single); ``permutation``, ``bootstrap``,
-        ``rao-scott``, ``bonferroni`` (multiple response).
+        ``asymptotic``, ``montecarlo`` (single × single); ``permutation``, ``bootstrap``
+        (Bilder & Loughin's, degenerate resamples drawn again), ``rao-scott`` (their
+        second-order correction, covariance from the observed answer patterns:
+        :mod:`espri_gpu.stats.rao_scott`), ``bonferroni`` (multiple response). For every
+        multiple-response method, options ticked by fewer than 5 respondents are pooled into
+        one ``other (pooled)`` item for testing (:mod:`espri_gpu.stats.pooling`).
     n_resamples : int
         Random tables / resamples for Monte-Carlo and resampling tests (default
         :data:`~espri_gpu.stats.resampling.DEFAULT_RESAMPLES`, as in :func:`screen` and
@@ -167,8 +173,11 @@ def independence_test(survey: Survey, a: str, b: str, *, method: Method = "auto"
     if not multiple:
         return _single_pair(ticks, method, n_resamples, seed, back, common)
     table = pattern_table(survey.answers_to(qa.keyword), survey.answers_to(qb.keyword))
+    table, pool_a, pool_b = pool_rare_items(table, qa.multiple, qb.multiple)
+    pooling = "; ".join(p for p in (pool_a.describe(qa.keyword), pool_b.describe(qb.keyword))
+                        if p)
     return _multiple_pair(table, qa.multiple, qb.multiple, method, n_resamples, seed, back,
-                          common)
+                          common, pooling)
 
 
 def _tick_effect_sizes(ticks: np.ndarray) -> dict[str, float]:
@@ -209,7 +218,7 @@ def _single_pair(ticks: np.ndarray, method: str, n_resamples: int, seed: int | N
 
 def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, method: str,
                    n_resamples: int, seed: int | None, back: Backend,
-                   common: dict) -> IndependenceResult:
+                   common: dict, pooling: str = "") -> IndependenceResult:
     if method == "auto":
         method = "permutation"
     # the observed statistic comes from the kernels that draw the resamples (exact ties);
@@ -234,13 +243,22 @@ def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, meth
         pvalue, resamples = (1 + hits) / (n_resamples + 1), n_resamples
         reason = (f"{what}; p-value by {method} of respondents' answer vectors (a respondent "
                   "ticking several options is one observation, not several)")
+        if method == "bootstrap":
+            reason += ("; resamples in which an option that varies in the data does not vary "
+                       "are discarded and drawn again (Bilder & Loughin 2004)")
         statistic = stats.statistic
     elif method == "rao-scott":
-        statistic, dof, pvalue = rao_scott(table, stats)
-        reason = f"{what}; Rao–Scott second-order correction of its χ² approximation"
+        corrected = rao_scott(table, kind, stats.statistic)
+        statistic, dof, pvalue = corrected.statistic, corrected.dof, corrected.pvalue
+        reason = (f"{what}; second-order Rao–Scott correction of its χ² approximation "
+                  "(Bilder & Loughin 2004, covariance from the observed answer patterns)")
     else:
         statistic, pvalue = stats.statistic, bonferroni(stats)
-        reason = f"{what}; Bonferroni bound over the item-level tests"
+        reason = (f"{what}; Bonferroni bound over the {stats.item_statistics.size} "
+                  "item-level tests of options that vary")
+    if pooling:
+        reason += (f"; for testing, options ticked by fewer than {MIN_COUNT} respondents are "
+                   f"pooled ({pooling})")
     return IndependenceResult(test=f"{kind}-{method}", reason=reason, statistic=statistic,
                               pvalue=pvalue, dof=dof, n_resamples=resamples, seed=used_seed,
                               **common)

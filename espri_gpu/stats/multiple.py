@@ -16,7 +16,10 @@ second-order correction, or bounded by Bonferroni. Under independence the standa
 item-level deviations have covariance R_a ⊗ R_b (the items' correlation matrices), so the
 statistics are asymptotically Σ λ χ² with λ the eigenvalues of R_b (each (I−1) times) for
 MMI and of R_a ⊗ R_b for SPMI; the Rao–Scott correction matches the first two moments:
-X² / (Σλ² / Σλ) ~ χ² with (Σλ)² / Σλ² degrees of freedom (times I−1 for MMI).
+X² / (Σλ² / Σλ) ~ χ² with (Σλ)² / Σλ² degrees of freedom (times I−1 for MMI): that is
+:func:`rao_scott_independence`. The published correction (Bilder & Loughin 2004), with Σ
+estimated from the observed joint answer patterns, is :mod:`espri_gpu.stats.rao_scott`; items
+ticked by fewer than 5 respondents are pooled before testing (:mod:`espri_gpu.stats.pooling`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from ..backend import Backend
 from .patterns import PatternTable
 from .resampling import observed_pattern_statistics
 
-__all__ = ["MultipleResponseStats", "mmi_statistics", "rao_scott", "spmi_statistics"]
+__all__ = ["MultipleResponseStats", "mmi_statistics", "rao_scott_independence",
+           "spmi_statistics"]
 
 
 @dataclass(frozen=True)
@@ -100,8 +104,18 @@ def _item_correlation(indicators: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return cov[np.ix_(keep, keep)] / np.outer(sd[keep], sd[keep])
 
 
-def rao_scott(table: PatternTable, stats: MultipleResponseStats) -> tuple[float, float, float]:
-    """Rao–Scott second-order corrected statistic, its degrees of freedom and p-value."""
+def rao_scott_independence(table: PatternTable,
+                           stats: MultipleResponseStats) -> tuple[float, float, float]:
+    """Rao–Scott second-order correction with Σ estimated under full independence.
+
+    Returns the corrected statistic, its degrees of freedom and p-value. The covariance of
+    the item-level deviations is taken as ``R_a ⊗ R_b``, from each question's own answer
+    patterns, and ``Σλ`` is estimated too. This is *not* the published test: the ``rao-scott``
+    method of :func:`espri_gpu.independence_test` is :func:`espri_gpu.stats.rao_scott.rao_scott`
+    (Bilder & Loughin 2004), which estimates Σ from the observed joint answer patterns. Both
+    agree exactly when the joint pattern table is the product of its margins; otherwise this
+    one ignores the observed dependence. Kept as a cross-check.
+    """
     rb = _item_correlation(table.b, table.col_counts)
     if stats.kind == "mmi":
         sum_l, sum_l2 = np.trace(rb), float((rb**2).sum())
