@@ -293,16 +293,23 @@ def mmi_data(n: int, seed: int = 0, n_resamples: int = 1000) -> MMIData:
     return MMIData(levels, items, n_resamples)
 
 
-def _mmi_statistic(onehot: np.ndarray, items: np.ndarray) -> float:
-    n = items.shape[0]
-    ticks = onehot.T @ items
-    ra = onehot.sum(axis=0)[:, None]
-    cb = items.sum(axis=0)[None, :]
+def _mmi_from_ticks(ticks: np.ndarray, levels: np.ndarray, items: np.ndarray,
+                   n: int) -> np.ndarray:
+    """MMI of tick tables ``ticks[..., level, item]`` with respondents per level ``levels``
+    and per item ``items`` (both margins fixed under permutation); vectorised over ``...``."""
+    ra, cb = levels[:, None].astype(float), items[None, :].astype(float)
     e1, e0 = ra * cb / n, ra * (n - cb) / n
     with np.errstate(divide="ignore", invalid="ignore"):
         x2 = np.where(e1 > 0, (ticks - e1) ** 2 / e1, 0) + \
             np.where(e0 > 0, (ra - ticks - e0) ** 2 / e0, 0)
-    return float(x2.sum())
+    return x2.sum(axis=(-2, -1))
+
+
+def _mmi_statistic(onehot: np.ndarray, items: np.ndarray) -> float:
+    """MMI from the respondents' one-hot levels and 0/1 items (NumPy, respondent level)."""
+    onehot, items = onehot.astype(float), items.astype(float)
+    return float(_mmi_from_ticks(onehot.T @ items, onehot.sum(axis=0), items.sum(axis=0),
+                                 items.shape[0]))
 
 
 def _distinct_rows(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -329,17 +336,37 @@ def _pattern_exceedances(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, 
                                backend)
 
 
-def _permutation_hits(statistic: Callable[[np.ndarray, np.ndarray], float], a: np.ndarray,
-                      b: np.ndarray, n_resamples: int) -> int:
-    """The usual way: permute the respondents' answers to ``b`` B times, NumPy per
-    replicate; counted with the kernels' tie tolerance, as espri_gpu counts."""
+def _permutation_hits(statistic: Callable[[np.ndarray], np.ndarray], fixed: np.ndarray,
+                      codes: np.ndarray, patterns: np.ndarray, n_resamples: int) -> int:
+    """The fastest plain-NumPy permutation test we could write: shuffle the respondents'
+    answers to one question B times and count the ticks with one ``np.bincount``.
+
+    ``fixed`` (respondents × items, 0/1) stays in place; the other question is given as
+    ``patterns[codes]`` (its distinct answer rows and each respondent's row), so shuffling
+    the ``n`` integer codes in place permutes its answers, and the tick table ``fixedᵀ @
+    patterns[codes]`` is a bincount over the ticks of ``fixed`` times the small pattern
+    matrix. Counted with the kernels' tie tolerance, as espri_gpu counts.
+    """
     from .kernels.cpu import EXCEEDANCE_RTOL
 
     rng = np.random.default_rng(1)
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    threshold = statistic(a, b) * (1.0 - EXCEEDANCE_RTOL)
-    return sum(int(statistic(a, b[rng.permutation(b.shape[0])]) >= threshold)
-               for _ in range(n_resamples))
+    codes = codes.astype(np.intp)                  # a copy: shuffled in place below
+    n_patterns = patterns.shape[0]
+    patterns = patterns.astype(np.float64)
+    rows, cols = np.nonzero(fixed)
+    keys = cols.astype(np.intp) * n_patterns
+    size = fixed.shape[1] * n_patterns
+
+    def ticks() -> np.ndarray:                     # items of `fixed` × items of `patterns`
+        counts = np.bincount(keys + codes[rows], minlength=size)
+        return counts.reshape(-1, n_patterns) @ patterns
+
+    threshold = float(statistic(ticks())) * (1.0 - EXCEEDANCE_RTOL)
+    hits = 0
+    for _ in range(n_resamples):
+        rng.shuffle(codes)
+        hits += int(statistic(ticks()) >= threshold)
+    return hits
 
 
 def mmi_espri(data: MMIData, backend: Backend) -> int:
@@ -349,9 +376,16 @@ def mmi_espri(data: MMIData, backend: Backend) -> int:
 
 
 def mmi_numpy(data: MMIData) -> int:
-    """The usual way: permute the respondents' answer vectors B times, NumPy per replicate."""
-    return _permutation_hits(_mmi_statistic, np.eye(10)[data.levels], data.items,
-                             data.n_resamples)
+    """NumPy: shuffle the respondents' levels B times, ticks per level and item by
+    ``np.bincount`` (see ``_permutation_hits``), MMI vectorised."""
+    n = data.items.shape[0]
+    levels = np.bincount(data.levels, minlength=10)
+    items = data.items.sum(axis=0)
+
+    def statistic(ticks: np.ndarray) -> np.ndarray:   # items × levels
+        return _mmi_from_ticks(ticks.T, levels, items, n)
+
+    return _permutation_hits(statistic, data.items, data.levels, np.eye(10), data.n_resamples)
 
 
 # --- SPMI resampling ------------------------------------------------------------------------
@@ -378,17 +412,22 @@ def spmi_data(n: int, seed: int = 0, n_resamples: int = 200) -> SPMIData:
     return SPMIData(question(), question(), n_resamples)
 
 
-def _spmi_statistic(a: np.ndarray, b: np.ndarray) -> float:
-    n = a.shape[0]
-    n11 = a.T @ b
-    r1 = a.sum(axis=0)[:, None]
-    c1 = b.sum(axis=0)[None, :]
+def _spmi_from_ticks(n11: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """SPMI of tick tables ``n11[..., i, k]`` (respondents ticking item i of one question and
+    item k of the other) with respondents per item ``a`` and ``b``; vectorised over ``...``."""
+    r1, c1 = a[:, None].astype(float), b[None, :].astype(float)
     r0, c0 = n - r1, n - c1
     det = n11 * (n - r1 - c1 + n11) - (r1 - n11) * (c1 - n11)
     denominator = r1 * r0 * c1 * c0
     with np.errstate(divide="ignore", invalid="ignore"):
         x2 = np.where(denominator > 0, n * det**2 / denominator, 0.0)
-    return float(x2.sum())
+    return x2.sum(axis=(-2, -1))
+
+
+def _spmi_statistic(a: np.ndarray, b: np.ndarray) -> float:
+    """SPMI from the respondents' 0/1 items of both questions (NumPy, respondent level)."""
+    a, b = a.astype(float), b.astype(float)
+    return float(_spmi_from_ticks(a.T @ b, a.sum(axis=0), b.sum(axis=0), a.shape[0]))
 
 
 def spmi_espri(data: SPMIData, backend: Backend) -> int:
@@ -398,8 +437,17 @@ def spmi_espri(data: SPMIData, backend: Backend) -> int:
 
 
 def spmi_numpy(data: SPMIData) -> int:
-    """The usual way: permute the respondents' answers to one question B times."""
-    return _permutation_hits(_spmi_statistic, data.a_items, data.b_items, data.n_resamples)
+    """NumPy: shuffle the respondents' answer rows to the second question B times (as
+    integer codes of its distinct rows), ticks by ``np.bincount``, SPMI vectorised."""
+    patterns, codes = np.unique(data.b_items, axis=0, return_inverse=True)
+    n = data.a_items.shape[0]
+    a, b = data.a_items.sum(axis=0), data.b_items.sum(axis=0)
+
+    def statistic(n11: np.ndarray) -> np.ndarray:
+        return _spmi_from_ticks(n11, a, b, n)
+
+    return _permutation_hits(statistic, data.a_items, codes.ravel(), patterns,
+                             data.n_resamples)
 
 
 # --- end to end -------------------------------------------------------------------------------
