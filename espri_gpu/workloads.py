@@ -21,7 +21,8 @@ from .encoding import encode
 from .responses import parse_choice_column
 from .synthetic import synthetic_survey
 
-__all__ = ["WORKLOADS", "Workload", "encode_espri", "encode_get_dummies", "encoding_data"]
+__all__ = ["WORKLOADS", "Workload", "encode_espri", "encode_get_dummies", "encode_pandas",
+           "encoding_data", "get_dummies_by_cell"]
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,44 @@ def encode_espri(data: EncodingData, backend: Backend) -> Any:
 
 
 def encode_get_dummies(data: EncodingData) -> pd.DataFrame:
-    """The usual pandas way: ``Series.str.get_dummies(sep=", ")`` per column.
+    """The textbook pandas way: ``Series.str.get_dummies(sep=", ")`` per column.
 
-    It splits every cell again and breaks options whose text holds ", " into pieces.
+    It splits every cell again (1.0 s at 10^5 respondents where :func:`encode_pandas` takes
+    0.04 s) and breaks options whose text holds ", " into pieces.
     """
     return pd.concat([values.str.get_dummies(sep=", ").add_prefix(f"{keyword}:")
+                      for keyword, values in data.columns.items()], axis=1)
+
+
+def get_dummies_by_cell(values: pd.Series, prefix: str, sep: str = ", ") -> pd.DataFrame:
+    """``values.str.get_dummies(sep)`` computed once per distinct cell: ``pd.factorize``,
+    ``str.get_dummies`` of the distinct cells, a NumPy gather of uint8 rows.
+
+    The fastest pandas/NumPy one-hot of multiple-choice text we found (answers repeat, so
+    there are far fewer distinct cells than respondents); like ``str.get_dummies``, it
+    breaks options whose text holds ``sep``. Missing cells give rows of zeros.
+
+    Examples
+    --------
+    >>> get_dummies_by_cell(pd.Series(["a, b", None, "b", "a, b"]), "q").to_numpy().tolist()
+    [[1, 1], [0, 0], [0, 1], [1, 1]]
+    """
+    codes, distinct = pd.factorize(values)
+    dummies = pd.Series(distinct).str.get_dummies(sep=sep)
+    rows = np.vstack([dummies.to_numpy(np.uint8), np.zeros((1, dummies.shape[1]), np.uint8)])
+    return pd.DataFrame(rows[codes], index=values.index,
+                        columns=[f"{prefix}:{option}" for option in dummies.columns])
+
+
+def encode_pandas(data: EncodingData) -> pd.DataFrame:
+    """pandas + NumPy: :func:`get_dummies_by_cell` per column, the fastest alternative found.
+
+    At 10^5 respondents (2-core VM): 0.04 s; ``str.get_dummies(sep=", ")`` 1.0 s;
+    ``str.split(", ").explode()`` + ``pd.factorize`` + a NumPy scatter 1.2 s, + ``pd.get_dummies``
+    and ``groupby(level=0).max()`` 1.4 s, + ``pd.crosstab`` 7.9 s; ``astype("category")``
+    before ``str.get_dummies`` 7.6 s.
+    """
+    return pd.concat([get_dummies_by_cell(values, keyword)
                       for keyword, values in data.columns.items()], axis=1)
 
 
@@ -153,13 +187,14 @@ def read_espri(data: ReadData, backend: Backend) -> Any:
 
 
 def read_pandas(data: ReadData) -> pd.DataFrame:
-    """``pandas.read_csv(engine="pyarrow")`` and ``str.get_dummies(sep=", ")`` per column.
+    """``pandas.read_csv(engine="pyarrow")`` and :func:`get_dummies_by_cell` per column.
 
-    The fastest reader pandas has; it reads strings only (no dates parsed, no check of the
-    answers against the codebook), and ``get_dummies`` splits options holding ", ".
+    The fastest reader pandas has and the fastest one-hot found (as in the ``encode``
+    workload); it reads strings only (no dates parsed, no check of the answers against the
+    codebook), and ``get_dummies`` splits options holding ", ".
     """
     frame = pd.read_csv(data.path, engine="pyarrow", dtype=str, keep_default_na=False)
-    return pd.concat([frame[header].str.get_dummies(sep=", ").add_prefix(f"{keyword}:")
+    return pd.concat([get_dummies_by_cell(frame[header], keyword)
                       for keyword, header in data.choice_headers.items()], axis=1)
 
 
@@ -484,8 +519,8 @@ WORKLOADS: dict[str, Workload] = {
         sizes={"tiny": 2_000, "small": 100_000, "medium": 1_000_000, "large": 10_000_000},
         make_data=encoding_data,
         espri=encode_espri,
-        alternative=encode_get_dummies,
-        alternative_name="pandas str.get_dummies (pyarrow strings)",
+        alternative=encode_pandas,
+        alternative_name="pandas factorize + str.get_dummies of distinct cells",
     ),
     "read": Workload(
         name="read",
@@ -496,7 +531,7 @@ WORKLOADS: dict[str, Workload] = {
         make_data=read_data,
         espri=read_espri,
         alternative=read_pandas,
-        alternative_name="pandas read_csv(engine='pyarrow') + str.get_dummies",
+        alternative_name="pandas read_csv(engine='pyarrow') + get_dummies of distinct cells",
     ),
     "contingency": Workload(
         name="contingency",

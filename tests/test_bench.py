@@ -37,6 +37,21 @@ def test_encode_workload_agrees_with_get_dummies_where_get_dummies_is_right() ->
             np.testing.assert_array_equal(theirs[column].to_numpy(), mine)
 
 
+def test_encode_baseline_equals_str_get_dummies() -> None:
+    """The fast pandas baseline (one get_dummies per distinct cell) gives exactly what the
+    textbook ``str.get_dummies(sep=", ")`` gives, skipped answers included."""
+    from espri_gpu.workloads import EncodingData, encode_get_dummies, encode_pandas
+
+    data = WORKLOADS["encode"].make_data(600, 7)
+    columns = dict(data.columns)
+    assert (columns["ml_méthodes"] == "").any()            # skipped: empty cells
+    columns["ml_méthodes"] = columns["ml_méthodes"].where(np.arange(600) % 7 > 0)  # and NA
+    data = EncodingData(data.codebook, columns)
+    fast, textbook = encode_pandas(data), encode_get_dummies(data)
+    assert list(fast.columns) == list(textbook.columns)
+    np.testing.assert_array_equal(fast.to_numpy(), textbook.to_numpy())
+
+
 def test_read_workload_reads_what_pandas_reads_where_get_dummies_is_right() -> None:
     workload = WORKLOADS["read"]
     data = workload.make_data(700, 2)
