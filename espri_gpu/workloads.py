@@ -250,15 +250,24 @@ def contingency_espri(data: ContingencyData, backend: Backend) -> Any:
     return indicator_gram(data.answers, backend)[0]
 
 
-def contingency_pandas(data: ContingencyData) -> dict:
-    """The usual way: for each pair of questions, join on respondent and ``pd.crosstab``."""
-    import itertools
+def contingency_numpy(data: ContingencyData, chunk: int = 1 << 17) -> np.ndarray:
+    """NumPy: the 0/1 indicator matrix of all questions from the long answers, and XᵀX in
+    float32 matrix products over blocks of ``chunk`` respondents (every partial sum is an
+    integer below 2^24, so exact), summed as integers.
 
-    tables = {}
-    for a, b in itertools.combinations(data.long, 2):
-        joined = data.long[a].merge(data.long[b], on="respondent")
-        tables[(a, b)] = pd.crosstab(joined["option_x"], joined["option_y"])
-    return tables
+    The fastest alternative found: at 10^4 respondents about 60x faster than ``merge`` +
+    ``pd.crosstab`` per pair of questions (190 pairs); a ``scipy.sparse`` XᵀX was no faster
+    at 10^4 to 10^6 respondents (3x slower at 10^6) on the 2-core VM.
+    """
+    n = len(data.answers[0].codes)
+    indicators = np.zeros((n, 10 * len(data.long)), dtype=np.uint8)
+    for q, long in enumerate(data.long.values()):
+        indicators[long["respondent"].to_numpy(), 10 * q + long["option"].to_numpy()] = 1
+    gram = np.zeros((indicators.shape[1],) * 2, dtype=np.int64)
+    for start in range(0, n, chunk):
+        block = indicators[start:start + chunk].astype(np.float32)
+        gram += (block.T @ block).astype(np.int64)
+    return gram
 
 
 # --- Monte-Carlo χ² -------------------------------------------------------------------------
@@ -540,8 +549,8 @@ WORKLOADS: dict[str, Workload] = {
         sizes={"tiny": 1_000, "small": 10_000, "medium": 1_000_000, "large": 10_000_000},
         make_data=contingency_data,
         espri=contingency_espri,
-        alternative=contingency_pandas,
-        alternative_name="pandas merge + crosstab per pair",
+        alternative=contingency_numpy,
+        alternative_name="NumPy indicator matrix + float32 XᵀX",
     ),
     "montecarlo": Workload(
         name="montecarlo",

@@ -70,6 +70,24 @@ def test_read_workload_reads_what_pandas_reads_where_get_dummies_is_right() -> N
                              for k in data.choice_headers)
 
 
+def test_contingency_baseline_counts_what_espri_gpu_counts() -> None:
+    """The NumPy XᵀX (in blocks) equals espri_gpu's Gram matrix and a per-pair crosstab."""
+    import pandas as pd
+
+    from espri_gpu.workloads import contingency_numpy
+
+    workload = WORKLOADS["contingency"]
+    data = workload.make_data(900, 8)
+    ours = np.asarray(workload.espri(data, cpu_backend()))
+    theirs = contingency_numpy(data, chunk=100)      # several blocks
+    np.testing.assert_array_equal(theirs, ours)
+    a, b = data.long["q03"], data.long["q15"]
+    joined = a.merge(b, on="respondent")
+    crosstab = pd.crosstab(joined["option_x"], joined["option_y"])
+    block = theirs[30:40, 150:160][np.ix_(crosstab.index, crosstab.columns)]
+    np.testing.assert_array_equal(block, crosstab.to_numpy())
+
+
 def test_bench_json_schema(tmp_path, capsys) -> None:
     out = tmp_path / "bench.json"
     assert main(["bench", "--size", "tiny", "--repeat", "1", "--json", str(out)]) == 0
