@@ -11,7 +11,9 @@ line breaks, e-mail addresses) and end with an indicator matrix of every choice 
   checked against the codebook, timestamps parsed, personal columns dropped) and
   ``one_hot`` of the 9 choice questions;
 - pandas: ``pd.read_csv(path, engine="pyarrow", dtype=str)`` and ``str.get_dummies(sep=", ")``
-  per choice column (no dates, no checks, options holding ", " split apart).
+  of each choice column's distinct cells, gathered with NumPy
+  (``espri_gpu.workloads.get_dummies_by_cell``: no dates, no checks, options holding ", "
+  split apart).
 
 Time: median of ``--repeat`` runs after one warm-up run on 2,000 respondents. Peak memory:
 the peak resident set (``VmHWM``) of a fresh process running one side once, minus that

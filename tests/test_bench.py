@@ -37,6 +37,21 @@ def test_encode_workload_agrees_with_get_dummies_where_get_dummies_is_right() ->
             np.testing.assert_array_equal(theirs[column].to_numpy(), mine)
 
 
+def test_encode_baseline_equals_str_get_dummies() -> None:
+    """The fast pandas baseline (one get_dummies per distinct cell) gives exactly what the
+    textbook ``str.get_dummies(sep=", ")`` gives, skipped answers included."""
+    from espri_gpu.workloads import EncodingData, encode_get_dummies, encode_pandas
+
+    data = WORKLOADS["encode"].make_data(600, 7)
+    columns = dict(data.columns)
+    assert (columns["ml_méthodes"] == "").any()            # skipped: empty cells
+    columns["ml_méthodes"] = columns["ml_méthodes"].where(np.arange(600) % 7 > 0)  # and NA
+    data = EncodingData(data.codebook, columns)
+    fast, textbook = encode_pandas(data), encode_get_dummies(data)
+    assert list(fast.columns) == list(textbook.columns)
+    np.testing.assert_array_equal(fast.to_numpy(), textbook.to_numpy())
+
+
 def test_read_workload_reads_what_pandas_reads_where_get_dummies_is_right() -> None:
     workload = WORKLOADS["read"]
     data = workload.make_data(700, 2)
@@ -53,6 +68,24 @@ def test_read_workload_reads_what_pandas_reads_where_get_dummies_is_right() -> N
                 np.testing.assert_array_equal(theirs[column].to_numpy(), mine)
     assert ours.sum() == sum(int(one_hot(survey, k, backend="cpu").matrix.sum())
                              for k in data.choice_headers)
+
+
+def test_contingency_baseline_counts_what_espri_gpu_counts() -> None:
+    """The NumPy XᵀX (in blocks) equals espri_gpu's Gram matrix and a per-pair crosstab."""
+    import pandas as pd
+
+    from espri_gpu.workloads import contingency_numpy
+
+    workload = WORKLOADS["contingency"]
+    data = workload.make_data(900, 8)
+    ours = np.asarray(workload.espri(data, cpu_backend()))
+    theirs = contingency_numpy(data, chunk=100)      # several blocks
+    np.testing.assert_array_equal(theirs, ours)
+    a, b = data.long["q03"], data.long["q15"]
+    joined = a.merge(b, on="respondent")
+    crosstab = pd.crosstab(joined["option_x"], joined["option_y"])
+    block = theirs[30:40, 150:160][np.ix_(crosstab.index, crosstab.columns)]
+    np.testing.assert_array_equal(block, crosstab.to_numpy())
 
 
 def test_bench_json_schema(tmp_path, capsys) -> None:
@@ -113,20 +146,82 @@ def test_benchmark_script_runs_and_both_sides_agree(script, tmp_path) -> None:
         assert case["ratio"] > 0
 
 
+def _pattern_table(a: np.ndarray, b: np.ndarray):
+    from espri_gpu.stats.patterns import PatternTable
+
+    pa, ia = np.unique(a, axis=0, return_inverse=True)
+    pb, ib = np.unique(b, axis=0, return_inverse=True)
+    joint = np.zeros((len(pa), len(pb)), dtype=np.int64)
+    np.add.at(joint, (ia.ravel(), ib.ravel()), 1)
+    return PatternTable(joint, pa.astype(float), pb.astype(float), (), (), a.shape[0])
+
+
 def test_spmi_workload_times_the_same_test_on_both_sides() -> None:
     """The pattern-table SPMI equals the respondent-level one, and both sides' permutation
     p-values agree within Monte-Carlo error."""
     from espri_gpu.stats.multiple import spmi_statistics
-    from espri_gpu.stats.patterns import PatternTable
     from espri_gpu.workloads import _spmi_statistic
-
-    from .test_kernels import patterns
 
     workload = WORKLOADS["spmi"]
     data = workload.make_data(800, 3)
-    table = PatternTable(*patterns(data.a_items, data.b_items), (), (), 800)
-    respondents = _spmi_statistic(data.a_items.astype(float), data.b_items.astype(float))
+    table = _pattern_table(data.a_items, data.b_items)
+    respondents = _spmi_statistic(data.a_items, data.b_items)
     assert spmi_statistics(table).statistic == pytest.approx(respondents, rel=1e-10)
     ours = (1 + workload.espri(data, cpu_backend())) / (data.n_resamples + 1)
     theirs = (1 + workload.alternative(data)) / (data.n_resamples + 1)
     assert abs(ours - theirs) < 0.15  # B = 200 each: about 4 standard errors at p = 1/2
+
+
+def test_mmi_workload_times_the_same_test_on_both_sides() -> None:
+    """espri_gpu's MMI (pattern table) equals the NumPy baseline's (respondent level), and
+    both permutation p-values agree within Monte-Carlo error."""
+    from espri_gpu.stats.multiple import mmi_statistics
+    from espri_gpu.workloads import _mmi_statistic
+
+    workload = WORKLOADS["mmi"]
+    data = workload.make_data(1500, 4)
+    onehot = np.eye(10, dtype=np.uint8)[data.levels]
+    table = _pattern_table(onehot, data.items)
+    assert mmi_statistics(table).statistic == pytest.approx(
+        _mmi_statistic(onehot, data.items), rel=1e-10)
+    ours = (1 + workload.espri(data, cpu_backend())) / (data.n_resamples + 1)
+    theirs = (1 + workload.alternative(data)) / (data.n_resamples + 1)
+    assert 0.02 < theirs < 0.98  # the data are drawn under independence
+    assert abs(ours - theirs) < 0.07  # B = 1000 each: about 4 standard errors at p = 1/2
+
+
+@pytest.mark.parametrize("kind", ["mmi", "spmi"])
+def test_permutation_baseline_counts_ticks_exactly(kind) -> None:
+    """The bincount baseline replays, permutation by permutation, a brute-force loop that
+    permutes the whole answer matrix and recomputes the statistic from it."""
+    from espri_gpu.kernels.cpu import EXCEEDANCE_RTOL
+    from espri_gpu.workloads import _mmi_statistic, _spmi_statistic
+
+    workload = WORKLOADS[kind]
+    data = workload.make_data(300, 5)
+    data = type(data)(**{**data.__dict__, "n_resamples": 60})
+    if kind == "spmi":  # independent questions, so that some permutations exceed
+        b_items = data.b_items[np.random.default_rng(9).permutation(300)]
+        data = type(data)(data.a_items, b_items, 60)
+    if kind == "mmi":
+        fixed, codes, patterns = data.items, data.levels, np.eye(10)
+
+        def brute(permuted: np.ndarray) -> float:
+            return _mmi_statistic(permuted, fixed)
+    else:
+        fixed = data.a_items
+        patterns, codes = np.unique(data.b_items, axis=0, return_inverse=True)
+        codes = codes.ravel()
+
+        def brute(permuted: np.ndarray) -> float:
+            return _spmi_statistic(fixed, permuted)
+
+    rng = np.random.default_rng(1)          # the baseline's stream
+    shuffled = codes.astype(np.intp)
+    threshold = brute(patterns[shuffled]) * (1.0 - EXCEEDANCE_RTOL)
+    hits = 0
+    for _ in range(data.n_resamples):
+        rng.shuffle(shuffled)
+        hits += brute(patterns[shuffled]) >= threshold
+    assert workload.alternative(data) == hits
+    assert 0 < hits < data.n_resamples
