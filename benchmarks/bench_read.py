@@ -13,7 +13,8 @@ line breaks, e-mail addresses) and end with an indicator matrix of every choice 
 - pandas: ``pd.read_csv(path, engine="pyarrow", dtype=str)`` and ``str.get_dummies(sep=", ")``
   of each choice column's distinct cells, gathered with NumPy
   (``espri_gpu.workloads.get_dummies_by_cell``: no dates, no checks, options holding ", "
-  split apart).
+  split apart); and, as a second alternative, the textbook ``str.get_dummies(sep=", ")``
+  per column after the same ``read_csv`` (``--no-textbook`` skips it).
 
 Time: median of ``--repeat`` runs after one warm-up run on 2,000 respondents. Peak memory:
 the peak resident set (``VmHWM``) of a fresh process running one side once, minus that
@@ -34,7 +35,7 @@ import time
 
 from espri_gpu import resolve_backend
 from espri_gpu.bench import machine_info, write_json
-from espri_gpu.workloads import WORKLOADS
+from espri_gpu.workloads import WORKLOADS, read_pandas_textbook
 
 _PEAK_SCRIPT = """
 import json, sys
@@ -78,7 +79,8 @@ def _peak(side: str, path: str) -> dict | None:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(n: int, repeat: int, seed: int = 0, memory: bool = True) -> dict:
+def measure(n: int, repeat: int, seed: int = 0, memory: bool = True,
+            textbook: bool = True) -> dict:
     """Time both sides on an export of ``n`` respondents (and their peak memory)."""
     backend = resolve_backend("cpu")
     workload = WORKLOADS["read"]
@@ -88,6 +90,9 @@ def measure(n: int, repeat: int, seed: int = 0, memory: bool = True) -> dict:
     workload.alternative(warm)
     ours = _median_seconds(lambda: workload.espri(data, backend), repeat)
     theirs = _median_seconds(lambda: workload.alternative(data), repeat)
+    if textbook:
+        read_pandas_textbook(warm)
+        textbook_s = _median_seconds(lambda: read_pandas_textbook(data), repeat)
     csv_mib = os.path.getsize(data.path) / 2**20
     result = {
         "workload": workload.name, "n": n, "repeat": repeat, "backend": backend.name,
@@ -95,6 +100,10 @@ def measure(n: int, repeat: int, seed: int = 0, memory: bool = True) -> dict:
         "alternative": workload.alternative_name, "alternative_s": round(theirs, 3),
         "ratio": round(theirs / ours, 2),
     }
+    if textbook:
+        result.update(textbook_alternative="pandas read_csv(engine='pyarrow') + "
+                      "str.get_dummies per column", textbook_s=round(textbook_s, 3),
+                      textbook_ratio=round(textbook_s / ours, 2))
     if memory:
         for side in ("espri", "pandas"):
             peak = _peak(side, data.path)
@@ -106,7 +115,10 @@ def measure(n: int, repeat: int, seed: int = 0, memory: bool = True) -> dict:
             result["memory_goal_mib"] = round(budget, 1)
             result["memory_goal_met"] = result["espri_peak_mib"] <= budget
     print(f"read: n={n:,}  espri_gpu {ours:.2f}s  {workload.alternative_name} {theirs:.2f}s  "
-          f"ratio {theirs / ours:.2f}x  (CSV {csv_mib:.0f} MiB"
+          f"ratio {theirs / ours:.2f}x"
+          + (f"; textbook get_dummies {textbook_s:.2f}s, ratio {textbook_s / ours:.2f}x"
+             if textbook else "")
+          + f"  (CSV {csv_mib:.0f} MiB"
           + (f", peak {result['espri_peak_mib']:.0f} MiB vs pandas "
              f"{result['pandas_peak_mib']:.0f} MiB" if "espri_peak_mib" in result else "")
           + ")", flush=True)
@@ -120,9 +132,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs")
+    parser.add_argument("--no-textbook", action="store_true",
+                        help="skip the textbook str.get_dummies alternative")
     parser.add_argument("--json", help="write the results as JSON to this file")
     args = parser.parse_args(argv)
-    results = [measure(n, args.repeat, args.seed, not args.no_memory) for n in args.n]
+    results = [measure(n, args.repeat, args.seed, not args.no_memory, not args.no_textbook)
+               for n in args.n]
     document = {"command": "python benchmarks/bench_read.py " + " ".join(argv or sys.argv[1:]),
                 "date": time.strftime("%Y-%m-%d"), "machine": machine_info(),
                 "python": platform.python_version(), "results": results}

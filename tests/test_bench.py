@@ -12,7 +12,7 @@ from espri_gpu.backend import cpu_backend
 from espri_gpu.bench import run_bench
 from espri_gpu.cli import main
 from espri_gpu.responses import parse_choice_column
-from espri_gpu.workloads import WORKLOADS
+from espri_gpu.workloads import WORKLOADS, read_pandas_textbook
 
 
 def test_every_workload_has_all_sizes() -> None:
@@ -57,7 +57,10 @@ def test_read_workload_reads_what_pandas_reads_where_get_dummies_is_right() -> N
     data = workload.make_data(700, 2)
     ours = workload.espri(data, cpu_backend())
     theirs = workload.alternative(data)
+    textbook = read_pandas_textbook(data)
     assert ours.shape[0] == theirs.shape[0] == 700
+    assert sorted(textbook.columns) == sorted(theirs.columns)
+    np.testing.assert_array_equal(textbook[theirs.columns].to_numpy(), theirs.to_numpy())
     survey = read_survey(data.path, data.codebook, backend="cpu")
     for keyword in ("lab", "outillages"):
         answers = survey.answers_to(keyword)
