@@ -36,7 +36,6 @@ import io
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ import pandas as pd
 
 from .backend import Backend, resolve_backend
 from .errors import BackendUnavailableError, SurveyInputError
+from .machine import usable_cores
 
 if TYPE_CHECKING:
     from .codebook import Codebook
@@ -219,13 +219,6 @@ def connect(cluster: str | None = None, scheduler_file: str | Path | None = None
         yield client
 
 
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
 def _local_cluster(distributed: ModuleType, b: Backend, n_workers: int | None) -> Any:
     if b.is_gpu:
         try:
@@ -238,7 +231,7 @@ def _local_cluster(distributed: ModuleType, b: Backend, n_workers: int | None) -
         return dask_cuda.LocalCUDACluster(
             n_workers=n_workers, threads_per_worker=1, rmm_pool_size=RMM_POOL_SIZE,
             rmm_allocator_external_lib_list=["cupy"], dashboard_address=":0")
-    cores = _cores()
+    cores = usable_cores()
     n = int(n_workers or cores)
     # One task at a time per worker; the CPU kernels' Numba threads share the cores.
     threads = max(1, cores // n)

@@ -44,6 +44,7 @@ from .distributed import cluster_summary, connect, read_survey_distributed
 from .errors import SurveyInputError
 from .example import example_path
 from .html_report import HtmlReport, verdict
+from .machine import usable_cores
 from .outputs import safe_name, write_csv, write_json, write_text
 from .progress import Progress
 from .responses import read_survey
@@ -210,15 +211,6 @@ def _render(job: tuple) -> list[Path]:
     return save_figure(ax.figure, out, stem, formats)
 
 
-def _workers() -> int:
-    import os
-
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
 def _warm_up() -> int:
     """Worker start-up: import the plotting stack before the first figure is needed."""
     from . import plotting  # noqa: F401
@@ -231,7 +223,7 @@ class _FigurePool:
     start-up (imports) overlaps the statistics; in-process when one core is available."""
 
     def __init__(self) -> None:
-        self.workers = min(_workers(), 8)
+        self.workers = min(usable_cores(), 8)
         self.pool = None
         if self.workers >= 2:
             import multiprocessing

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import SurveyInputError
+from .machine import usable_cores
 
 __all__ = ["RawTable", "blank_cells", "combined_headers", "read_table"]
 
@@ -388,7 +388,7 @@ def _parse_blocks(blocks: Iterator[memoryview], names: list[str],
                   delimiter: str) -> list[pa.Table]:
     """Parse record blocks in a thread pool, in order, with a few blocks in flight at most
     (so that reading never runs far ahead of parsing and memory stays bounded)."""
-    cores = _cores()
+    cores = usable_cores()
     tables: list[pa.Table] = []
     with ThreadPoolExecutor(cores) as pool:
         running: deque = deque()
@@ -464,12 +464,6 @@ def _finish(frame: pd.DataFrame, path: Path, encoding: str, delimiter: str,
         undecodable.sort()
     return RawTable(frame, str(path), "csv", encoding, delimiter, tuple(warnings),
                     tuple(undecodable))
-
-
-def _cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def _header_cells(text: str, delimiter: str) -> list[str]:

@@ -35,6 +35,7 @@ from espri_gpu.cli import main  # noqa: E402
 from espri_gpu.errors import BackendUnavailableError, SurveyInputError  # noqa: E402
 from espri_gpu.example import example_path  # noqa: E402
 from espri_gpu.kernels import cpu  # noqa: E402
+from espri_gpu.machine import usable_cores  # noqa: E402
 from espri_gpu.responses import read_survey  # noqa: E402
 from espri_gpu.stats import resampling  # noqa: E402
 
@@ -276,7 +277,7 @@ def test_connect_local_starts_and_stops_a_cluster():
     with edist.connect("local", backend="cpu", n_workers=1) as c:
         assert edist.cluster_summary(c)["workers"] == 1
         env = c.run(lambda: os.environ.get("NUMBA_NUM_THREADS"))
-        assert list(env.values()) == [str(max(1, edist._cores()))]
+        assert list(env.values()) == [str(max(1, usable_cores()))]
     assert c.status == "closed"
 
 
