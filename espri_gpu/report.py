@@ -44,7 +44,7 @@ from .distributed import cluster_summary, connect, read_survey_distributed
 from .errors import SurveyInputError
 from .example import example_path
 from .html_report import HtmlReport, verdict
-from .outputs import safe_name, write_csv, write_json, write_text
+from .outputs import publish, safe_name, write_csv, write_json, write_text
 from .progress import Progress
 from .responses import read_survey
 from .stats import screen
@@ -179,7 +179,7 @@ def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
             os.close(fd)
             try:
                 fig.savefig(tmp, format=fmt, dpi=100)
-                os.replace(tmp, path)
+                publish(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
