@@ -323,6 +323,15 @@ def run_report(responses: str | Path | Survey | None = None, *,
     if bad:
         raise SurveyInputError(f"`formats` has {', '.join(bad)}; expected some of "
                                f"{', '.join(FORMATS)}")
+    import numbers
+
+    if (isinstance(n_resamples, bool) or not isinstance(n_resamples, numbers.Integral)
+            or n_resamples < 1):
+        raise SurveyInputError(f"`n_resamples` (--resamples) is {n_resamples!r}; expected a "
+                               "whole number of at least 1, e.g. 9999")
+    if responses is None and (codebook is not None or interpretations is not None):
+        raise SurveyInputError("a codebook or interpretations file was given without "
+                               "RESPONSES; name the responses file it describes first")
     if isinstance(responses, Survey):
         if codebook is not None or interpretations is not None:
             raise SurveyInputError("a Survey already holds its codebook and interpretations; "
