@@ -45,7 +45,7 @@ from .errors import SurveyInputError
 from .example import example_path
 from .html_report import HtmlReport, verdict
 from .machine import usable_cores
-from .outputs import safe_name, write_csv, write_json, write_text
+from .outputs import publish, safe_name, write_csv, write_json, write_text
 from .progress import Progress
 from .responses import read_survey
 from .stats import screen
@@ -180,7 +180,7 @@ def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
             os.close(fd)
             try:
                 fig.savefig(tmp, format=fmt, dpi=100)
-                os.replace(tmp, path)
+                publish(tmp, path)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
@@ -315,6 +315,15 @@ def run_report(responses: str | Path | Survey | None = None, *,
     if bad:
         raise SurveyInputError(f"`formats` has {', '.join(bad)}; expected some of "
                                f"{', '.join(FORMATS)}")
+    import numbers
+
+    if (isinstance(n_resamples, bool) or not isinstance(n_resamples, numbers.Integral)
+            or n_resamples < 1):
+        raise SurveyInputError(f"`n_resamples` (--resamples) is {n_resamples!r}; expected a "
+                               "whole number of at least 1, e.g. 9999")
+    if responses is None and (codebook is not None or interpretations is not None):
+        raise SurveyInputError("a codebook or interpretations file was given without "
+                               "RESPONSES; name the responses file it describes first")
     if isinstance(responses, Survey):
         if codebook is not None or interpretations is not None:
             raise SurveyInputError("a Survey already holds its codebook and interpretations; "

@@ -112,3 +112,18 @@ def test_info_runs() -> None:
     result = _run("info")
     assert result.returncode == 0
     assert "backend auto ->" in result.stdout and "numpy" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["report", "--resamples", "0"], "`n_resamples` (--resamples) is 0"),
+    (["report", "--resamples", "-5"], "`n_resamples` (--resamples) is -5"),
+    (["report", "--codebook", "cb.toml"], "given without RESPONSES"),
+])
+def test_issue_16_bad_resamples_and_codebook_alone_are_one_line_errors(
+        tmp_path, capsys, args, message) -> None:
+    assert main([*args, "--out", str(tmp_path / "o"), "--backend", "cpu"]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("espri_gpu: error:"), err
+    assert message in lines[0]
+    assert not (tmp_path / "o").exists()

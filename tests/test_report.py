@@ -203,3 +203,21 @@ def test_issue_15_one_default_number_of_resamples() -> None:
         default = inspect.signature(function).parameters["n_resamples"].default
         assert default == DEFAULT_RESAMPLES, function.__name__
     assert parse_args(["report"]).resamples == DEFAULT_RESAMPLES
+
+
+@pytest.mark.parametrize(("umask", "file_mode", "dir_mode"), [(0o022, 0o644, 0o755),
+                                                              (0o027, 0o640, 0o750)])
+def test_outputs_follow_the_umask(tmp_path, umask, file_mode, dir_mode) -> None:
+    """Issue #16 (5): colleagues can read the outputs (no 0600 from temporary files)."""
+    out = tmp_path / "out"
+    old = os.umask(umask)
+    try:
+        run_report(out=out, backend="cpu", pairs="lab,compétence,ml_méthodes", groups="",
+                   n_resamples=49, formats=("png", "svg"), progress=Progress(io.StringIO()))
+    finally:
+        os.umask(old)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 10 and any(p.suffix == ".png" for p in files)
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(file_mode)}
+    dirs = [out, *(p for p in out.rglob("*") if p.is_dir())]
+    assert {oct(p.stat().st_mode & 0o777) for p in dirs} == {oct(dir_mode)}
