@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["neutralise_formula", "safe_name", "write_csv", "write_json", "write_text"]
+from .errors import SurveyInputError
+
+__all__ = ["OutputLock", "neutralise_formula", "safe_name", "write_csv", "write_json",
+           "write_text"]
+
+#: Name of the lock file a run keeps in its output folder while it writes there.
+LOCK_NAME = ".espri_gpu.lock"
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -101,3 +109,103 @@ def write_csv(path: str | Path, frame: pd.DataFrame, *, index: bool = True) -> P
 def write_json(path: str | Path, data: Any) -> Path:
     """Write JSON (UTF-8, indented, accents kept), atomically."""
     return write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` of this host started (seconds since the epoch), if known."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/stat", encoding="ascii") as status:
+            boot = next(int(line.split()[1]) for line in status if line.startswith("btime"))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class OutputLock:
+    """A lock file in an output folder (pid, host, time) so that two runs never write into
+    the same folder at once; a lock left by a run that died is recognised and replaced.
+
+    A lock is stale when it names a process of this host that is not running, or one that
+    started after the lock was taken (its pid was reused). A lock from another host is
+    trusted: the error says which host and pid to check.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with OutputLock(tempfile.mkdtemp()) as lock:
+    ...     lock.path.name, lock.stale is None
+    ('.espri_gpu.lock', True)
+    """
+
+    def __init__(self, out: str | Path) -> None:
+        self.path = Path(out) / LOCK_NAME
+        #: What a stale lock replaced said (``"pid N on host H"``), or None.
+        self.stale: str | None = None
+        self._held = False
+
+    def _holder(self) -> tuple[dict, bool]:
+        """The lock's content and whether it is stale."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            pid, host, since = int(data["pid"]), str(data["host"]), float(data["since"])
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError):
+            return {"pid": "?", "host": "?"}, True  # unreadable: a run died while writing it
+        if host != socket.gethostname():
+            return data, False
+        if not _alive(pid):
+            return data, True
+        start = _process_start(pid)
+        return data, start is not None and start > since + 1.0
+
+    def acquire(self) -> OutputLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        content = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                              "since": time.time()})
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                try:
+                    holder, stale = self._holder()
+                except FileNotFoundError:
+                    continue
+                where = f"pid {holder.get('pid')} on host {holder.get('host')}"
+                if not stale:
+                    raise SurveyInputError(
+                        f"{self.path.parent} is being written by another run ({where}); wait "
+                        f"for it to end, choose another --out, or delete {self.path} if no run "
+                        "is left") from None
+                self.stale = where
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(content + "\n")
+            self._held = True
+            return self
+        raise SurveyInputError(f"cannot take the lock {self.path}: other runs keep taking it; "
+                               "choose another --out")
+
+    def release(self) -> None:
+        if self._held:
+            self._held = False
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> OutputLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

@@ -44,7 +44,7 @@ from .distributed import cluster_summary, connect, read_survey_distributed
 from .errors import SurveyInputError
 from .example import example_path
 from .html_report import HtmlReport, verdict
-from .outputs import publish, safe_name, write_csv, write_json, write_text
+from .outputs import OutputLock, publish, safe_name, write_csv, write_json, write_text
 from .progress import Progress
 from .responses import read_survey
 from .stats import screen
@@ -278,7 +278,9 @@ def run_report(responses: str | Path | Survey | None = None, *,
         ``drafted_codebook`` is its path.
     interpretations : str or Path, optional
     out : str or Path
-        Output directory.
+        Output directory. While the run writes there it holds ``out/.espri_gpu.lock`` (pid,
+        host): a second run into it stops with an error; a lock left by a run that died is
+        reported and replaced.
     backend : {"auto", "cpu", "gpu"}, optional
     seed : int
         Seed of every random draw (tests, groups); recorded in ``summary.json``.
@@ -341,25 +343,29 @@ def run_report(responses: str | Path | Survey | None = None, *,
         codebook = codebook or example_path("espri2020", "codebook.toml")
         if interpretations is None:
             interpretations = example_path("espri2020", "interpretations.csv")
-    drafted = None
-    if codebook is None and not isinstance(responses, Survey):
-        codebook = drafted = _draft_codebook(responses, Path(out))
     progress = progress or Progress()
     b = resolve_backend(backend)
-    with connect(cluster, scheduler_file, backend=b) as client:
-        figures = _FigurePool()
-        try:
-            result = _run(responses, codebook, interpretations, Path(out), b, seed,
-                          n_resamples, pairs, groups, formats, skip_bad_rows, progress, figures,
-                          client, where, drafted is not None)
-        except SurveyInputError as exc:
-            if drafted is None:
-                raise
-            raise SurveyInputError(f"{exc} (with the codebook drafted in {drafted}: edit it, "
-                                   f"then pass --codebook {drafted})") from None
-        finally:
-            figures.close()
-    return dataclasses.replace(result, drafted_codebook=drafted)
+    with OutputLock(out) as lock:
+        if lock.stale is not None:
+            progress.line(f"replaced the lock left in {out} by a run that ended early "
+                          f"({lock.stale})")
+        drafted = None
+        if codebook is None and not isinstance(responses, Survey):
+            codebook = drafted = _draft_codebook(responses, Path(out))
+        with connect(cluster, scheduler_file, backend=b) as client:
+            figures = _FigurePool()
+            try:
+                result = _run(responses, codebook, interpretations, Path(out), b, seed,
+                              n_resamples, pairs, groups, formats, skip_bad_rows, progress,
+                              figures, client, where, drafted is not None)
+            except SurveyInputError as exc:
+                if drafted is None:
+                    raise
+                raise SurveyInputError(f"{exc} (with the codebook drafted in {drafted}: edit "
+                                       f"it, then pass --codebook {drafted})") from None
+            finally:
+                figures.close()
+        return dataclasses.replace(result, drafted_codebook=drafted)
 
 
 def _draft_codebook(responses: str | Path, out: Path) -> Path:

@@ -127,3 +127,50 @@ def test_issue_16_bad_resamples_and_codebook_alone_are_one_line_errors(
     assert len(lines) == 1 and lines[0].startswith("espri_gpu: error:"), err
     assert message in lines[0]
     assert not (tmp_path / "o").exists()
+
+
+def _lock(out, pid: int, since: float) -> None:
+    import socket
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / ".espri_gpu.lock").write_text(json.dumps(
+        {"pid": pid, "host": socket.gethostname(), "since": since}), encoding="utf-8")
+
+
+def test_issue_16_a_second_run_into_a_folder_being_written_stops(tmp_path, capsys) -> None:
+    import time
+
+    out = tmp_path / "out"
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        _lock(out, other.pid, time.time())
+        assert main(["report", "--out", str(out), "--backend", "cpu", *QUICK]) == 2
+    finally:
+        other.kill()
+        other.wait()
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "being written by another run" in lines[0], err
+    assert f"pid {other.pid}" in lines[0]
+    assert [p.name for p in out.iterdir()] == [".espri_gpu.lock"]  # nothing written
+
+
+@pytest.mark.parametrize("case", ["dead pid", "pid reused"])
+def test_issue_16_a_stale_lock_is_reported_and_replaced(tmp_path, capsys, case) -> None:
+    import time
+
+    out = tmp_path / "out"
+    other = subprocess.Popen(["sleep", "60" if case == "pid reused" else "0"])
+    if case == "dead pid":
+        other.wait()
+        _lock(out, other.pid, time.time())
+    else:  # a live process that started after the lock was taken: not the lock's run
+        _lock(out, other.pid, time.time() - 3600)
+    try:
+        assert main(["report", "--out", str(out), "--backend", "cpu", *QUICK]) == 0
+    finally:
+        other.kill()
+        other.wait()
+    err = capsys.readouterr().err
+    assert f"replaced the lock left in {out} by a run that ended early (pid {other.pid}" in err
+    assert (out / "report.html").is_file() and not (out / ".espri_gpu.lock").exists()
