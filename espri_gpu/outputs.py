@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -27,17 +28,34 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _UNSAFE = re.compile(r"[^\w.+-]+")
 
+#: Names Windows refuses for a file, whatever its extension.
+_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                       *(f"lpt{i}" for i in range(1, 10))})
+
 
 def safe_name(keyword: str) -> str:
     """A file-name-safe form of a keyword: accents kept, separators and spaces replaced.
 
+    A keyword that is not kept as it is (unsafe characters, ``__`` which joins the two
+    keywords of a pair, a Windows reserved name such as ``con`` or ``lpt1``, more than 120
+    bytes) gets ``-`` and 8 hexadecimal digits of its SHA-256, so that two keywords never
+    share a file name (``a/b`` and ``a_b``); reserved names are prefixed with ``_``.
+
     Examples
     --------
-    >>> safe_name("cah/cdh"), safe_name("Méthodes factorielles (EOF, ACP)")
-    ('cah_cdh', 'Méthodes_factorielles_EOF_ACP')
+    >>> safe_name("ml_méthodes"), safe_name("cah/cdh"), safe_name("cah_cdh")
+    ('ml_méthodes', 'cah_cdh-61fa2c2b', 'cah_cdh')
+    >>> safe_name("nul"), safe_name("Méthodes factorielles (EOF, ACP)")
+    ('_nul-99e62427', 'Méthodes_factorielles_EOF_ACP-e760bdd4')
     """
-    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", keyword)).strip("._")
-    return text or "_"
+    text = _UNSAFE.sub("_", unicodedata.normalize("NFC", keyword)).strip("._") or "_"
+    if text.split(".")[0].lower() in _RESERVED:
+        text = "_" + text
+    if len(text.encode("utf-8")) > 120:
+        text = text.encode("utf-8")[:120].decode("utf-8", "ignore")
+    if text != keyword or "__" in text:
+        text += "-" + hashlib.sha256(keyword.encode("utf-8")).hexdigest()[:8]
+    return text
 
 
 def _umask() -> int:

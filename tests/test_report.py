@@ -102,7 +102,7 @@ def test_hostile_answers_and_keywords_are_neutralised(tmp_path) -> None:
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    counts_csv = next((out / "counts").glob("*thodes.csv")).read_text(encoding="utf-8")
+    counts_csv = next((out / "counts").glob("*thodes-*.csv")).read_text(encoding="utf-8")
     assert "'=cmd|" in counts_csv and "\n=cmd" not in counts_csv
     for path in out.rglob("*"):
         if path.suffix in (".csv", ".txt", ".html", ".json"):
@@ -221,3 +221,33 @@ def test_outputs_follow_the_umask(tmp_path, umask, file_mode, dir_mode) -> None:
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(file_mode)}
     dirs = [out, *(p for p in out.rglob("*") if p.is_dir())]
     assert {oct(p.stat().st_mode & 0o777) for p in dirs} == {oct(dir_mode)}
+
+
+def test_issue_16_file_names_stay_distinct_and_avoid_windows_reserved_names() -> None:
+    from espri_gpu.outputs import safe_name
+
+    keywords = ["a/b", "a_b", "a b", "a:b", "a__b", "a", "b__c", "a__b__c", "_con", "con",
+                "CON", "nul", "aux", "prn", "com1", "lpt9", "con.txt", "x" * 300, "x" * 301]
+    names = [safe_name(k) for k in keywords]
+    assert len(set(names)) == len(names), names
+    pairs = {f"{safe_name(a)}__{safe_name(b)}" for a in keywords for b in keywords if a != b}
+    assert len(pairs) == len(keywords) * (len(keywords) - 1)
+    reserved = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                *(f"lpt{i}" for i in range(1, 10))}
+    assert not [n for n in names if n.split(".")[0].lower() in reserved]
+    assert all(len(n.encode("utf-8")) <= 130 and "/" not in n for n in names)
+    assert safe_name("ml_méthodes") == "ml_méthodes" and safe_name("a_b") == "a_b"
+
+
+def test_issue_16_keywords_differing_by_unsafe_characters_get_their_own_files(tmp_path) -> None:
+    codebook = MINI_CODEBOOK.replace('keyword = "méthodes"', 'keyword = "a/b"').replace(
+        'keyword = "lab"', 'keyword = "a_b"')
+    (tmp_path / "cb.toml").write_text(codebook, encoding="utf-8")
+    responses = tmp_path / "r.csv"
+    responses.write_text(csv_text(MINI_ROWS, header=HEADER), encoding="utf-8")
+    out = tmp_path / "out"
+    run_report(responses, codebook=tmp_path / "cb.toml", out=out, backend="cpu", groups="",
+               n_resamples=49, progress=Progress(io.StringIO()))
+    counts = sorted(p.name for p in (out / "counts").glob("a_b*.csv"))
+    assert len(counts) == 2, counts
+    assert len(list((out / "figures" / "bars").glob("a_b*.png"))) == 2
