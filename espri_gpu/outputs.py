@@ -79,6 +79,29 @@ def publish(tmp: str | Path, path: str | Path) -> None:
     os.replace(tmp, path)
 
 
+#: Names of the temporary files :func:`write_text` and figure saving create (mkstemp).
+_TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def remove_temporaries(out: str | Path) -> int:
+    """Remove the temporary files an interrupted run left under ``out``; return how many.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp())
+    >>> _ = (out / ".tests.csv.a1b2c3d4.tmp").write_text("half"), (out / "x.tmp").write_text("")
+    >>> remove_temporaries(out), sorted(p.name for p in out.iterdir())
+    (1, ['x.tmp'])
+    """
+    removed = 0
+    for path in Path(out).rglob(".*.tmp"):
+        if _TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename)."""
     path = Path(path)

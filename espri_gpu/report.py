@@ -44,7 +44,15 @@ from .distributed import cluster_summary, connect, read_survey_distributed
 from .errors import SurveyInputError
 from .example import example_path
 from .html_report import HtmlReport, verdict
-from .outputs import OutputLock, publish, safe_name, write_csv, write_json, write_text
+from .outputs import (
+    OutputLock,
+    publish,
+    remove_temporaries,
+    safe_name,
+    write_csv,
+    write_json,
+    write_text,
+)
 from .progress import Progress
 from .responses import read_survey
 from .stats import screen
@@ -219,6 +227,14 @@ def _workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _ignore_sigterm() -> None:
+    """Figure workers leave SIGTERM to the main process (``scancel`` signals the whole process
+    group): it stops the pool, which lets each worker finish the file it is writing."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _warm_up() -> int:
     """Worker start-up: import the plotting stack before the first figure is needed."""
     from . import plotting  # noqa: F401
@@ -238,7 +254,8 @@ class _FigurePool:
             from concurrent.futures import ProcessPoolExecutor
 
             self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"))
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_sigterm)
             for _ in range(self.workers):
                 self.pool.submit(_warm_up)
 
@@ -349,6 +366,9 @@ def run_report(responses: str | Path | Survey | None = None, *,
         if lock.stale is not None:
             progress.line(f"replaced the lock left in {out} by a run that ended early "
                           f"({lock.stale})")
+        strays = remove_temporaries(out)
+        if strays:
+            progress.line(f"removed {strays} temporary files left by an earlier run in {out}")
         drafted = None
         if codebook is None and not isinstance(responses, Survey):
             codebook = drafted = _draft_codebook(responses, Path(out))

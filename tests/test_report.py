@@ -128,23 +128,53 @@ def test_personal_data_typed_in_answers_reaches_no_output(tmp_path, codebook_pat
     assert "écrire à [e-mail]" in (out / "load_report.txt").read_text(encoding="utf-8")
 
 
-def test_sigterm_leaves_no_partial_file(tmp_path) -> None:
+def test_sigterm_to_the_process_group_while_heat_maps_are_drawn_leaves_no_temporary(
+        tmp_path) -> None:
+    """Issue #16 (5): ``scancel`` signals every process of the job (the figure workers too)."""
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "espri_gpu", "report", "--out", str(out), "--backend", "cpu",
          "--groups", "", "--resamples", "199"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not (out / "figures" / "bars").is_dir():
-        time.sleep(0.05)
-    time.sleep(0.3)
-    process.send_signal(signal.SIGTERM)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    heatmaps = out / "figures" / "heatmaps"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (heatmaps.is_dir() and
+                                          len(list(heatmaps.iterdir())) >= 3):
+        time.sleep(0.02)
+    assert process.poll() is None, "the report ended before its heat maps were drawn"
+    os.killpg(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=60)
-    assert process.returncode != 0 and "Traceback" not in err
-    assert not list(out.rglob("*.tmp"))
+    assert process.returncode == 143 and "Traceback" not in err, err
+    deadline = time.time() + 10
+    while time.time() < deadline:  # the figure workers end too
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("processes of the report are still running")
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert not (out / ".espri_gpu.lock").exists()
     for path in out.rglob("*.csv"):
         pd.read_csv(path)  # every file under its final name is complete
     assert not (out / "report.html").exists()
+
+
+def test_issue_16_a_rerun_removes_stray_temporaries(tmp_path) -> None:
+    out = tmp_path / "out"
+    (out / "figures" / "heatmaps").mkdir(parents=True)
+    stray = [out / ".tests.csv.k2j3h4_z.tmp",
+             out / "figures" / "heatmaps" / ".a__b.png.x1y2z3w4.tmp"]
+    for path in stray:
+        path.write_bytes(b"half a file")
+    mine = out / "notes.tmp"  # not a temporary of espri_gpu: kept
+    mine.write_text("keep")
+    lines = io.StringIO()
+    run_report(out=out, backend="cpu", pairs="lab,compétence", groups="", n_resamples=49,
+               progress=Progress(lines))
+    assert not any(p.exists() for p in stray) and mine.read_text() == "keep"
+    assert "removed 2 temporary files left by an earlier run" in lines.getvalue()
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None,
