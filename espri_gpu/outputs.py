@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -102,17 +103,32 @@ def remove_temporaries(out: str | Path) -> int:
     return removed
 
 
+def check_disk_full(exc: OSError, path: str | Path) -> None:
+    """Raise a one-line :class:`SurveyInputError` naming ``path`` when ``exc`` says the disk
+    is full or the quota is exceeded (ENOSPC, EDQUOT); otherwise return."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "the disk is full" if exc.errno == errno.ENOSPC else "the disk quota is exceeded"
+        raise SurveyInputError(f"cannot write {path}: {what}; free some space or choose "
+                               "another --out directory") from None
+
+
 def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename)."""
+    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename).
+
+    A full disk or exceeded quota is a :class:`SurveyInputError` naming ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            publish(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        check_disk_full(exc, path)
         raise
     return path
 
@@ -233,8 +249,13 @@ class OutputLock:
                 self.stale = where
                 self.path.unlink(missing_ok=True)
                 continue
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content + "\n")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(content + "\n")
+            except OSError as exc:
+                self.path.unlink(missing_ok=True)
+                check_disk_full(exc, self.path)
+                raise
             self._held = True
             return self
         raise SurveyInputError(f"cannot take the lock {self.path}: other runs keep taking it; "

@@ -46,6 +46,7 @@ from .example import example_path
 from .html_report import HtmlReport, verdict
 from .outputs import (
     OutputLock,
+    check_disk_full,
     publish,
     remove_temporaries,
     safe_name,
@@ -182,14 +183,19 @@ def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
     try:
         for fmt in dict.fromkeys(("png", *formats)):
             path = out / f"{relative_stem}.{fmt}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
             try:
-                fig.savefig(tmp, format=fmt, dpi=100)
-                publish(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                           dir=path.parent)
+                os.close(fd)
+                try:
+                    fig.savefig(tmp, format=fmt, dpi=100)
+                    publish(tmp, path)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            except OSError as exc:
+                check_disk_full(exc, path)
                 raise
             saved.append(path)
     finally:

@@ -174,3 +174,55 @@ def test_issue_16_a_stale_lock_is_reported_and_replaced(tmp_path, capsys, case) 
     err = capsys.readouterr().err
     assert f"replaced the lock left in {out} by a run that ended early (pid {other.pid}" in err
     assert (out / "report.html").is_file() and not (out / ".espri_gpu.lock").exists()
+
+
+@pytest.mark.parametrize("code", ["ENOSPC", "EDQUOT"])
+def test_issue_16_a_full_disk_names_the_path(tmp_path, capsys, monkeypatch, code) -> None:
+    import errno
+    import os
+
+    from espri_gpu import outputs
+
+    class FullDisk:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        @staticmethod
+        def fdopen(fd, *args, **kwargs):
+            handle = os.fdopen(fd, *args, **kwargs)
+
+            def write(text, real=handle.write):
+                if text.startswith('{"pid"'):  # the lock file: written, the next file fails
+                    return real(text)
+                raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)))
+
+            handle.write = write
+            return handle
+
+    monkeypatch.setattr(outputs, "os", FullDisk())
+    out = tmp_path / "out"
+    assert main(["report", "--out", str(out), "--backend", "cpu", *QUICK]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("espri_gpu: error:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert f"cannot write {out / 'load_report.txt'}: the disk" in lines[0], lines[0]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_issue_16_a_full_disk_while_saving_a_figure_names_the_path(tmp_path) -> None:
+    import errno
+
+    import matplotlib.pyplot as plt
+
+    from espri_gpu.errors import SurveyInputError
+    from espri_gpu.report import save_figure
+
+    fig = plt.figure()
+
+    def savefig(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    fig.savefig = savefig
+    with pytest.raises(SurveyInputError, match=r"cannot write .*heatmaps/a__b\.png: the disk"):
+        save_figure(fig, tmp_path, "figures/heatmaps/a__b", ("png",))
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
