@@ -281,3 +281,25 @@ def test_issue_16_keywords_differing_by_unsafe_characters_get_their_own_files(tm
     counts = sorted(p.name for p in (out / "counts").glob("a_b*.csv"))
     assert len(counts) == 2, counts
     assert len(list((out / "figures" / "bars").glob("a_b*.png"))) == 2
+
+
+def test_issue_16_load_report_lists_free_text_and_timestamp_columns(tmp_path) -> None:
+    from espri_gpu import Survey, load_codebook
+
+    plain = MINI_CODEBOOK[:MINI_CODEBOOK.index("[[interpretations]]")]
+    for name, text in (("plain.toml", plain), ("interpreted.toml", MINI_CODEBOOK)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    responses = tmp_path / "r.csv"
+    responses.write_text(csv_text(MINI_ROWS, header=HEADER), encoding="utf-8")
+    survey = read_survey(responses, tmp_path / "plain.toml")
+    text = survey.report.to_text().splitlines()
+    assert "free-text columns (read and kept, not counted or tested): remarques" in text
+    assert "timestamp columns (read as dates, not counted or tested): date" in text
+    assert "personal columns dropped unread: email" in text
+    assert dict(survey.report.set_aside) == {"date": "timestamp", "remarques": "free"}
+    from_frame = Survey.from_frame(pd.read_csv(responses, dtype=str),
+                                   load_codebook(tmp_path / "plain.toml"))
+    assert from_frame.report.set_aside == survey.report.set_aside
+    interpreted = read_survey(responses, tmp_path / "interpreted.toml").report.to_text()
+    assert ("free-text columns (read and kept; the keywords of their interpretations counted "
+            "and tested): remarques") in interpreted.splitlines()
