@@ -226,3 +226,18 @@ def test_issue_16_a_full_disk_while_saving_a_figure_names_the_path(tmp_path) -> 
     with pytest.raises(SurveyInputError, match=r"cannot write .*heatmaps/a__b\.png: the disk"):
         save_figure(fig, tmp_path, "figures/heatmaps/a__b", ("png",))
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_issue_16_dask_info_lines_only_with_verbose(tmp_path, verbose) -> None:
+    pytest.importorskip("distributed")
+    result = _run("report", "--out", str(tmp_path / "o"), "--backend", "cpu", "--pairs",
+                  "lab,compétence", "--groups", "", "--resamples", "49", "--cluster", "local",
+                  *(["--verbose"] if verbose else []))
+    assert result.returncode == 0, result.stderr
+    assert "  Dask: " in result.stderr  # the progress line says where it runs
+    info = [line for line in result.stderr.splitlines() if "INFO" in line]
+    if verbose:
+        assert any("distributed.scheduler" in line for line in info), result.stderr
+    else:
+        assert not info, info
