@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -58,6 +59,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "several conditions joined by ';' (all of them)")
     report.add_argument("--formats", default="png", metavar="png,svg,pdf",
                         help="figure formats (default: %(default)s)")
+    report.add_argument("--verbose", action="store_true",
+                        help="also show the Dask cluster's INFO log lines (scheduler, workers, "
+                             "connections)")
     dask = report.add_mutually_exclusive_group()
     dask.add_argument("--cluster", metavar="{local,ADDRESS}",
                       help="run on Dask: 'local' (a worker per core, or per GPU with the GPU "
@@ -140,10 +144,27 @@ def _run_codebook(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_dask(verbose: bool) -> None:
+    """Keep Dask's INFO lines (scheduler, nanny, connections) out of the terminal unless
+    ``--verbose``: its loggers, and those of the worker processes it starts, say warnings
+    and errors only."""
+    level = logging.INFO if verbose else logging.WARNING
+    if not verbose:
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # worker processes
+    try:
+        import distributed  # noqa: F401  (configures its loggers on import)
+    except ImportError:
+        return
+    logging.getLogger("distributed").setLevel(level)
+    logging.getLogger("espri_gpu.distributed").setLevel(level)
+
+
 def _run_report(args: argparse.Namespace) -> int:
     from .progress import Progress
     from .report import run_report
 
+    if args.cluster or args.scheduler_file:
+        _quiet_dask(args.verbose)
     progress = Progress(sys.stderr)
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     result = run_report(args.responses, codebook=args.codebook,

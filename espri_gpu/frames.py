@@ -434,6 +434,7 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
         source=SOURCE, file_format="dataframe", encoding=None, delimiter=None, n_rows=n,
         n_respondents=n,
         unmatched=tuple(u for a in answers.values() for u in other_answer_counts(a)),
+        set_aside=LoadReport.set_aside_of(codebook),
         personal_columns_dropped=personal, unanswered_questions=unanswered,
         personal_data_redacted=tuple(redacted.items()), warnings=tuple(warnings),
         **report_kwargs)

@@ -45,7 +45,16 @@ from .errors import SurveyInputError
 from .example import example_path
 from .html_report import HtmlReport, verdict
 from .machine import usable_cores
-from .outputs import publish, safe_name, write_csv, write_json, write_text
+from .outputs import (
+    OutputLock,
+    check_disk_full,
+    publish,
+    remove_temporaries,
+    safe_name,
+    write_csv,
+    write_json,
+    write_text,
+)
 from .progress import Progress
 from .responses import read_survey
 from .stats import screen
@@ -175,14 +184,19 @@ def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
     try:
         for fmt in dict.fromkeys(("png", *formats)):
             path = out / f"{relative_stem}.{fmt}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            os.close(fd)
             try:
-                fig.savefig(tmp, format=fmt, dpi=100)
-                publish(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                           dir=path.parent)
+                os.close(fd)
+                try:
+                    fig.savefig(tmp, format=fmt, dpi=100)
+                    publish(tmp, path)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            except OSError as exc:
+                check_disk_full(exc, path)
                 raise
             saved.append(path)
     finally:
@@ -211,6 +225,14 @@ def _render(job: tuple) -> list[Path]:
     return save_figure(ax.figure, out, stem, formats)
 
 
+def _ignore_sigterm() -> None:
+    """Figure workers leave SIGTERM to the main process (``scancel`` signals the whole process
+    group): it stops the pool, which lets each worker finish the file it is writing."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _warm_up() -> int:
     """Worker start-up: import the plotting stack before the first figure is needed."""
     from . import plotting  # noqa: F401
@@ -230,7 +252,8 @@ class _FigurePool:
             from concurrent.futures import ProcessPoolExecutor
 
             self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"))
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_ignore_sigterm)
             for _ in range(self.workers):
                 self.pool.submit(_warm_up)
 
@@ -270,7 +293,9 @@ def run_report(responses: str | Path | Survey | None = None, *,
         ``drafted_codebook`` is its path.
     interpretations : str or Path, optional
     out : str or Path
-        Output directory.
+        Output directory. While the run writes there it holds ``out/.espri_gpu.lock`` (pid,
+        host): a second run into it stops with an error; a lock left by a run that died is
+        reported and replaced.
     backend : {"auto", "cpu", "gpu"}, optional
     seed : int
         Seed of every random draw (tests, groups); recorded in ``summary.json``.
@@ -333,25 +358,32 @@ def run_report(responses: str | Path | Survey | None = None, *,
         codebook = codebook or example_path("espri2020", "codebook.toml")
         if interpretations is None:
             interpretations = example_path("espri2020", "interpretations.csv")
-    drafted = None
-    if codebook is None and not isinstance(responses, Survey):
-        codebook = drafted = _draft_codebook(responses, Path(out))
     progress = progress or Progress()
     b = resolve_backend(backend)
-    with connect(cluster, scheduler_file, backend=b) as client:
-        figures = _FigurePool()
-        try:
-            result = _run(responses, codebook, interpretations, Path(out), b, seed,
-                          n_resamples, pairs, groups, formats, skip_bad_rows, progress, figures,
-                          client, where, drafted is not None)
-        except SurveyInputError as exc:
-            if drafted is None:
-                raise
-            raise SurveyInputError(f"{exc} (with the codebook drafted in {drafted}: edit it, "
-                                   f"then pass --codebook {drafted})") from None
-        finally:
-            figures.close()
-    return dataclasses.replace(result, drafted_codebook=drafted)
+    with OutputLock(out) as lock:
+        if lock.stale is not None:
+            progress.line(f"replaced the lock left in {out} by a run that ended early "
+                          f"({lock.stale})")
+        strays = remove_temporaries(out)
+        if strays:
+            progress.line(f"removed {strays} temporary files left by an earlier run in {out}")
+        drafted = None
+        if codebook is None and not isinstance(responses, Survey):
+            codebook = drafted = _draft_codebook(responses, Path(out))
+        with connect(cluster, scheduler_file, backend=b) as client:
+            figures = _FigurePool()
+            try:
+                result = _run(responses, codebook, interpretations, Path(out), b, seed,
+                              n_resamples, pairs, groups, formats, skip_bad_rows, progress,
+                              figures, client, where, drafted is not None)
+            except SurveyInputError as exc:
+                if drafted is None:
+                    raise
+                raise SurveyInputError(f"{exc} (with the codebook drafted in {drafted}: edit "
+                                       f"it, then pass --codebook {drafted})") from None
+            finally:
+                figures.close()
+        return dataclasses.replace(result, drafted_codebook=drafted)
 
 
 def _draft_codebook(responses: str | Path, out: Path) -> Path:

@@ -199,6 +199,7 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
         source=table.path, file_format=table.file_format, encoding=table.encoding,
         delimiter=table.delimiter, n_rows=len(blank), n_respondents=int(keep.sum()),
         skipped=tuple(state.skipped()), unmatched=tuple(unmatched),
+        set_aside=LoadReport.set_aside_of(codebook),
         personal_columns_dropped=personal, unanswered_questions=unanswered,
         personal_data_redacted=tuple((c.keyword, redacted[c.keyword]) for c in codebook.columns
                                      if redacted.get(c.keyword)),

@@ -94,6 +94,14 @@ class UnmatchedAnswer:
     count: int
 
 
+#: How the load report names the columns it does not count or test.
+_SET_ASIDE = {"free": "free-text columns (read and kept, not counted or tested)",
+              "interpreted": "free-text columns (read and kept; the keywords of their "
+                             "interpretations counted and tested)",
+              "timestamp": "timestamp columns (read as dates, not counted or tested)",
+              "ignore": "columns ignored unread (codebook kind \"ignore\")"}
+
+
 @dataclass(frozen=True)
 class LoadReport(FrameRepr):
     """What happened while reading a survey: nothing is dropped without being listed here.
@@ -128,6 +136,18 @@ class LoadReport(FrameRepr):
     filter: str | None = None
     #: Respondents before that filter (``n_respondents`` counts those it kept).
     n_before_filter: int | None = None
+    #: (column keyword, codebook kind) of the columns read but not counted or tested
+    #: (``free`` text, ``timestamp``) and of those left aside unread (``ignore``).
+    set_aside: tuple[tuple[str, str], ...] = ()
+
+    @staticmethod
+    def set_aside_of(codebook: Codebook) -> tuple[tuple[str, str], ...]:
+        """``set_aside`` for a codebook: its free-text, timestamp and ignored columns, a free
+        column given keywords by interpretations marked ``interpreted``."""
+        interpreted = {q.source for q in codebook.questions if q.interpreted}
+        return tuple((c.keyword, "interpreted" if c.kind == "free" and c.keyword in interpreted
+                      else c.kind) for c in codebook.columns
+                     if c.kind in ("free", "timestamp", "ignore"))
 
     def to_text(self) -> str:
         """A plain-text summary, one fact per line (safe to log: no personal data)."""
@@ -145,6 +165,10 @@ class LoadReport(FrameRepr):
             lines.append(f"cells with undecodable bytes (replaced by U+FFFD): "
                          f"{len(self.undecodable)}")
             lines += [f"  row {row}, column `{column}`" for row, column in self.undecodable]
+        for kind, what in _SET_ASIDE.items():
+            keywords = [k for k, c in self.set_aside if c == kind]
+            if keywords:
+                lines.append(f"{what}: " + ", ".join(keywords))
         if self.personal_columns_dropped:
             lines.append("personal columns dropped unread: "
                          + ", ".join(self.personal_columns_dropped))

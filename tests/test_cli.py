@@ -127,3 +127,117 @@ def test_issue_16_bad_resamples_and_codebook_alone_are_one_line_errors(
     assert len(lines) == 1 and lines[0].startswith("espri_gpu: error:"), err
     assert message in lines[0]
     assert not (tmp_path / "o").exists()
+
+
+def _lock(out, pid: int, since: float) -> None:
+    import socket
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / ".espri_gpu.lock").write_text(json.dumps(
+        {"pid": pid, "host": socket.gethostname(), "since": since}), encoding="utf-8")
+
+
+def test_issue_16_a_second_run_into_a_folder_being_written_stops(tmp_path, capsys) -> None:
+    import time
+
+    out = tmp_path / "out"
+    other = subprocess.Popen(["sleep", "60"])
+    try:
+        _lock(out, other.pid, time.time())
+        assert main(["report", "--out", str(out), "--backend", "cpu", *QUICK]) == 2
+    finally:
+        other.kill()
+        other.wait()
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "being written by another run" in lines[0], err
+    assert f"pid {other.pid}" in lines[0]
+    assert [p.name for p in out.iterdir()] == [".espri_gpu.lock"]  # nothing written
+
+
+@pytest.mark.parametrize("case", ["dead pid", "pid reused"])
+def test_issue_16_a_stale_lock_is_reported_and_replaced(tmp_path, capsys, case) -> None:
+    import time
+
+    out = tmp_path / "out"
+    other = subprocess.Popen(["sleep", "60" if case == "pid reused" else "0"])
+    if case == "dead pid":
+        other.wait()
+        _lock(out, other.pid, time.time())
+    else:  # a live process that started after the lock was taken: not the lock's run
+        _lock(out, other.pid, time.time() - 3600)
+    try:
+        assert main(["report", "--out", str(out), "--backend", "cpu", *QUICK]) == 0
+    finally:
+        other.kill()
+        other.wait()
+    err = capsys.readouterr().err
+    assert f"replaced the lock left in {out} by a run that ended early (pid {other.pid}" in err
+    assert (out / "report.html").is_file() and not (out / ".espri_gpu.lock").exists()
+
+
+@pytest.mark.parametrize("code", ["ENOSPC", "EDQUOT"])
+def test_issue_16_a_full_disk_names_the_path(tmp_path, capsys, monkeypatch, code) -> None:
+    import errno
+    import os
+
+    from espri_gpu import outputs
+
+    class FullDisk:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        @staticmethod
+        def fdopen(fd, *args, **kwargs):
+            handle = os.fdopen(fd, *args, **kwargs)
+
+            def write(text, real=handle.write):
+                if text.startswith('{"pid"'):  # the lock file: written, the next file fails
+                    return real(text)
+                raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)))
+
+            handle.write = write
+            return handle
+
+    monkeypatch.setattr(outputs, "os", FullDisk())
+    out = tmp_path / "out"
+    assert main(["report", "--out", str(out), "--backend", "cpu", *QUICK]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("espri_gpu: error:")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert f"cannot write {out / 'load_report.txt'}: the disk" in lines[0], lines[0]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_issue_16_a_full_disk_while_saving_a_figure_names_the_path(tmp_path) -> None:
+    import errno
+
+    import matplotlib.pyplot as plt
+
+    from espri_gpu.errors import SurveyInputError
+    from espri_gpu.report import save_figure
+
+    fig = plt.figure()
+
+    def savefig(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    fig.savefig = savefig
+    with pytest.raises(SurveyInputError, match=r"cannot write .*heatmaps/a__b\.png: the disk"):
+        save_figure(fig, tmp_path, "figures/heatmaps/a__b", ("png",))
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_issue_16_dask_info_lines_only_with_verbose(tmp_path, verbose) -> None:
+    pytest.importorskip("distributed")
+    result = _run("report", "--out", str(tmp_path / "o"), "--backend", "cpu", "--pairs",
+                  "lab,compétence", "--groups", "", "--resamples", "49", "--cluster", "local",
+                  *(["--verbose"] if verbose else []))
+    assert result.returncode == 0, result.stderr
+    assert "  Dask: " in result.stderr  # the progress line says where it runs
+    info = [line for line in result.stderr.splitlines() if "INFO" in line]
+    if verbose:
+        assert any("distributed.scheduler" in line for line in info), result.stderr
+    else:
+        assert not info, info

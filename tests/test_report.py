@@ -102,7 +102,7 @@ def test_hostile_answers_and_keywords_are_neutralised(tmp_path) -> None:
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    counts_csv = next((out / "counts").glob("*thodes.csv")).read_text(encoding="utf-8")
+    counts_csv = next((out / "counts").glob("*thodes-*.csv")).read_text(encoding="utf-8")
     assert "'=cmd|" in counts_csv and "\n=cmd" not in counts_csv
     for path in out.rglob("*"):
         if path.suffix in (".csv", ".txt", ".html", ".json"):
@@ -128,23 +128,53 @@ def test_personal_data_typed_in_answers_reaches_no_output(tmp_path, codebook_pat
     assert "écrire à [e-mail]" in (out / "load_report.txt").read_text(encoding="utf-8")
 
 
-def test_sigterm_leaves_no_partial_file(tmp_path) -> None:
+def test_sigterm_to_the_process_group_while_heat_maps_are_drawn_leaves_no_temporary(
+        tmp_path) -> None:
+    """Issue #16 (5): ``scancel`` signals every process of the job (the figure workers too)."""
     out = tmp_path / "out"
     process = subprocess.Popen(
         [sys.executable, "-m", "espri_gpu", "report", "--out", str(out), "--backend", "cpu",
          "--groups", "", "--resamples", "199"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline and not (out / "figures" / "bars").is_dir():
-        time.sleep(0.05)
-    time.sleep(0.3)
-    process.send_signal(signal.SIGTERM)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    heatmaps = out / "figures" / "heatmaps"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (heatmaps.is_dir() and
+                                          len(list(heatmaps.iterdir())) >= 3):
+        time.sleep(0.02)
+    assert process.poll() is None, "the report ended before its heat maps were drawn"
+    os.killpg(process.pid, signal.SIGTERM)
     _, err = process.communicate(timeout=60)
-    assert process.returncode != 0 and "Traceback" not in err
-    assert not list(out.rglob("*.tmp"))
+    assert process.returncode == 143 and "Traceback" not in err, err
+    deadline = time.time() + 10
+    while time.time() < deadline:  # the figure workers end too
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("processes of the report are still running")
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert not (out / ".espri_gpu.lock").exists()
     for path in out.rglob("*.csv"):
         pd.read_csv(path)  # every file under its final name is complete
     assert not (out / "report.html").exists()
+
+
+def test_issue_16_a_rerun_removes_stray_temporaries(tmp_path) -> None:
+    out = tmp_path / "out"
+    (out / "figures" / "heatmaps").mkdir(parents=True)
+    stray = [out / ".tests.csv.k2j3h4_z.tmp",
+             out / "figures" / "heatmaps" / ".a__b.png.x1y2z3w4.tmp"]
+    for path in stray:
+        path.write_bytes(b"half a file")
+    mine = out / "notes.tmp"  # not a temporary of espri_gpu: kept
+    mine.write_text("keep")
+    lines = io.StringIO()
+    run_report(out=out, backend="cpu", pairs="lab,compétence", groups="", n_resamples=49,
+               progress=Progress(lines))
+    assert not any(p.exists() for p in stray) and mine.read_text() == "keep"
+    assert "removed 2 temporary files left by an earlier run" in lines.getvalue()
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None,
@@ -221,3 +251,55 @@ def test_outputs_follow_the_umask(tmp_path, umask, file_mode, dir_mode) -> None:
     assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(file_mode)}
     dirs = [out, *(p for p in out.rglob("*") if p.is_dir())]
     assert {oct(p.stat().st_mode & 0o777) for p in dirs} == {oct(dir_mode)}
+
+
+def test_issue_16_file_names_stay_distinct_and_avoid_windows_reserved_names() -> None:
+    from espri_gpu.outputs import safe_name
+
+    keywords = ["a/b", "a_b", "a b", "a:b", "a__b", "a", "b__c", "a__b__c", "_con", "con",
+                "CON", "nul", "aux", "prn", "com1", "lpt9", "con.txt", "x" * 300, "x" * 301]
+    names = [safe_name(k) for k in keywords]
+    assert len(set(names)) == len(names), names
+    pairs = {f"{safe_name(a)}__{safe_name(b)}" for a in keywords for b in keywords if a != b}
+    assert len(pairs) == len(keywords) * (len(keywords) - 1)
+    reserved = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                *(f"lpt{i}" for i in range(1, 10))}
+    assert not [n for n in names if n.split(".")[0].lower() in reserved]
+    assert all(len(n.encode("utf-8")) <= 130 and "/" not in n for n in names)
+    assert safe_name("ml_méthodes") == "ml_méthodes" and safe_name("a_b") == "a_b"
+
+
+def test_issue_16_keywords_differing_by_unsafe_characters_get_their_own_files(tmp_path) -> None:
+    codebook = MINI_CODEBOOK.replace('keyword = "méthodes"', 'keyword = "a/b"').replace(
+        'keyword = "lab"', 'keyword = "a_b"')
+    (tmp_path / "cb.toml").write_text(codebook, encoding="utf-8")
+    responses = tmp_path / "r.csv"
+    responses.write_text(csv_text(MINI_ROWS, header=HEADER), encoding="utf-8")
+    out = tmp_path / "out"
+    run_report(responses, codebook=tmp_path / "cb.toml", out=out, backend="cpu", groups="",
+               n_resamples=49, progress=Progress(io.StringIO()))
+    counts = sorted(p.name for p in (out / "counts").glob("a_b*.csv"))
+    assert len(counts) == 2, counts
+    assert len(list((out / "figures" / "bars").glob("a_b*.png"))) == 2
+
+
+def test_issue_16_load_report_lists_free_text_and_timestamp_columns(tmp_path) -> None:
+    from espri_gpu import Survey, load_codebook
+
+    plain = MINI_CODEBOOK[:MINI_CODEBOOK.index("[[interpretations]]")]
+    for name, text in (("plain.toml", plain), ("interpreted.toml", MINI_CODEBOOK)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    responses = tmp_path / "r.csv"
+    responses.write_text(csv_text(MINI_ROWS, header=HEADER), encoding="utf-8")
+    survey = read_survey(responses, tmp_path / "plain.toml")
+    text = survey.report.to_text().splitlines()
+    assert "free-text columns (read and kept, not counted or tested): remarques" in text
+    assert "timestamp columns (read as dates, not counted or tested): date" in text
+    assert "personal columns dropped unread: email" in text
+    assert dict(survey.report.set_aside) == {"date": "timestamp", "remarques": "free"}
+    from_frame = Survey.from_frame(pd.read_csv(responses, dtype=str),
+                                   load_codebook(tmp_path / "plain.toml"))
+    assert from_frame.report.set_aside == survey.report.set_aside
+    interpreted = read_survey(responses, tmp_path / "interpreted.toml").report.to_text()
+    assert ("free-text columns (read and kept; the keywords of their interpretations counted "
+            "and tested): remarques") in interpreted.splitlines()
