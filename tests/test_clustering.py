@@ -386,7 +386,11 @@ def test_write_centres_file_name_and_content(tmp_path, methods_usages):
     assert "ml_méthodes:cah/cdh" in back.columns
     np.testing.assert_allclose(back.iloc[:, 2:].to_numpy(), methods_usages.centroids)
     renamed = dataclasses.replace(methods_usages, questions=("cah/cdh", "usages ML"))
-    assert write_centres(renamed, tmp_path).name == "kmeans_centres_cah_cdh_usages_ML.csv"
+    from espri_gpu.outputs import safe_name
+
+    name = write_centres(renamed, tmp_path).name
+    assert name == f"kmeans_centres_{safe_name('cah/cdh')}_{safe_name('usages ML')}.csv"
+    assert name.startswith("kmeans_centres_cah_cdh-") and "/" not in name
 
 
 # --------------------------------------------------------------------------- arguments
