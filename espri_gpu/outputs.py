@@ -11,6 +11,8 @@ import socket
 import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -112,17 +114,28 @@ def check_disk_full(exc: OSError, path: str | Path) -> None:
                                "another --out directory") from None
 
 
-def write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder + rename).
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path``, renamed to ``path`` (with the umask's mode) when the
+    ``with`` block ends normally, removed when it raises (SIGTERM included): a reader never
+    sees a partial file. A full disk or exceeded quota is a :class:`SurveyInputError` naming
+    ``path``.
 
-    A full disk or exceeded quota is a :class:`SurveyInputError` naming ``path``."""
+    Examples
+    --------
+    >>> import tempfile
+    >>> with atomic_file(Path(tempfile.mkdtemp()) / "a.txt") as tmp:
+    ...     _ = tmp.write_text("done", encoding="utf-8")
+    >>> tmp.exists()
+    False
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+            yield Path(tmp)
             publish(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -130,7 +143,15 @@ def write_text(path: str | Path, text: str) -> Path:
     except OSError as exc:
         check_disk_full(exc, path)
         raise
-    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (:func:`atomic_file`)."""
+    with atomic_file(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    return Path(path)
 
 
 def neutralise_formula(value: Any) -> Any:

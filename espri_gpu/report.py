@@ -47,8 +47,7 @@ from .html_report import HtmlReport, verdict
 from .machine import usable_cores
 from .outputs import (
     OutputLock,
-    check_disk_full,
-    publish,
+    atomic_file,
     remove_temporaries,
     safe_name,
     write_csv,
@@ -177,27 +176,12 @@ class _Writer:
 def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
                 formats: Sequence[str]) -> list[Path]:
     """Save ``fig`` as PNG and every other format, each atomically; close it."""
-    import os
-    import tempfile
-
     saved = []
     try:
         for fmt in dict.fromkeys(("png", *formats)):
             path = out / f"{relative_stem}.{fmt}"
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                           dir=path.parent)
-                os.close(fd)
-                try:
-                    fig.savefig(tmp, format=fmt, dpi=100)
-                    publish(tmp, path)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
-            except OSError as exc:
-                check_disk_full(exc, path)
-                raise
+            with atomic_file(path) as tmp:
+                fig.savefig(tmp, format=fmt, dpi=100)
             saved.append(path)
     finally:
         plt.close(fig)
