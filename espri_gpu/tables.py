@@ -170,8 +170,9 @@ def _read_csv_file(path: Path, expected_headers: tuple[str, ...]) -> RawTable:
             if not head or (head.isspace() and len(head) < _CHUNK_BYTES):
                 raise SurveyInputError(f"{path} is empty; export the responses again from "
                                        "Google Forms")
-            if not head.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in head[:4096]:
-                encoding, skip = ("utf-8-sig", 3) if head.startswith(_BOM) else ("utf-8", 0)
+            encoding = _byte_order(head, path)
+            if encoding != "utf-16":
+                skip = len(_BOM) if encoding == "utf-8-sig" else 0
                 try:
                     return _parse_csv(head[skip:], lambda: handle.read(_CHUNK_BYTES), path,
                                       expected_headers, encoding, [],
@@ -186,15 +187,11 @@ def _read_csv_file(path: Path, expected_headers: tuple[str, ...]) -> RawTable:
 
 def _read_csv(data: bytes, path: Path, expected_headers: tuple[str, ...]) -> RawTable:
     """Decode and parse a whole CSV file's bytes (UTF-16, or not entirely valid UTF-8)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = _byte_order(data, path)
+    if encoding == "utf-16":
         return _parse_bytes(data.decode("utf-16").encode("utf-8"), path, expected_headers,
                             "utf-16", [])
-    if b"\x00" in data[:4096]:
-        raise SurveyInputError(f"{path} looks binary (NUL bytes), not a CSV export; "
-                               "export the responses as CSV, .xlsx or .ods")
-    encoding = "utf-8"
-    if data.startswith(_BOM):
-        data, encoding = data[3:], "utf-8-sig"
+    data = data.removeprefix(_BOM)
     try:
         return _parse_bytes(data, path, expected_headers, encoding, [])
     except _NotUtf8:
@@ -211,6 +208,17 @@ def _parse_bytes(data: bytes, path: Path, expected_headers: tuple[str, ...], enc
     first = stream.read(_CHUNK_BYTES)
     return _parse_csv(first, lambda: stream.read(_CHUNK_BYTES), path, expected_headers,
                       encoding, warnings, marked=marked, whole=lambda: data)
+
+
+def _byte_order(data: bytes, path: Path) -> str:
+    """``"utf-16"``, ``"utf-8-sig"`` or ``"utf-8"``, from a file's first bytes (its byte-order
+    mark); NUL bytes without a UTF-16 mark are a binary file: an error."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if b"\x00" in data[:4096]:
+        raise SurveyInputError(f"{path} looks binary (NUL bytes), not a CSV export; "
+                               "export the responses as CSV, .xlsx or .ods")
+    return "utf-8-sig" if data.startswith(_BOM) else "utf-8"
 
 
 class _NotUtf8(Exception):
@@ -274,14 +282,10 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
     error here (the partitioned reader of :mod:`espri_gpu.distributed` cannot name their
     cells).
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    encoding = _byte_order(data, path)
+    if encoding == "utf-16":
         return data.decode("utf-16"), "utf-16", []
-    if b"\x00" in data[:4096]:
-        raise SurveyInputError(f"{path} looks binary (NUL bytes), not a CSV export; "
-                               "export the responses as CSV, .xlsx or .ods")
-    encoding = "utf-8"
-    if data.startswith(b"\xef\xbb\xbf"):
-        data, encoding = data[3:], "utf-8-sig"
+    data = data.removeprefix(_BOM)
     try:
         return data.decode("utf-8"), encoding, []
     except UnicodeDecodeError as exc:
