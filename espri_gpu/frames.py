@@ -39,7 +39,7 @@ import pandas as pd
 from .backend import Backend
 from .codebook import NOT_TICKED, Codebook, Column, Option, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
-from .redaction import redact_personal_data
+from .redaction import redact_column, redact_personal_data
 from .survey import Answers, Level, LoadReport, Survey, other_answer_counts
 
 __all__ = ["survey_from_frame"]
@@ -658,9 +658,5 @@ def _timestamps(values: pd.Series, keyword: str, warnings: list[str]) -> pd.Seri
 
 def _free(values: pd.Series) -> tuple[pd.Series, int]:
     """A free-text column as strings (blank: ``""``), personal data replaced."""
-    texts = ["" if _missing(v) else str(v) for v in values.array]
-    codes, distinct = pd.factorize(pd.Series(texts, dtype=object))
-    redacted = [redact_personal_data(t) for t in distinct]
-    out = np.array([t for t, _ in redacted], dtype=object)[codes]
-    count = np.array([c for _, c in redacted], dtype=np.int64)[codes].sum()
-    return pd.Series(out.tolist(), index=pd.RangeIndex(len(texts))), int(count)
+    texts, count = redact_column(pd.Series(["" if _missing(v) else str(v) for v in values.array]))
+    return pd.Series(texts.tolist()), count  # strings, as the reader's free-text columns

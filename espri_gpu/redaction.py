@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["EMAIL", "PHONE", "redact_personal_data"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["EMAIL", "PHONE", "redact_column", "redact_personal_data"]
 
 #: What an e-mail address becomes.
 EMAIL = "[e-mail]"
@@ -77,3 +80,22 @@ def _replace_phones(text: str) -> tuple[str, int]:
             pieces += [text[last : match.start()], PHONE]
             last = match.end()
     return "".join(pieces) + text[last:], len(pieces) // 2
+
+
+def redact_column(values: pd.Series) -> tuple[pd.Series, int]:
+    """A text column with its personal data replaced (each distinct cell once), and the
+    number of replacements.
+
+    Examples
+    --------
+    >>> texts, n = redact_column(pd.Series(["ok", "a@b.fr", "a@b.fr"]))
+    >>> texts.tolist(), n
+    (['ok', '[e-mail]', '[e-mail]'], 2)
+    """
+    codes, distinct = pd.factorize(values)
+    redacted = [redact_personal_data(text) for text in distinct]
+    per_cell = np.array([n for _, n in redacted] + [0], dtype=np.int64)  # last slot: code -1
+    if not per_cell.any():
+        return values, 0
+    texts = np.array([text for text, _ in redacted] + [None], dtype=object)
+    return pd.Series(texts[codes], index=values.index, name=values.name), int(per_cell[codes].sum())

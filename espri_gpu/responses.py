@@ -50,7 +50,7 @@ from .codebook_toml import toml_string
 from .errors import SurveyInputError
 from .factorize import factorize
 from .interpretations import read_interpretations
-from .redaction import redact_personal_data
+from .redaction import redact_column, redact_personal_data
 from .splitting import CellReadings, OptionMatcher
 from .survey import (
     Answers,
@@ -191,7 +191,7 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
     free = [c.keyword for c in codebook.columns if c.kind == "free"]
     free_text = frame.loc[keep, free].reset_index(drop=True)
     for keyword in free:
-        free_text[keyword], redacted[keyword] = _redact_column(free_text[keyword])
+        free_text[keyword], redacted[keyword] = redact_column(free_text[keyword])
     unanswered = tuple(k for k, a in answers.items() if a.n_answered == 0)
     for keyword in unanswered:
         warnings.append(f"nobody answered question `{keyword}` in {Path(table.path).name}")
@@ -626,18 +626,6 @@ def _not_ticked(values: pd.Series) -> np.ndarray:
     codes, uniques = factorize(values, resolve_backend("cpu"))
     lookup = np.array([u.strip().casefold() in NOT_TICKED for u in uniques] + [True])
     return lookup[codes]
-
-
-def _redact_column(values: pd.Series) -> tuple[pd.Series, int]:
-    """A free-text column with its personal data replaced (each distinct cell once), and the
-    number of replacements."""
-    codes, distinct = pd.factorize(values)
-    redacted = [redact_personal_data(text) for text in distinct]
-    per_cell = np.array([n for _, n in redacted] + [0], dtype=np.int64)  # last slot: code -1
-    if not per_cell.any():
-        return values, 0
-    texts = np.array([text for text, _ in redacted] + [None], dtype=object)
-    return pd.Series(texts[codes], index=values.index, name=values.name), int(per_cell[codes].sum())
 
 
 def _timestamps(frame: pd.DataFrame, codebook: Codebook, keep: np.ndarray,
