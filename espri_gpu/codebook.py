@@ -87,12 +87,19 @@ class Option:
 
     ``column`` is the export column of the option when each option has its own column
     (``layout = "columns"``); ``none`` marks an explicit "none of these" option there.
+    ``label`` is an optional short text for figures and tables (default: ``text``).
     """
 
     keyword: str
     text: str
     column: str | None = None
     none: bool = False
+    label: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """What figures and tables show: ``label``, else the form's ``text``."""
+        return self.label or self.text
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,22 @@ class Question:
     def kind(self) -> str:
         """``"multiple"`` or ``"single"``."""
         return "multiple" if self.multiple else "single"
+
+    def shown(self, keyword: str) -> str:
+        """What figures and tables show for the answer ``keyword``: the option's ``label``
+        or form text; a respondent's own "other" answer is shown as typed.
+
+        Examples
+        --------
+        >>> from espri_gpu import load_example
+        >>> q = load_example("espri2020").codebook.question("compétence")
+        >>> q.shown("interet")[:30], q.shown("Something else")
+        ("Je n'ai pas de compétence en M", 'Something else')
+        """
+        for option in self.options:
+            if option.keyword == keyword:
+                return option.shown
+        return keyword
 
 
 @dataclass(frozen=True)
@@ -427,8 +450,13 @@ def _parse_options(entry: dict[str, Any], where: str) -> tuple[Option, ...]:
         if column is not None and (not isinstance(column, str) or not column.strip()):
             raise CodebookError(f"{here}: `column` must be the header of the option's column, "
                                 f"got {column!r}")
+        label = item.get("label")
+        if label is not None and (not isinstance(label, str) or not label.strip()):
+            raise CodebookError(f"{here}: `label` must be a short non-empty text, got "
+                                f"{label!r}")
         options.append(Option(keyword, text.strip(), column.strip() if column else None,
-                              bool(item.get("none", False))))
+                              bool(item.get("none", False)),
+                              " ".join(label.split()) if label else None))
     _check_unique([o.keyword for o in options], where, "option keyword")
     _check_unique([normalize_text(o.text) for o in options], where, "option text",
                   [o.text for o in options])
@@ -536,7 +564,7 @@ def _parse_grid(entry: dict[str, Any], keyword: str, header: str, label: str, re
     columns, questions = [], []
     for row in rows:
         row_keyword = f"{keyword}.{row.keyword}"
-        row_label = f"{label} — {row.text}"
+        row_label = f"{label} — {row.shown}"
         columns.append(Column(row_keyword, row.column or f"{header} [{row.text}]", "single",
                               row_label, required))
         questions.append(Question(row_keyword, row_label, False, options, other, row_keyword,

@@ -76,6 +76,8 @@ def _options(options: tuple[Option, ...], key: str = "options") -> list[str]:
             fields.append(f"column = {toml_string(o.column)}")
         if o.none:
             fields.append("none = true")
+        if o.label is not None:
+            fields.append(f"label = {toml_string(o.label)}")
         items.append("  { " + ", ".join(fields) + " },")
     return [f"{key} = ["] + items + ["]"]
 

@@ -16,6 +16,8 @@ from .text import fold
 KEYWORD_LENGTH = 20
 #: Longest label drafted from a header (figure titles).
 LABEL_LENGTH = 70
+#: Longest option label drafted from an option text (figure axes, tables).
+OPTION_LABEL_LENGTH = 40
 _STOP_WORDS = frozenset("""
 a ai as au aux avec avez avons c ce ces cet cette d dans de des du elle en est et etes etait
 etiez il ils j je l la le les leur leurs lui m ma mais me mes moi mon n ne nous on ou par
@@ -83,11 +85,11 @@ def _comment(text: str) -> str:
     return text.replace("\n", " ")
 
 
-def _label(header: str) -> str:
+def _label(header: str, length: int = LABEL_LENGTH) -> str:
     text = " ".join(header.split())
-    if len(text) <= LABEL_LENGTH:
+    if len(text) <= length:
         return text
-    cut = text[:LABEL_LENGTH - 1].rsplit(" ", 1)[0]
+    cut = text[:length - 1].rsplit(" ", 1)[0]
     return cut.rstrip(" ,;:(") + "…"
 
 
@@ -100,6 +102,9 @@ def _item_fields(item: Option | Row) -> list[str]:
     fields = [f"keyword = {_toml_string(item.keyword)}", f"text = {_toml_string(item.text)}"]
     if item.column is not None:
         fields.append(f"column = {_toml_string(item.column)}")
+    label = _label(item.text, OPTION_LABEL_LENGTH)
+    if label != item.text:
+        fields.append(f"label = {_toml_string(label)}")
     return fields
 
 
@@ -120,7 +125,8 @@ def render(entries: list[Entry], *, source: str, output: str, n: int,
         "# Check it before trusting the report, then edit:",
         "#   - kind: single | multiple | grid | free | timestamp | personal | ignore;",
         "#   - keyword: the short name used in tables and file names (rename freely);",
-        "#   - label: the title of figures;",
+        "#   - label: the title of figures (of a question) or the short text shown in figures",
+        "#     and tables (of an option: shorten it freely);",
         "#   - options: keep each `text` exactly as in the export; the comments give the",
         "#     number of respondents; `ordered = true` keeps the listed order in tables;",
         "#   - lines marked CHECK are guesses the drafter was unsure about.",
