@@ -11,8 +11,8 @@ accumulated in chunks so that float32 GPU sums stay exact.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -25,7 +25,7 @@ from .encoding import encode, gather_rows
 from .errors import SurveyInputError
 from .survey import Answers, Survey
 
-__all__ = ["Counts", "all_crosstabs", "counts", "crosstab"]
+__all__ = ["Counts", "all_crosstabs", "counts", "crosstab", "transposed"]
 
 Percent = Literal[None, "row", "column", "total"]
 
@@ -66,6 +66,10 @@ class Counts(FrameRepr):
     table: pd.DataFrame
     #: The options are a scale (``ordered = true``): shown in codebook order, never by count.
     ordered: bool = False
+    #: What figures and tables show for each level keyword (the option's label or text).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    #: The question's label.
+    title: str = ""
 
     def to_frame(self) -> pd.DataFrame:
         """The counts table."""
@@ -108,7 +112,8 @@ def counts(survey: Survey, question: str, *, backend: str | Backend | None = Non
         "other": [lv.is_other for lv in a.levels],
     }, index=pd.Index(a.keywords, name=a.question.keyword))
     return Counts(a.question.keyword, survey.n_respondents, n_answered, n_mentions, table,
-                  a.question.ordered)
+                  a.question.ordered, {k: a.question.shown(k) for k in a.keywords},
+                  a.question.label)
 
 
 def _percent(values: np.ndarray, base: int) -> np.ndarray:
@@ -171,8 +176,37 @@ def crosstab(survey: Survey, a: str, b: str, *, percent: Percent = None,
         elif percent == "total":
             frame = 100.0 * frame / n_used if n_used else frame * np.nan
     frame.attrs.update(n_used=n_used, n_excluded=survey.n_respondents - n_used,
-                       row_respondents=rows_base.tolist(), column_respondents=cols_base.tolist())
+                       row_respondents=rows_base.tolist(), column_respondents=cols_base.tolist(),
+                       **_labels(answers_a, answers_b))
     return frame
+
+
+def _labels(a: Answers, b: Answers) -> dict[str, object]:
+    """What figures show for the rows and columns of a cross table of ``a`` by ``b``."""
+    return {"row_labels": [a.question.shown(k) for k in a.keywords],
+            "column_labels": [b.question.shown(k) for k in b.keywords],
+            "row_title": a.question.label, "column_title": b.question.label}
+
+
+def transposed(table: pd.DataFrame) -> pd.DataFrame:
+    """A cross table of ``a`` by ``b`` as the table of ``b`` by ``a`` (``attrs`` swapped).
+
+    Examples
+    --------
+    >>> from espri_gpu import crosstab, load_example
+    >>> s = load_example("espri2020")
+    >>> t, other = transposed(crosstab(s, "lab", "compétence")), crosstab(s, "compétence", "lab")
+    >>> t.equals(other), t.attrs == other.attrs
+    (True, True)
+    """
+    flipped = table.T
+    attrs = dict(table.attrs)
+    for row, column in (("row_respondents", "column_respondents"),
+                        ("row_labels", "column_labels"), ("row_title", "column_title")):
+        if row in attrs or column in attrs:
+            attrs[row], attrs[column] = table.attrs.get(column), table.attrs.get(row)
+    flipped.attrs = attrs
+    return flipped
 
 
 def _bases(a: Answers, b: Answers) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +262,7 @@ def all_crosstabs(survey: Survey, questions: Sequence[str] | None = None, *,
         n_used = int(used[i, j])
         frame.attrs.update(n_used=n_used, n_excluded=survey.n_respondents - n_used,
                            row_respondents=rows_base.tolist(),
-                           column_respondents=cols_base.tolist())
+                           column_respondents=cols_base.tolist(), **_labels(a, b))
         tables[(a.question.keyword, b.question.keyword)] = frame
     return tables
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 import zlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -18,6 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .i18n import Words, describe_test  # noqa: E402
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     from .stats import IndependenceResult
 
 __all__ = ["bar_chart", "centroid_heatmap", "dendrogram", "group_color", "heatmap",
-           "option_color", "pca_scatter", "wrap_label"]
+           "option_color", "pca_scatter", "residuals", "wrap_label"]
 
 #: A4 width minus margins, in inches.
 A4_WIDTH = 7.5
@@ -66,11 +69,15 @@ def _axes(ax: Axes | None, height: float) -> Axes:
     return ax
 
 
-def bar_chart(counts: Counts, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+def bar_chart(counts: Counts, *, ax: Axes | None = None, title: str | None = None,
+              words: Words | None = None, top: int = 20) -> Axes:
     """Horizontal bars of the answers to one question, most frequent first.
 
-    Each bar is annotated with its count and its share of the respondents who answered;
-    the title says how many answered (``n = 44 respondents``).
+    Bars are labelled with the options' texts (their codebook ``label`` when set), wrapped;
+    each is annotated with its count and its share of the respondents who answered; the
+    title says how many answered (``n = 44 respondents``). A scale (``ordered``) keeps its
+    order; otherwise only the ``top - 1`` most frequent answers get a bar of their own when
+    there are more than ``top``, the rest one bar "n other answers" (their mentions).
 
     Parameters
     ----------
@@ -78,7 +85,11 @@ def bar_chart(counts: Counts, *, ax: Axes | None = None, title: str | None = Non
         From :func:`espri_gpu.counts`.
     ax : matplotlib Axes, optional
     title : str, optional
-        Default: the question keyword.
+        Default: the question's label.
+    words : Words, optional
+        Language of the axis texts (default English).
+    top : int
+        Most bars drawn for an unordered question.
 
     Returns
     -------
@@ -91,31 +102,48 @@ def bar_chart(counts: Counts, *, ax: Axes | None = None, title: str | None = Non
     >>> ax = bar_chart(counts(load_example("espri2020"), "ml_méthodes"))
     >>> "n = 44 respondents" in ax.get_title()
     True
+    >>> ax = bar_chart(counts(load_example("espri2020"), "ml_méthodes"), top=4)
+    >>> ax.get_yticklabels()[0].get_text()  # bottom bar: the rest
+    '13 other answers'
     """
+    words = words or Words("en")
     # bars are drawn bottom-up: a scale in its order from the top, else the largest on top
     table = counts.table.iloc[::-1] if counts.ordered else counts.table.sort_values(
-        "count", ascending=True)
-    ax = _axes(ax, max(2.0, 0.32 * len(table) + 1.2))
-    labels = [wrap_label(k, 34, 2) for k in table.index]
+        "count", ascending=True, kind="stable")
+    labels = [counts.labels.get(k, k) for k in table.index]
     colors = [option_color(counts.question, k) for k in table.index]
-    y = np.arange(len(table))
-    ax.barh(y, table["count"], color=colors)
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel("respondents" if counts.n_mentions == counts.n_answered else "mentions")
-    top = max(1, int(table["count"].max()))
-    ax.set_xlim(0, top * 1.28)
-    for yi, (count, pct) in enumerate(zip(table["count"], table["pct_of_respondents"],
-                                          strict=True)):
-        ax.text(count + top * 0.01, yi, f"{count} ({pct:.0f} %)", va="center", fontsize=7)
-    ax.set_title(f"{title or counts.question} — n = {counts.n_answered} respondents",
-                 fontsize=10)
+    values, shares = table["count"].tolist(), table["pct_of_respondents"].tolist()
+    if not counts.ordered and len(table) > top:
+        rest = len(table) - (top - 1)
+        labels = [words("others", n=rest)] + labels[rest:]
+        colors = [(0.6, 0.6, 0.6)] + colors[rest:]
+        values = [int(sum(values[:rest]))] + values[rest:]
+        shares = [float("nan")] + shares[rest:]
+    ax = _axes(ax, max(2.0, 0.32 * len(values) + 1.2))
+    y = np.arange(len(values))
+    ax.barh(y, values, color=colors)
+    ax.set_yticks(y, [wrap_label(label, 34, 2) for label in labels], fontsize=8)
+    ax.set_xlabel(words("respondents" if counts.n_mentions == counts.n_answered
+                        else "mentions"))
+    highest = max(1, int(max(values, default=0)))
+    ax.set_xlim(0, highest * 1.28)
+    for yi, (count, pct) in enumerate(zip(values, shares, strict=True)):
+        note = f"{count}" if pct != pct else f"{count} ({words.number(pct, 0)} %)"
+        ax.text(count + highest * 0.01, yi, note, va="center", fontsize=7)
+    heading = title or counts.title or counts.question
+    ax.set_title(wrap_label(f"{heading} — {words('n_respondents', n=counts.n_answered)}", 80,
+                            2), fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
 def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count",
-            result: IndependenceResult | Any | None = None) -> Axes:
+            result: IndependenceResult | Any | None = None, title: str | None = None,
+            words: Words | None = None) -> Axes:
     """Heat map of a cross table with every cell annotated with its count.
+
+    Rows and columns are labelled with the options' texts and the axes with the questions'
+    labels (from the table's ``attrs``, as :func:`espri_gpu.crosstab` sets them).
 
     Parameters
     ----------
@@ -126,7 +154,10 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
         Colour by count, or by the cell's standardized residual (count − expected) /
         √expected (blue below, red above independence).
     result : IndependenceResult, optional
-        Its test and p-value are written under the figure.
+        Its test and p-value are written as the title (unless ``title`` is given).
+    title : str, optional
+    words : Words, optional
+        Language of the axis texts (default English).
 
     Returns
     -------
@@ -139,44 +170,62 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
     >>> ax = heatmap(crosstab(load_example("espri2020"), "compétence", "maturité_projet"))
     >>> len(ax.texts)  # one per non-empty cell
     10
+    >>> ax.get_ylabel()
+    'Compétences en ML'
     """
     if color not in ("count", "residual"):
         raise ValueError(f"`color` is {color!r}; expected 'count' or 'residual'")
+    words = words or Words("en")
+    row_labels = dict(zip(table.index, table.attrs.get("row_labels") or table.index,
+                          strict=True))
+    column_labels = dict(zip(table.columns, table.attrs.get("column_labels") or table.columns,
+                             strict=True))
     data = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
     values = data.to_numpy(dtype=float)
     rows, cols = data.shape
     ax = _axes(ax, max(2.4, 0.38 * rows + 2.2))
     if color == "residual" and values.sum() > 0:
-        expected = np.outer(values.sum(axis=1), values.sum(axis=0)) / values.sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            shade = np.where(expected > 0, (values - expected) / np.sqrt(expected), 0.0)
+        shade = residuals(values)
         limit = max(2.0, float(np.abs(shade).max()))
         image = ax.imshow(shade, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
-        label = "standardized residual"
+        label = wrap_label(words("residual"), 30, 2)
         dark = np.abs(shade) > 0.6 * limit
     else:
         image = ax.imshow(values, cmap="Blues", aspect="auto")
-        label = "respondents"
+        label = words("respondents")
         dark = values > 0.6 * (values.max() if values.size else 0)
     for i, j in zip(*np.nonzero(values), strict=True):  # empty cells stay blank: easier to read
         ax.text(j, i, f"{int(values[i, j])}", ha="center", va="center", fontsize=7,
                 color="white" if dark[i, j] else "black")
-    ax.set_xticks(range(cols), [wrap_label(c, 20, 2) for c in data.columns], fontsize=7,
-                  rotation=60, ha="right", rotation_mode="anchor")
-    ax.set_yticks(range(rows), [wrap_label(r, 22, 2) for r in data.index], fontsize=7)
-    ax.set_xlabel(str(data.columns.name or ""), fontsize=9)
-    ax.set_ylabel(str(data.index.name or ""), fontsize=9)
+    ax.set_xticks(range(cols), [wrap_label(column_labels[c], 22, 2) for c in data.columns],
+                  fontsize=7, rotation=60, ha="right", rotation_mode="anchor")
+    ax.set_yticks(range(rows), [wrap_label(row_labels[r], 30, 2) for r in data.index],
+                  fontsize=7)
+    ax.set_xlabel(wrap_label(str(table.attrs.get("column_title") or data.columns.name or ""),
+                             70, 2), fontsize=9)
+    ax.set_ylabel(wrap_label(str(table.attrs.get("row_title") or data.index.name or ""), 40, 2),
+                  fontsize=9)
     ax.figure.colorbar(image, ax=ax, shrink=0.8, label=label)
-    if result is not None:
-        ax.set_title(f"{result.test}: p = {_p(result.pvalue)} (n = {result.n} respondents)",
-                     fontsize=9)
+    if title is None and result is not None:
+        title = (f"{describe_test(result.test, words.lang)}: p = {words.p(result.pvalue)} "
+                 f"({words('n_respondents', n=result.n)})")
+    if title:
+        ax.set_title(wrap_label(title, 90, 3), fontsize=9)
     return ax
 
 
-def _p(p: float) -> str:
-    if p != p:  # NaN
-        return "n/a"
-    return f"{p:.2g}" if p >= 1e-4 else "< 0.0001"
+def residuals(values: np.ndarray) -> np.ndarray:
+    """Standardized residuals (count − expected) / √expected of a table, 0 where nothing is
+    expected (expected counts from the table's own margins).
+
+    Examples
+    --------
+    >>> residuals(np.array([[10.0, 0.0], [0.0, 10.0]])).round(2).tolist()
+    [[2.24, -2.24], [-2.24, 2.24]]
+    """
+    expected = np.outer(values.sum(axis=1), values.sum(axis=0)) / values.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(expected > 0, (values - expected) / np.sqrt(expected), 0.0)
 
 
 def group_color(group: int) -> tuple[float, float, float]:
@@ -184,7 +233,8 @@ def group_color(group: int) -> tuple[float, float, float]:
     return plt.get_cmap("tab10").colors[group % 10]
 
 
-def dendrogram(result: Groups, *, ax: Axes | None = None, cut: bool = False) -> Axes:
+def dendrogram(result: Groups, *, ax: Axes | None = None, cut: bool = False,
+               words: Words | None = None, title: str | None = None) -> Axes:
     """The Ward tree of a grouping, whole or cut at the chosen number of groups.
 
     Parameters
@@ -211,6 +261,7 @@ def dendrogram(result: Groups, *, ax: Axes | None = None, cut: bool = False) -> 
     """
     from scipy.cluster import hierarchy
 
+    words = words or Words("en")
     ax = _axes(ax, 3.6)
     z = result.linkage
     if z.shape[0] == 0:
@@ -232,17 +283,19 @@ def dendrogram(result: Groups, *, ax: Axes | None = None, cut: bool = False) -> 
     if cut:
         ax.axhline(height, color="#c53030", linestyle="--", linewidth=1)
         ax.set_xticks([])
-        ax.set_xlabel(f"the {len(drawn['leaves'])} groups below the dashed line", fontsize=8)
-    ax.set_ylabel("Ward distance")
-    what = " × ".join(result.questions)
-    leaves = "answer patterns" if result.tree_leaves == "patterns" else "pre-clusters"
-    title = f"{what}: cut at {result.k} groups" if cut else f"{what}: tree of the {leaves}"
-    ax.set_title(title, fontsize=9)
+        ax.set_xlabel(words("cut_below", k=len(drawn["leaves"])), fontsize=8)
+    ax.set_ylabel(words("ward_distance"))
+    what = title or " × ".join(result.questions)
+    leaves = words("patterns" if result.tree_leaves == "patterns" else "preclusters")
+    heading = (words("cut_at", what=what, k=result.k) if cut
+               else words("tree_of", what=what, leaves=leaves))
+    ax.set_title(wrap_label(heading, 90, 2), fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
-def pca_scatter(result: Groups, *, ax: Axes | None = None) -> Axes:
+def pca_scatter(result: Groups, *, ax: Axes | None = None, words: Words | None = None,
+                title: str | None = None) -> Axes:
     """Respondents on the first two principal components, coloured by group; centroids marked.
 
     Many respondents share an answer pattern (and so a point): points are jittered a little
@@ -257,6 +310,7 @@ def pca_scatter(result: Groups, *, ax: Axes | None = None) -> Axes:
     >>> pca_scatter(g).get_xlabel().startswith("PC1")
     True
     """
+    words = words or Words("en")
     ax = _axes(ax, 4.6)
     used = result.labels >= 0
     coords = result.pca_coordinates[used]
@@ -273,22 +327,30 @@ def pca_scatter(result: Groups, *, ax: Axes | None = None) -> Axes:
     for g in range(result.k):
         mask = labels == g
         ax.scatter(shown[mask, 0], shown[mask, 1], s=12, alpha=0.6, color=group_color(g),
-                   label=f"group {g} ({int(result.sizes[g])})", linewidths=0)
+                   label=words("group", g=g, n=int(result.sizes[g])), linewidths=0)
     centres = result.pca_centroids
     if centres.shape[1] >= 2:
         ax.scatter(centres[:, 0], centres[:, 1], marker="X", s=120, c=[group_color(g) for g in
-                   range(result.k)], edgecolors="black", linewidths=1, label="centroids")
+                   range(result.k)], edgecolors="black", linewidths=1, label=words("centroids"))
     ratio = result.explained_variance_ratio
-    ax.set_xlabel(f"PC1 ({100 * ratio[0]:.0f} % of variance)" if len(ratio) else "PC1")
-    ax.set_ylabel(f"PC2 ({100 * ratio[1]:.0f} % of variance)" if len(ratio) > 1 else "PC2")
-    ax.set_title(f"{' × '.join(result.questions)}: {result.k} groups, {result.n_used} "
-                 f"respondents (stability {result.stability:.2f})", fontsize=9)
+    for axis, name in enumerate(("PC1", "PC2")):
+        text = (words("component", name=name, pct=words.number(100 * ratio[axis], 0))
+                if len(ratio) > axis else name)
+        (ax.set_xlabel if axis == 0 else ax.set_ylabel)(text)
+    what = title or " × ".join(result.questions)
+    ax.set_title(wrap_label(words("pca_title", what=what, k=result.k, n=result.n_used,
+                                  s=words.number(result.stability, 2)), 90, 2), fontsize=9)
     ax.legend(fontsize=7, loc="best", frameon=False)
     return ax
 
 
-def centroid_heatmap(result: Groups, *, ax: Axes | None = None) -> Axes:
+def centroid_heatmap(result: Groups, *, ax: Axes | None = None, words: Words | None = None,
+                     labels: Mapping[tuple[str, str], str] | None = None,
+                     titles: Mapping[str, str] | None = None) -> Axes:
     """Share of each group ticking each option (the centroid table) as a heat map.
+
+    ``labels`` maps ``(question, option keyword)`` to what the columns show (default: the
+    keyword), ``titles`` a question to its label.
 
     Examples
     --------
@@ -299,22 +361,23 @@ def centroid_heatmap(result: Groups, *, ax: Axes | None = None) -> Axes:
     >>> len(centroid_heatmap(g).get_yticklabels())
     3
     """
+    words, labels, titles = words or Words("en"), labels or {}, titles or {}
     values = 100 * result.centroids
-    ax = _axes(ax, max(2.2, 0.4 * result.k + 2.2))
+    ax = _axes(ax, max(2.6, 0.4 * result.k + 2.8))
     image = ax.imshow(values, cmap="Greens", vmin=0, vmax=100, aspect="auto")
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             ax.text(j, i, f"{values[i, j]:.0f}", ha="center", va="center", fontsize=6,
                     color="white" if values[i, j] > 60 else "black")
-    names = [wrap_label(f"{kw}", 24, 1) for _, kw in result.columns]
+    names = [wrap_label(labels.get((q, kw), kw), 30, 1) for q, kw in result.columns]
     ax.set_xticks(range(len(names)), names, fontsize=6, rotation=90)
-    ax.set_yticks(range(result.k), [f"group {g} ({int(result.sizes[g])})"
+    ax.set_yticks(range(result.k), [words("group", g=g, n=int(result.sizes[g]))
                                     for g in range(result.k)], fontsize=7)
     questions = list(dict.fromkeys(q for q, _ in result.columns))
     start = 0
     for q in questions[:-1]:  # separate the questions' options
         start += sum(1 for qq, _ in result.columns if qq == q)
         ax.axvline(start - 0.5, color="black", linewidth=1)
-    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="% of the group ticking it")
-    ax.set_title(" | ".join(questions), fontsize=9)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label=wrap_label(words("group_share"), 24, 2))
+    ax.set_title(wrap_label(" | ".join(titles.get(q, q) for q in questions), 90, 2), fontsize=9)
     return ax
