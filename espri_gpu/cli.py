@@ -57,6 +57,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     report.add_argument("--where", metavar="SPEC",
                         help="report on a subgroup: 'lab=LMD,LSCE' (any of these answers), "
                              "several conditions joined by ';' (all of them)")
+    report.add_argument("--lang", choices=("fr", "en"),
+                        help="language of the page and figures (default: the codebook's "
+                             "`language`, French for the bundled example)")
+    report.add_argument("--figures", choices=("related", "all"), default="related",
+                        help="heat maps and group figures for the related pairs and the "
+                             "groups found (default), or for every pair and grouping")
+    report.add_argument("--keep-rare-answers", action="store_true",
+                        help="keep free answers given by fewer than 5 respondents apart in "
+                             "figures and page tables (default: pooled into one)")
     report.add_argument("--formats", default="png", metavar="png,svg,pdf",
                         help="figure formats (default: %(default)s)")
     report.add_argument("--verbose", action="store_true",
@@ -173,7 +182,8 @@ def _run_report(args: argparse.Namespace) -> int:
                         pairs=args.pairs, groups=args.groups, formats=formats,
                         skip_bad_rows=args.skip_bad_rows, progress=progress,
                         cluster=args.cluster, scheduler_file=args.scheduler_file,
-                        where=args.where)
+                        where=args.where, lang=args.lang, figures=args.figures,
+                        keep_rare_answers=args.keep_rare_answers)
     print(f"wrote {len(result.files)} files to {result.out_dir.resolve()} "
           f"({result.n_respondents} respondents, {result.n_skipped} rows skipped; backend "
           f"{result.backend}); {progress.summary()}")

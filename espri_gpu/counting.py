@@ -185,7 +185,9 @@ def _labels(a: Answers, b: Answers) -> dict[str, object]:
     """What figures show for the rows and columns of a cross table of ``a`` by ``b``."""
     return {"row_labels": [a.question.shown(k) for k in a.keywords],
             "column_labels": [b.question.shown(k) for k in b.keywords],
-            "row_title": a.question.label, "column_title": b.question.label}
+            "row_title": a.question.label, "column_title": b.question.label,
+            "row_other": [lv.is_other for lv in a.levels],
+            "column_other": [lv.is_other for lv in b.levels]}
 
 
 def transposed(table: pd.DataFrame) -> pd.DataFrame:
@@ -202,7 +204,8 @@ def transposed(table: pd.DataFrame) -> pd.DataFrame:
     flipped = table.T
     attrs = dict(table.attrs)
     for row, column in (("row_respondents", "column_respondents"),
-                        ("row_labels", "column_labels"), ("row_title", "column_title")):
+                        ("row_labels", "column_labels"), ("row_title", "column_title"),
+                        ("row_other", "column_other")):
         if row in attrs or column in attrs:
             attrs[row], attrs[column] = table.attrs.get(column), table.attrs.get(row)
     flipped.attrs = attrs

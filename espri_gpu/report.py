@@ -39,15 +39,13 @@ import pandas as pd
 
 from . import __version__
 from .backend import Backend, resolve_backend
-from .counting import all_crosstabs, counts
+from .counting import Counts, all_crosstabs, counts, transposed
 from .distributed import cluster_summary, connect, read_survey_distributed
 from .errors import SurveyInputError
 from .example import example_path
-from .html_report import HtmlReport, verdict
-from .machine import usable_cores
+from .i18n import LANGUAGES, Words, describe_test
 from .outputs import (
     OutputLock,
-    atomic_file,
     remove_temporaries,
     safe_name,
     write_csv,
@@ -55,6 +53,9 @@ from .outputs import (
     write_text,
 )
 from .progress import Progress
+from .rare_answers import pool_counts, pool_table
+from .report_figures import FigurePool, save_figure
+from .report_page import Grouping, PageContent, grouping_verdict, write_page
 from .responses import read_survey
 from .stats import screen
 from .stats.resampling import DEFAULT_RESAMPLES
@@ -173,85 +174,6 @@ class _Writer:
         write_json(manifest, sorted(current))
 
 
-def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
-                formats: Sequence[str]) -> list[Path]:
-    """Save ``fig`` as PNG and every other format, each atomically; close it."""
-    saved = []
-    try:
-        for fmt in dict.fromkeys(("png", *formats)):
-            path = out / f"{relative_stem}.{fmt}"
-            with atomic_file(path) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=100)
-            saved.append(path)
-    finally:
-        plt.close(fig)
-    return saved
-
-
-def _render(job: tuple) -> list[Path]:
-    """Worker: draw and save one figure (may run in a separate process).
-
-    ``job`` is ``(kind, payload, out, stem, formats)``; kinds: ``heatmap`` (payload: table,
-    test caption), ``tree``, ``cut``, ``pca``, ``centroids`` (payload: a Groups result).
-    """
-    from . import plotting
-
-    kind, payload, out, stem, formats = job
-    if kind == "heatmap":
-        table, caption = payload
-        ax = plotting.heatmap(table, color="residual", result=caption)
-    elif kind in ("tree", "cut"):
-        ax = plotting.dendrogram(payload, cut=kind == "cut")
-    elif kind == "pca":
-        ax = plotting.pca_scatter(payload)
-    else:
-        ax = plotting.centroid_heatmap(payload)
-    return save_figure(ax.figure, out, stem, formats)
-
-
-def _ignore_sigterm() -> None:
-    """Figure workers leave SIGTERM to the main process (``scancel`` signals the whole process
-    group): it stops the pool, which lets each worker finish the file it is writing."""
-    import signal
-
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-
-
-def _warm_up() -> int:
-    """Worker start-up: import the plotting stack before the first figure is needed."""
-    from . import plotting  # noqa: F401
-
-    return 0
-
-
-class _FigurePool:
-    """Worker processes for figures, started at the beginning of a run so that their
-    start-up (imports) overlaps the statistics; in-process when one core is available."""
-
-    def __init__(self) -> None:
-        self.workers = min(usable_cores(), 8)
-        self.pool = None
-        if self.workers >= 2:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_ignore_sigterm)
-            for _ in range(self.workers):
-                self.pool.submit(_warm_up)
-
-    def render(self, jobs: list[tuple], progress: Progress, what: str) -> list[list[Path]]:
-        """Render figure jobs (in order)."""
-        if self.pool is None or len(jobs) < 4:
-            return [_render(job) for job in progress.track(jobs, what)]
-        return list(progress.track(self.pool.map(_render, jobs, chunksize=2), what))
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-
 def run_report(responses: str | Path | Survey | None = None, *,
                codebook: str | Path | None = None,
                interpretations: str | Path | None = None, out: str | Path = "espri_gpu_out",
@@ -261,7 +183,8 @@ def run_report(responses: str | Path | Survey | None = None, *,
                formats: Sequence[str] = ("png",), skip_bad_rows: bool = False,
                progress: Progress | None = None, cluster: str | None = None,
                scheduler_file: str | Path | None = None,
-               where: str | Mapping[str, object] | None = None) -> ReportResult:
+               where: str | Mapping[str, object] | None = None, lang: str | None = None,
+               figures: str = "related", keep_rare_answers: bool = False) -> ReportResult:
     """Analyse a survey and write every table, figure and the HTML report under ``out``.
 
     Parameters
@@ -306,6 +229,16 @@ def run_report(responses: str | Path | Survey | None = None, *,
     where : str or mapping, optional
         Report on a subgroup only (:meth:`Survey.where`), e.g. ``"lab=LMD,LSCE"``; the load
         report and ``summary.json`` (``filter``, ``respondents_before_filter``) say so.
+    lang : {"fr", "en"}, optional
+        Language of the page and the figures; default: the codebook's ``language`` (French
+        for the bundled example and drafted codebooks of French exports).
+    figures : {"related", "all"}
+        Heat maps and group figures drawn: for the pairs related after adjustment and the
+        groupings found (default), or for every pair and grouping.
+    keep_rare_answers : bool
+        Keep every free "other" answer as its own bar / row / column in figures and page
+        tables; by default those given by fewer than 5 respondents are pooled
+        (:mod:`espri_gpu.rare_answers`; CSV files always keep them apart).
 
     Returns
     -------
@@ -320,6 +253,12 @@ def run_report(responses: str | Path | Survey | None = None, *,
     >>> r.n_respondents, (r.out_dir / "report.html").is_file()
     (62, True)
     """
+    if lang is not None and lang not in LANGUAGES:
+        raise SurveyInputError(f"`lang` (--lang) is {lang!r}; expected one of "
+                               f"{', '.join(LANGUAGES)}")
+    if figures not in ("related", "all"):
+        raise SurveyInputError(f"`figures` (--figures) is {figures!r}; expected 'related' or "
+                               "'all'")
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise SurveyInputError(f"`formats` has {', '.join(bad)}; expected some of "
@@ -355,18 +294,19 @@ def run_report(responses: str | Path | Survey | None = None, *,
         if codebook is None and not isinstance(responses, Survey):
             codebook = drafted = _draft_codebook(responses, Path(out))
         with connect(cluster, scheduler_file, backend=b) as client:
-            figures = _FigurePool()
+            pool = FigurePool()
             try:
                 result = _run(responses, codebook, interpretations, Path(out), b, seed,
                               n_resamples, pairs, groups, formats, skip_bad_rows, progress,
-                              figures, client, where, drafted is not None)
+                              pool, client, where, drafted is not None, lang, figures,
+                              keep_rare_answers)
             except SurveyInputError as exc:
                 if drafted is None:
                     raise
                 raise SurveyInputError(f"{exc} (with the codebook drafted in {drafted}: edit "
                                        f"it, then pass --codebook {drafted})") from None
             finally:
-                figures.close()
+                pool.close()
         return dataclasses.replace(result, drafted_codebook=drafted)
 
 
@@ -394,11 +334,11 @@ def _draft_codebook(responses: str | Path, out: Path) -> Path:
 def _run(responses: str | Path | Survey, codebook: str | Path | None,
          interpretations: str | Path | None, out: Path, b: Backend, seed: int,
          n_resamples: int, pairs: str | None, groups: str | None, formats: Sequence[str],
-         skip_bad_rows: bool, progress: Progress, figures: _FigurePool, client: object = None,
-         where: str | Mapping[str, object] | None = None, drafted: bool = False
-         ) -> ReportResult:
+         skip_bad_rows: bool, progress: Progress, figures: FigurePool, client: object = None,
+         where: str | Mapping[str, object] | None = None, drafted: bool = False,
+         lang: str | None = None, figures_shown: str = "related",
+         keep_rare_answers: bool = False) -> ReportResult:
     writer = _Writer(out)
-    page = None
 
     with progress.step("read"):
         source = (responses.report.source if isinstance(responses, Survey) else responses)
@@ -421,29 +361,32 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
                       f"skipped, {len(rep.unmatched)} free 'other' answers")
         writer.text("load_report.txt", rep.to_text() + "\n")
         writer.csv("load_report.csv", rep.to_frame(), index=False)
-        page = HtmlReport(f"{survey.codebook.title} — espri_gpu report")
-        _page_intro(page, survey, b, seed, n_resamples)
+    figures.start()  # after reading: a user error answers before any worker starts
+    words = Words(lang or survey.codebook.language)
 
     questions = [q for q in survey.questions if survey.answers_to(q).n_answered > 0]
     pair_list = parse_pairs(pairs, survey, questions)
     multiple_columns = [q.keyword for q in survey.codebook.questions
                         if q.multiple and not q.interpreted and q.keyword in questions]
     group_list = [] if groups == "" else parse_pairs(groups, survey, multiple_columns)
+    pooled = words("pooled")
+
+    def shown(item):  # what figures and the page show of a Counts or a cross table
+        if keep_rare_answers:
+            return item
+        return (pool_counts(item, pooled) if isinstance(item, Counts)
+                else pool_table(item, pooled))
 
     with progress.step("counts"):
-        page.heading("Answers per question", anchor="counts")
-        from .plotting import bar_chart
-
+        all_counts = []
         for q in progress.track(questions, "questions"):
             c = counts(survey, q, backend=b)
-            writer.csv(f"counts/{safe_name(q)}.csv", c.table)
-            ax = bar_chart(c, title=survey.codebook.question(q).label)
-            png = writer.figure(f"figures/bars/{safe_name(q)}", ax.figure, formats)
-            page.open_details(f"{q}: {c.n_answered} respondents answered, "
-                              f"{c.n_mentions} answers")
-            page.image(png, f"answers to {q}")
-            page.table(c.table.reset_index())
-            page.close_details()
+            table = c.table.assign(label=[c.labels.get(k, k) for k in c.table.index])
+            writer.csv(f"counts/{safe_name(q)}.csv", table)
+            all_counts.append(shown(c))
+        bar_jobs = figures.submit([("bars", (c, {"words": words}), out,
+                                    f"figures/bars/{safe_name(c.question)}", tuple(formats))
+                                   for c in all_counts])  # collected with the heat maps
 
     with progress.step("cross tables"):
         involved = list(dict.fromkeys(k for pair in pair_list for k in pair))
@@ -451,42 +394,37 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
         crosstabs = {}
         for a, bq in pair_list:
             table = tables.get((a, bq))
-            if table is None:
-                table = tables[(bq, a)].T
-                table.attrs = dict(tables[(bq, a)].attrs)
-            crosstabs[(a, bq)] = table
-            writer.csv(f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv", table)
+            crosstabs[(a, bq)] = transposed(tables[(bq, a)]) if table is None else table
+            writer.csv(f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv", crosstabs[(a, bq)])
 
     with progress.step("tests"):
         results = _screen_pairs(survey, pair_list, n_resamples, seed, b, progress)
         writer.csv("tests.csv", results, index=False)
-        _page_tests(page, results)
 
-    with progress.step("heat maps"):
-        page.heading("Pairs of questions", anchor="pairs")
+    with progress.step("figures"):
+        bars = list(zip(all_counts, [saved[0] for saved in _collect(
+            figures, bar_jobs, writer, formats, progress, "bar charts")], strict=True))
         by_pair = {(r.a, r.b): r for r in results.itertuples()}
-        drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0]
-        jobs = [("heatmap", (crosstabs[(a, bq)], _TestCaption.of(by_pair[(a, bq)])), out,
-                 f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
+        drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0
+                 and (figures_shown == "all" or by_pair[(a, bq)].p_bh < 0.05)]
+        jobs = [("heatmap", (shown(crosstabs[(a, bq)]),
+                             {"words": words, "title": _heatmap_title(by_pair[(a, bq)],
+                                                                      survey, words)}),
+                 out, f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
                 for a, bq in drawn]
-        for (a, bq), saved in zip(drawn, figures.render(jobs, progress, "heat maps"),
-                                  strict=True):
-            writer.add(saved, formats)
-            result = by_pair[(a, bq)]
-            css, text = verdict(result.p_bh, result.cramers_v, result.test)
-            page.open_details(f"{a} × {bq}: {text}")
-            page.paragraph(str(result.reason), "note")
-            page.image(saved[0], f"{a} by {bq}")
-            page.close_details()
+        heatmaps = dict(zip(drawn, [saved[0] for saved in _draw(
+            figures, jobs, writer, formats, progress, "heat maps")], strict=True))
 
+    groupings: list[Grouping] = []
     if group_list:
         with progress.step("groups"):
-            _groups_section(survey, group_list, seed, b, writer, page, formats, progress,
-                            figures)
+            groupings = _groups(survey, group_list, seed, b, writer, formats, progress,
+                                figures, words, figures_shown == "all")
 
     with progress.step("summary"):
-        page.heading("Load report", anchor="load")
-        _page_load_report(page, survey)
+        content = PageContent(survey, words, b.name, seed, n_resamples, bars, results,
+                              {k: shown(t) for k, t in crosstabs.items()}, heatmaps,
+                              groupings, not keep_rare_answers, figures_shown == "all")
         inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations)
                   if p is not None and not isinstance(p, Survey)}
         from .info import CORE, _version
@@ -500,28 +438,39 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
             "filter": rep.filter, "respondents_before_filter": rep.n_before_filter,
             "questions": questions, "pairs": [list(p) for p in pair_list],
             "groups": [list(g) for g in group_list], "cluster": cluster,
+            "language": words.lang, "figures": figures_shown,
+            "rare_answers_pooled": not keep_rare_answers,
             "seconds": {k: round(v, 3) for k, v in progress.seconds.items()},
         }
         writer.json("summary.json", summary)
-        writer.text("report.html", page.render())
+        writer.text("report.html", write_page(content))
         writer.finish()
     return ReportResult(out, tuple(writer.files), survey.n_respondents, len(rep.skipped),
                         b.name, dict(progress.seconds))
 
 
-@dataclass(frozen=True)
-class _TestCaption:
-    """What a heat map's title needs from a test (picklable for worker processes)."""
+def _draw(figures: FigurePool, jobs: list[tuple], writer: _Writer, formats: Sequence[str],
+          progress: Progress, what: str) -> list[list[Path]]:
+    """Draw figure jobs; record their files."""
+    return _collect(figures, figures.submit(jobs), writer, formats, progress, what)
 
-    test: str
-    pvalue: float
-    n: int
 
-    @classmethod
-    def of(cls, row: object) -> _TestCaption | None:
-        if getattr(row, "test", "none") == "none":
-            return None
-        return cls(str(row.test), float(row.pvalue), int(row.n))
+def _collect(figures: FigurePool, handles: list, writer: _Writer, formats: Sequence[str],
+             progress: Progress, what: str) -> list[list[Path]]:
+    """Wait for submitted figure jobs; record their files."""
+    rendered = figures.collect(handles, progress, what)
+    for saved in rendered:
+        writer.add(saved, formats)
+    return rendered
+
+
+def _heatmap_title(row: object, survey: Survey, words: Words) -> str:
+    """'Question A × Question B — related (adjusted p = 0.002)', in the page's language."""
+    a, b = survey.codebook.question(row.a).label, survey.codebook.question(row.b).label
+    if getattr(row, "test", "none") == "none":
+        return f"{a} × {b}"
+    return (f"{a} × {b} — {words.verdict(float(row.p_bh))[1]}; "
+            f"{describe_test(str(row.test), words.lang)}, {words('n_respondents', n=row.n)}")
 
 
 def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int, seed: int,
@@ -534,98 +483,44 @@ def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int
     return table
 
 
-def _page_intro(page: HtmlReport, survey: Survey, b: Backend, seed: int,
-                n_resamples: int) -> None:
-    rep = survey.report
-    subgroup = (f", subgroup {rep.filter} of {rep.n_before_filter} respondents"
-                if rep.filter else "")
-    page.paragraph(f"{survey.n_respondents} respondents read from {Path(rep.source).name} "
-                   f"({len(rep.skipped)} rows skipped{subgroup}); backend {b.name}; seed {seed}; "
-                   f"{n_resamples} resamples per test. Generated by espri_gpu {__version__}.")
-    page.paragraph("Percentages of respondents use as base the respondents who answered the "
-                   "question; with multiple-choice questions a respondent counts once per "
-                   "answer ticked, so shares can add up to more than 100 %.", "note")
-
-
-def _page_tests(page: HtmlReport, results: pd.DataFrame) -> None:
-    page.heading("Which answers are related?", anchor="tests")
-    page.paragraph("One test per pair of questions, chosen for the pair: χ² (asymptotic or "
-                   "Monte-Carlo with the observed margins) for two single-choice questions; "
-                   "MMI/SPMI with a respondent-level permutation test when a question accepts "
-                   "several answers. p-values are adjusted for the number of pairs "
-                   "(Benjamini–Hochberg); V is Cramér's V of the tick table (descriptive "
-                   "only for multiple-choice questions).", "note")
-    rows = []
-    for r in results.itertuples():
-        css, text = verdict(r.p_bh, r.cramers_v, r.test)
-        rows.append({"pair": f"{r.a} × {r.b}", "n": r.n, "test": r.test, "p": r.pvalue,
-                     "adjusted p (BH)": r.p_bh, "V": r.cramers_v, "verdict": text})
-    frame = pd.DataFrame(rows)
-    if not frame.empty:
-        frame = frame.sort_values("adjusted p (BH)", na_position="last")
-    page.table(frame, index=False)
-
-
-def _page_load_report(page: HtmlReport, survey: Survey) -> None:
-    rep = survey.report
-    page.paragraph(f"Source {Path(rep.source).name} ({rep.file_format}"
-                   + (f", {rep.encoding}" if rep.encoding else "") + f"): {rep.n_rows} rows, "
-                   f"{rep.n_respondents} respondents kept, {len(rep.skipped)} skipped.")
-    if rep.skipped:
-        page.table(pd.DataFrame([{"row": s.row, "reason": s.reason} for s in rep.skipped]),
-                   index=False)
-    if rep.personal_columns_dropped:
-        page.paragraph("Personal columns dropped unread: "
-                       + ", ".join(rep.personal_columns_dropped) + ".")
-    if rep.personal_data_redacted:
-        page.paragraph("E-mail addresses and phone numbers typed in answers, replaced by "
-                       "[e-mail] / [téléphone]: " + ", ".join(
-                           f"{keyword} ({n})" for keyword, n in rep.personal_data_redacted) + ".")
-    if rep.unmatched:
-        page.paragraph("Free 'other' answers (kept as their own categories):")
-        page.table(pd.DataFrame([{"question": u.question, "answer": u.text, "count": u.count}
-                                 for u in rep.unmatched]), index=False)
-    if rep.warnings:
-        page.bullets(list(rep.warnings))
-
-
-def _groups_section(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Backend,
-                    writer: _Writer, page: HtmlReport, formats: Sequence[str],
-                    progress: Progress, figures: _FigurePool) -> None:
+def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Backend,
+            writer: _Writer, formats: Sequence[str], progress: Progress, figures: FigurePool,
+            words: Words, draw_all: bool) -> list[Grouping]:
+    """Group respondents on each pair; draw the figures of the groupings the page shows
+    (those found, or every one with ``draw_all``)."""
     import warnings
 
     from .clustering import groups, write_centres
 
-    page.heading("Groups of respondents", anchor="groups")
-    page.paragraph("For pairs of multiple-choice questions, respondents are grouped by their "
-                   "answers: a Ward tree on the answer patterns chooses the number of groups "
-                   "(the k minimising within(k)/within(k−1), FactoMineR's HCPC criterion), "
-                   "k-means consolidates them, and bootstrap resamples of respondents measure "
-                   "how stable they are (mean adjusted Rand index; below 0.6 the groups may "
-                   "be noise).", "note")
     results = {}
     for a, bq in progress.track(group_list, "groupings"):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             results[(a, bq)] = (groups(survey, [a, bq], seed=seed, backend=b),
                                 tuple(str(w.message) for w in caught))
-    jobs, keys = [], []
+    jobs, keys, verdicts = [], [], {}
     for (a, bq), (g, _) in results.items():
-        stem = f"figures/groups/{safe_name(a)}__{safe_name(bq)}"
-        for kind in ("tree", "cut", "pca", "centroids"):
-            jobs.append((kind, g, writer.out, f"{stem}_{kind}", tuple(formats)))
-            keys.append((a, bq, kind))
-    rendered = dict(zip(keys, figures.render(jobs, progress, "group figures"), strict=True))
-    for (a, bq), (g, notes) in results.items():
+        verdicts[(a, bq)] = grouping_verdict(g, words)
         writer.files.append(write_centres(g, writer.out))
         writer.csv(f"groups/{safe_name(a)}__{safe_name(bq)}.csv", g.profiles, index=False)
-        for kind in ("tree", "cut", "pca", "centroids"):
-            writer.add(rendered[(a, bq, kind)], formats)
-        stability = "stable" if g.stable else "UNSTABLE (may be noise)"
-        page.open_details(f"{a} × {bq}: {g.k} groups of {g.n_used} respondents, "
-                          f"stability {g.stability:.2f} — {stability}")
-        page.bullets(g.summary().splitlines() + list(notes))
-        for kind in ("pca", "centroids", "cut", "tree"):
-            page.image(rendered[(a, bq, kind)][0], f"{a} × {bq}: {kind}")
-        page.table(g.to_frame().round(3))
-        page.close_details()
+        if not (draw_all or verdicts[(a, bq)][0]):
+            continue
+        what = " × ".join(survey.codebook.question(q).label for q in (a, bq))
+        labels = {(q, k): survey.codebook.question(q).shown(k) for q, k in g.columns}
+        titles = {q: survey.codebook.question(q).label for q in (a, bq)}
+        options = {"tree": {"words": words, "title": what}, "cut": {"words": words,
+                                                                    "title": what},
+                   "pca": {"words": words, "title": what},
+                   "centroids": {"words": words, "labels": labels, "titles": titles}}
+        stem = f"figures/groups/{safe_name(a)}__{safe_name(bq)}"
+        for kind in (("tree", "cut", "pca", "centroids") if draw_all
+                     else ("cut", "pca", "centroids")):
+            jobs.append((kind, (g, options[kind]), writer.out, f"{stem}_{kind}",
+                         tuple(formats)))
+            keys.append((a, bq, kind))
+    rendered = dict(zip(keys, _draw(figures, jobs, writer, formats, progress,
+                                    "group figures"), strict=True))
+    return [Grouping(a, bq, g, notes, *verdicts[(a, bq)],
+                     {kind: saved[0] for (ka, kb, kind), saved in rendered.items()
+                      if (ka, kb) == (a, bq)})
+            for (a, bq), (g, notes) in results.items()]

@@ -124,7 +124,7 @@ def test_personal_data_typed_in_answers_reaches_no_output(tmp_path, codebook_pat
             text = path.read_text(encoding="utf-8")
             assert "carol.private" not in text and "12 34 56" not in text, path
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "replaced by [e-mail] / [téléphone]: méthodes (1), remarques (1)." in page
+    assert "remplacés par [e-mail] / [téléphone] : méthodes (1), remarques (1)." in page
     assert "écrire à [e-mail]" in (out / "load_report.txt").read_text(encoding="utf-8")
 
 
