@@ -34,7 +34,9 @@ same in one reproducible call, HCPC style (Husson, Josse & Pagès):
 Randomness: one integer ``seed`` feeds :class:`numpy.random.SeedSequence`; its children
 seed NumPy ``PCG64`` generators (pre-cluster sample, bootstrap draws) and the integer
 ``random_state`` of each k-means++ start. The same seed gives the same groups on the same
-backend; the GPU's k-means++ (cuML) draws differently from scikit-learn's.
+backend. On the GPU the k-means++ starts are drawn by espri_gpu (weighted, scikit-learn's
+algorithm and ``RandomState`` stream, so the same starts as on the CPU) and cuML gets
+scikit-learn's absolute tolerance (see :func:`weighted_kmeans`).
 """
 
 from __future__ import annotations
@@ -761,9 +763,14 @@ def weighted_kmeans(X: Any, k: int, *, sample_weight: Any = None, init: Any = "k
     """k-means of weighted rows (the backend's ``KMeans``: scikit-learn or cuML).
 
     A row with weight c counts as c identical rows: on distinct answer patterns with their
-    counts the objective is exactly the one on all rows. scikit-learn's relative ``tol``
-    is scaled so that it means the same as on the expanded rows (it uses unweighted
-    variances), so from the same initial centres the iterations are those on all rows.
+    counts the objective is exactly the one on all rows. ``tol`` has scikit-learn's meaning
+    on the expanded rows: the iterations stop when the centres move (total squared shift)
+    by at most ``tol`` × the mean weighted variance of the columns. scikit-learn's estimator
+    gets its relative ``tol`` rescaled for the weights (it uses unweighted variances);
+    cuML's, whose ``tol`` is that absolute threshold and whose own starts ignore the
+    weights, gets the threshold and weighted starts drawn here by scikit-learn's algorithm
+    and seeds (one fit per start, ``init`` array, ``n_init=1``). From the same initial
+    centres the iterations are those on all rows.
 
     Parameters
     ----------
@@ -774,7 +781,7 @@ def weighted_kmeans(X: Any, k: int, *, sample_weight: Any = None, init: Any = "k
     n_init : int
         Starts for ``"k-means++"`` (the best is kept); 1 for given centres.
     seed : int
-        ``random_state`` of the estimator.
+        ``random_state`` of the estimator (on the GPU: of the starts drawn for cuML).
     max_iter, tol
         As in scikit-learn's ``KMeans``.
     backend : optional
@@ -807,6 +814,15 @@ def weighted_kmeans(X: Any, k: int, *, sample_weight: Any = None, init: Any = "k
 
 def _fit_kmeans(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
                 seed: int, max_iter: int = 300, tol: float = 1e-4) -> KMeansFit:
+    """One weighted k-means through the backend's estimator, with scikit-learn's meaning.
+
+    ``tol`` is scikit-learn's (relative to the mean variance of the rows) and the starts are
+    weighted: scikit-learn's estimator (CPU backend) is called with its tolerance rescaled
+    for the weights, cuML's (GPU backend: its ``tol`` is absolute and its starts ignore
+    ``sample_weight``) through :func:`_fit_kmeans_cuml`.
+    """
+    if b.is_gpu:
+        return _fit_kmeans_cuml(b, ml, X, w, k, init, n_init, seed, max_iter, tol)
     xp = b.xp
     n = float(xp.sum(w))
     mean = (w @ X) / n
@@ -818,12 +834,99 @@ def _fit_kmeans(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Number of distinct clusters")
         model.fit(X, sample_weight=w)
+    return _kmeans_fit_of(model, X, w, k, xp)
+
+
+def _kmeans_fit_of(model: Any, X: Any, w: Any, k: int, xp: Any) -> KMeansFit:
+    """The fitted estimator's groups, their weighted means and the inertia around them."""
     labels = xp.asarray(model.labels_).astype(xp.int64)
     centers = _weighted_means(labels, X, w, k, xp)
     empty = ~xp.isfinite(centers[:, 0])
     if bool(xp.any(empty)):  # keep the estimator's centre for a group that ended empty
         centers[empty] = xp.asarray(model.cluster_centers_, dtype=xp.float64)[empty]
     return KMeansFit(centers, labels, _inertia(X, w, centers, labels, xp))
+
+
+def _fit_kmeans_cuml(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
+                     seed: int, max_iter: int, tol: float) -> KMeansFit:
+    """cuML's k-means with scikit-learn's meaning of ``tol`` and weighted starts.
+
+    cuML hands ``tol`` to cuVS as an absolute bound on the total squared shift of the
+    centres, so it gets scikit-learn's threshold, ``tol`` × the mean (weighted) variance of
+    the columns. Its k-means++ and random starts ignore ``sample_weight``, so the starts
+    are drawn here, weighted, by scikit-learn's algorithms and random stream
+    (``RandomState(seed)``, one start after the other, on the backend's arrays): each start
+    is one cuML fit from an ``init`` array with ``n_init=1``, and the lowest inertia wins
+    as in scikit-learn (a later start only replaces a different partition).
+    """
+    xp = b.xp
+    tol = _absolute_tol(X, w, tol, xp)
+    if not isinstance(init, str):
+        return _fit_cuml_from(b, ml, X, w, k, init, max_iter, tol, seed)
+    rng = np.random.RandomState(int(seed) % (2**31))
+    w_host = b.asnumpy(w)
+    Xc = X - xp.mean(X, axis=0)  # scikit-learn draws its starts on the centred rows
+    norms = xp.einsum("ij,ij->i", Xc, Xc)
+    best, best_key = None, b""
+    for _ in range(n_init):
+        if init == "k-means++":
+            chosen = _kmeans_plusplus(Xc, norms, w, w_host, k, rng, xp)
+        else:  # "random": k distinct rows, drawn with probability ∝ weight
+            chosen = b.asarray(rng.choice(X.shape[0], size=k, replace=False,
+                                          p=w_host / w_host.sum()))
+        fit = _fit_cuml_from(b, ml, X, w, k, X[chosen], max_iter, tol, seed)
+        if best is None:
+            best, best_key = fit, _partition_key(b.asnumpy(fit.labels))
+        elif fit.inertia < best.inertia:
+            key = _partition_key(b.asnumpy(fit.labels))
+            if key != best_key:
+                best, best_key = fit, key
+    return best
+
+
+def _fit_cuml_from(b: Backend, ml: Any, X: Any, w: Any, k: int, centers: Any, max_iter: int,
+                   tol: float, seed: int) -> KMeansFit:
+    """One cuML fit from the given starting centres (``tol`` already absolute)."""
+    model = ml.KMeans(n_clusters=k, init=centers, n_init=1, max_iter=max_iter, tol=tol,
+                      random_state=int(seed) % (2**31))
+    model.fit(X, sample_weight=w)
+    return _kmeans_fit_of(model, X, w, k, b.xp)
+
+
+def _kmeans_plusplus(Xc: Any, norms: Any, w: Any, w_host: np.ndarray, k: int,
+                     rng: np.random.RandomState, xp: Any) -> Any:
+    """Rows of weighted greedy k-means++ starts, as scikit-learn's ``_kmeans_plusplus``.
+
+    The same draws from ``rng`` and the same arithmetic (on centred rows ``Xc`` with squared
+    norms ``norms``): the first row with probability ∝ weight, then for each further centre
+    2 + ⌊ln k⌋ candidates with probability ∝ weight × squared distance to the nearest
+    centre, keeping the one that most lowers the weighted potential.
+    """
+    n = Xc.shape[0]
+    trials = 2 + int(np.log(k))
+    first = int(rng.choice(n, p=w_host / w_host.sum()))
+    chosen = [xp.asarray([first])]
+    # scikit-learn's array shapes, for its rounding: (1, n) @ (n,), then (t, n) @ (n, 1)
+    closest = _squared_distances(Xc[first][None, :], Xc, norms, xp)
+    potential = closest @ w
+    for _ in range(1, k):
+        draws = xp.asarray(rng.uniform(size=trials)) * potential
+        candidates = xp.searchsorted(xp.cumsum(w * closest), draws)
+        candidates = xp.minimum(candidates, n - 1)  # rounding can run past the end
+        dist = xp.minimum(closest, _squared_distances(Xc[candidates], Xc, norms, xp))
+        pots = dist @ w.reshape(-1, 1)
+        best = int(xp.argmin(pots))
+        potential, closest = pots[best], dist[best]
+        chosen.append(candidates[best:best + 1])
+    return xp.concatenate(chosen)
+
+
+def _squared_distances(A: Any, X: Any, x_norms: Any, xp: Any) -> Any:
+    """Squared distances of the rows of ``A`` to those of ``X`` (scikit-learn's formula)."""
+    d = -2.0 * (A @ X.T)
+    d += xp.einsum("ij,ij->i", A, A)[:, None]
+    d += x_norms[None, :]
+    return xp.maximum(d, 0.0)
 
 
 def _preclusters(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray, kk: int,
