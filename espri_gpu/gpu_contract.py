@@ -132,7 +132,7 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cudf", "__version__", ()),
     ("cudf.Series", "factorize", ("use_na_sentinel",)),
     ("cudf.Index", "to_pandas", ()),  # factorize: getattr(uniques, "to_pandas")
-    # --- cuML (``Backend.ml()``): clustering.py (what cuML means: KEYWORD_SEMANTICS)
+    # --- cuML (``Backend.ml()``): groups/ (what cuML means: KEYWORD_SEMANTICS)
     ("cuml", "__version__", ()),
     ("cuml.cluster", "KMeans", ()),
     ("cuml.cluster.KMeans", "__init__",

@@ -594,7 +594,8 @@ def _groups_section(survey: Survey, group_list: list[tuple[str, str]], seed: int
                     progress: Progress, figures: _FigurePool) -> None:
     import warnings
 
-    from .clustering import groups, write_centres
+    from .groups import groups
+    from .outputs import write_centres
 
     page.heading("Groups of respondents", anchor="groups")
     page.paragraph("For pairs of multiple-choice questions, respondents are grouped by their "
