@@ -3,8 +3,8 @@
     python benchmarks/bench_groups.py                       # 10**6 respondents, CPU, both sets
     python benchmarks/bench_groups.py --n 100000 --repeat 5 --data realistic --backend gpu
 
-Two synthetic data sets (:func:`espri_gpu.clustering.groups_data` and
-:func:`~espri_gpu.clustering.groups_data_worst`): *realistic* answers (5 latent profiles,
+Two synthetic data sets (:func:`espri_gpu.workloads.groups_data` and
+:func:`~espri_gpu.workloads.groups_data_worst`): *realistic* answers (5 latent profiles,
 two multiple-choice questions, 30 options, correlated ticks, 2–3 per question, so answer
 patterns repeat) and the *worst case* for patterns (26 independent options). Both sides
 start from in-memory data: espri_gpu from the survey as it stores it (codes + distinct
@@ -32,13 +32,8 @@ import time
 import numpy as np
 
 from espri_gpu import resolve_backend
-from espri_gpu.clustering import (
-    groups,
-    groups_data,
-    groups_data_worst,
-    groups_espri,
-    groups_sklearn,
-)
+from espri_gpu.groups import groups
+from espri_gpu.workloads import groups_data, groups_data_worst, groups_espri, groups_sklearn
 
 DATA = {"realistic": groups_data, "worst": groups_data_worst}
 

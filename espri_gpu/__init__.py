@@ -17,13 +17,14 @@ is chosen per call (``backend=``) or by ``$ESPRI_GPU_BACKEND``.
 """
 
 from .backend import Backend, resolve_backend
-from .clustering import Groups, groups, write_centres
 from .codebook import Codebook, Question, load_codebook
 from .counting import Counts, all_crosstabs, counts, crosstab
 from .drafting import draft_codebook
 from .encoding import Indicators, one_hot
 from .errors import BackendUnavailableError, CodebookError, SurveyInputError
 from .example import example_path, load_example
+from .groups import Groups, groups
+from .outputs import write_centres
 from .responses import read_survey
 from .stats import (
     Chi2Result,

@@ -42,9 +42,29 @@ METHOD_OWNERS = {"copy_to_host": "numba.cuda.cudadrv.devicearray.DeviceNDArray"}
 #: Calls whose result is a host object (array methods on it are not GPU calls).
 HOST_RESULTS = frozenset({"asnumpy"})
 
-#: String values espri_gpu passes that the GPU library must document (checked in the
-#: class docstring by the contract run): cuML's default ``init`` is not scikit-learn's.
-DOCUMENTED_VALUES = {("cuml.cluster.KMeans", "init"): ("k-means++", "random")}
+#: What espri_gpu assumes a GPU estimator does with a keyword where it is NOT what
+#: scikit-learn does, and acts on (``espri_gpu/groups/kmeans_device.py``): entries
+#: ``(owner, keyword, assumption, mentioned, not_mentioned)``. The contract run checks the
+#: installed class: ``keyword`` is a parameter, and its paragraph of the class docstring
+#: mentions every word of ``mentioned`` and none of ``not_mentioned`` (case-insensitive). New
+#: wording fails the run on purpose: read cuML's new documentation and source, then update
+#: the device k-means and the entry.
+KEYWORD_SEMANTICS: tuple[tuple[str, str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("cuml.cluster.KMeans", "tol",
+     "an absolute bound on the total squared shift of the centres (cuVS compares "
+     "sqrdNormError < tol), not scikit-learn's tol x mean variance of X: espri_gpu passes "
+     "tol x the mean weighted variance of the rows",
+     ("centroid",), ("relative", "variance", "scaled")),
+    ("cuml.cluster.KMeans", "init",
+     "an array gives the starting centres; cuML's own starts ('scalable-k-means++', "
+     "'k-means||', 'random') ignore sample_weight, so espri_gpu draws weighted k-means++ / "
+     "random starts itself (scikit-learn's algorithm and seeds) and passes each as an array",
+     ("ndarray",), ("weight",)),
+    ("cuml.cluster.KMeans", "n_init",
+     "'auto' (the default) runs 10 fits for an array init: espri_gpu passes n_init=1 with "
+     "every array",
+     ("auto",), ()),
+)
 
 #: Callables that pass their ``**kwargs`` on to another: a keyword they do not name must be
 #: a named parameter of the target (checked by the contract run).
@@ -64,6 +84,8 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cupy", "asarray", ("dtype",)),
     ("cupy", "bincount", ("minlength", "weights")),
     ("cupy", "concatenate", ("axis",)),
+    ("cupy", "cumsum", ()),
+    ("cupy", "einsum", ()),
     ("cupy", "empty", ("dtype",)),
     ("cupy", "float32", ()),
     ("cupy", "float64", ()),
@@ -71,7 +93,8 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cupy", "int64", ()),
     ("cupy", "isfinite", ()),
     ("cupy", "maximum", ()),
-    ("cupy", "mean", ()),
+    ("cupy", "mean", ("axis",)),
+    ("cupy", "minimum", ()),
     ("cupy", "ones", ()),
     ("cupy", "outer", ()),
     ("cupy", "searchsorted", ()),
@@ -109,7 +132,7 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cudf", "__version__", ()),
     ("cudf.Series", "factorize", ("use_na_sentinel",)),
     ("cudf.Index", "to_pandas", ()),  # factorize: getattr(uniques, "to_pandas")
-    # --- cuML (``Backend.ml()``): clustering.py
+    # --- cuML (``Backend.ml()``): groups/ (what cuML means: KEYWORD_SEMANTICS)
     ("cuml", "__version__", ()),
     ("cuml.cluster", "KMeans", ()),
     ("cuml.cluster.KMeans", "__init__",

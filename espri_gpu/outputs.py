@@ -14,14 +14,17 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .errors import SurveyInputError
 
-__all__ = ["OutputLock", "neutralise_formula", "safe_name", "write_csv", "write_json",
-           "write_text"]
+if TYPE_CHECKING:
+    from .groups import Groups
+
+__all__ = ["OutputLock", "neutralise_formula", "safe_name", "write_centres", "write_csv",
+           "write_json", "write_text"]
 
 #: Name of the lock file a run keeps in its output folder while it writes there.
 LOCK_NAME = ".espri_gpu.lock"
@@ -182,6 +185,26 @@ def write_csv(path: str | Path, frame: pd.DataFrame, *, index: bool = True) -> P
     for column in safe.columns[[not pd.api.types.is_numeric_dtype(t) for t in safe.dtypes]]:
         safe[column] = safe[column].map(neutralise_formula)
     return write_text(path, safe.to_csv(index=index, lineterminator="\n"))
+
+
+def write_centres(result: Groups, out_dir: str | Path) -> Path:
+    """Write the centroid table as ``kmeans_centres_<question>_<question>.csv``.
+
+    As the original analysis did: one row per group with its size and the share of the
+    group ticking each option. Question keywords are made file-name safe (``cah/cdh`` →
+    ``cah_cdh``); the file is replaced atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from espri_gpu import groups, load_example
+    >>> g = groups(load_example(), ["ml_méthodes", "exec_plateformes"], backend="cpu",
+    ...            n_bootstrap=0)
+    >>> write_centres(g, tempfile.mkdtemp()).name
+    'kmeans_centres_ml_méthodes_exec_plateformes.csv'
+    """
+    name = "kmeans_centres_" + "_".join(safe_name(q) for q in result.questions) + ".csv"
+    return write_csv(Path(out_dir) / name, result.to_frame())
 
 
 def write_json(path: str | Path, data: Any) -> Path:

@@ -24,8 +24,8 @@ from .i18n import Words, describe_test  # noqa: E402
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .clustering import Groups
     from .counting import Counts
+    from .groups import Groups
     from .stats import IndependenceResult
 
 __all__ = ["bar_chart", "centroid_heatmap", "dendrogram", "group_color", "heatmap",

@@ -490,7 +490,8 @@ def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Bac
     (those found, or every one with ``draw_all``)."""
     import warnings
 
-    from .clustering import groups, write_centres
+    from .groups import groups
+    from .outputs import write_centres
 
     results = {}
     for a, bq in progress.track(group_list, "groupings"):

@@ -15,14 +15,16 @@ import numpy as np
 import pandas as pd
 
 from .backend import Backend
-from .clustering import groups_data, groups_data_worst, groups_espri, groups_sklearn
 from .codebook import Codebook
 from .encoding import encode
+from .groups import Groups, groups
 from .responses import parse_choice_column
+from .survey import Answers, Survey
 from .synthetic import synthetic_survey
 
-__all__ = ["WORKLOADS", "Workload", "encode_espri", "encode_get_dummies", "encode_pandas",
-           "encoding_data", "get_dummies_by_cell"]
+__all__ = ["WORKLOADS", "GroupsData", "Workload", "encode_espri", "encode_get_dummies",
+           "encode_pandas", "encoding_data", "get_dummies_by_cell", "groups_data",
+           "groups_data_worst", "groups_espri", "groups_sklearn"]
 
 
 @dataclass(frozen=True)
@@ -500,6 +502,112 @@ def spmi_numpy(data: SPMIData) -> int:
 
     return _permutation_hits(statistic, data.a_items, codes.ravel(), patterns,
                              data.n_resamples)
+
+
+# --- respondent groups: espri_gpu's groups vs scikit-learn on the raw rows ----------------
+
+
+@dataclass(frozen=True, eq=False)
+class GroupsData:
+    """A synthetic survey for the grouping benchmark, and the same rows for scikit-learn.
+
+    ``survey`` stores the answers as espri_gpu does (codes + distinct cells);
+    ``matrix`` holds the respondents' indicator rows as float64 for scikit-learn.
+    """
+
+    survey: Survey
+    questions: tuple[str, ...]
+    matrix: np.ndarray
+    k: int
+
+
+def groups_data(n: int, seed: int = 0, *, sizes: tuple[int, ...] = (16, 14),
+                n_profiles: int = 5) -> GroupsData:
+    """Realistic answers: ``n`` respondents, two multiple-choice questions (30 options).
+
+    Each respondent belongs to one of ``n_profiles`` latent profiles (Dirichlet shares);
+    a profile ticks 3 "core" options of each question with probability 0.45–0.85 and the
+    others with probability 0.04 (2–3 ticks per question on average, correlated options,
+    so answer patterns repeat: ~125,000 distinct among 10^6). NumPy PCG64 seeded by
+    ``seed``.
+
+    Examples
+    --------
+    >>> data = groups_data(1000, seed=1)
+    >>> data.matrix.shape, data.survey.n_respondents
+    ((1000, 30), 1000)
+    """
+    rng = np.random.default_rng(seed)
+    width = sum(sizes)
+    shares = rng.dirichlet(np.full(n_profiles, 4.0))
+    profile = rng.choice(n_profiles, size=n, p=shares)
+    probs = np.full((n_profiles, width), 0.04)
+    start = 0
+    for size in sizes:
+        for g in range(n_profiles):
+            core = start + rng.choice(size, size=3, replace=False)
+            probs[g, core] = rng.uniform(0.45, 0.85, size=3)
+        start += size
+    ticks = rng.random((n, width)) < probs[profile]
+    return _synthetic(ticks, sizes, n_profiles)
+
+
+def groups_data_worst(n: int, seed: int = 0, *, sizes: tuple[int, ...] = (13, 13),
+                      p: float = 0.22) -> GroupsData:
+    """Worst case for patterns: independent ticks (26 options, p = 0.22 each).
+
+    About 530,000 distinct answer patterns among 10^6 respondents. NumPy PCG64 seeded by
+    ``seed``.
+
+    Examples
+    --------
+    >>> groups_data_worst(100).matrix.shape
+    (100, 26)
+    """
+    rng = np.random.default_rng(seed)
+    ticks = rng.random((n, sum(sizes))) < p
+    return _synthetic(ticks, sizes, 5)
+
+
+def _synthetic(ticks: np.ndarray, sizes: tuple[int, ...], k: int) -> GroupsData:
+    from .codebook import Codebook, Column, Option, Question
+    from .survey import Level, LoadReport
+
+    n = ticks.shape[0]
+    columns, questions, answers = [], [], {}
+    start = 0
+    for q, size in enumerate(sizes):
+        keyword = f"q{q + 1}"
+        options = tuple(Option(f"{keyword}_o{j + 1}", f"Option {j + 1}") for j in range(size))
+        question = Question(keyword, keyword, True, options, False, keyword)
+        block = ticks[:, start:start + size]
+        start += size
+        key = block.astype(np.int64) @ (np.int64(1) << np.arange(size, dtype=np.int64))
+        distinct, codes = np.unique(key, return_inverse=True)
+        cells = ((distinct[:, None] >> np.arange(size)) & 1).astype(np.uint8)
+        levels = tuple(Level(o.keyword, o.text) for o in options)
+        answers[keyword] = Answers(question, codes.ravel().astype(np.int32), cells, levels)
+        columns.append(Column(keyword, f"Question {q + 1}", "multiple", keyword))
+        questions.append(question)
+    codebook = Codebook("synthetic", "synthetic", tuple(columns), tuple(questions))
+    report = LoadReport("synthetic", "synthetic", None, None, n, n)
+    survey = Survey(codebook, answers, np.arange(1, n + 1, dtype=np.int64), report)
+    return GroupsData(survey, tuple(answers), ticks.astype(np.float64), k)
+
+
+def groups_espri(data: GroupsData, backend: Backend) -> Groups:
+    """espri_gpu: :func:`groups` at the data's k (tree, k-means, PCA; no bootstrap)."""
+    return groups(data.survey, data.questions, k=data.k, n_bootstrap=0, seed=0,
+                  backend=backend)
+
+
+def groups_sklearn(data: GroupsData) -> tuple[Any, np.ndarray]:
+    """The usual way: scikit-learn ``KMeans(n_init=10)`` and ``PCA(2)`` on the raw rows."""
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+
+    model = KMeans(n_clusters=data.k, n_init=10, random_state=0).fit(data.matrix)
+    return model, PCA(n_components=2).fit_transform(data.matrix)
 
 
 # --- end to end -------------------------------------------------------------------------------

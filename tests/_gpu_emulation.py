@@ -6,8 +6,9 @@ substituted (NumPy for CuPy, a pandas stand-in for cuDF, scikit-learn for cuML).
 products, the CUDA kernel module for resampling), but its arrays are NumPy arrays. Its
 ``xdf`` is a cuDF stand-in whose ``from_pandas(...).factorize`` returns codes in a scrambled
 order, as cuDF's hash-based factorize may, and whose ``factorize`` has cuDF's keywords only.
-Its :meth:`ml` gives scikit-learn's estimators (cuML's have the same arguments for what
-espri_gpu uses; the real signatures are checked by ``tests/gpu_contract``).
+Its :meth:`ml` is a cuML stand-in (:class:`FakeCumlKMeans`, on scikit-learn) with cuML's
+meanings where they differ from scikit-learn's (absolute ``tol``, unweighted starts), so the
+groups run their cuML branch; the real signatures are checked by ``tests/gpu_contract``.
 
 This tests the GPU path's *logic* line by line; ``tests/gpu_contract`` checks its *calls*
 against the installed RAPIDS packages; ``tests/test_kernels_cuda.py`` checks the CUDA
@@ -23,6 +24,60 @@ import numpy as np
 import pandas as pd
 
 from espri_gpu.backend import Backend, MLNamespace, cpu_backend
+
+
+class FakeCumlKMeans:
+    """``cuml.cluster.KMeans`` as espri_gpu relies on it, computed by scikit-learn.
+
+    Where cuML differs from scikit-learn it behaves as cuML does (RAPIDS 25-26): ``tol`` is
+    an absolute bound on the total squared shift of the centres (cuVS), not a fraction of
+    the mean variance of ``X``; the ``"k-means++"`` and ``"random"`` starts ignore
+    ``sample_weight`` (the Lloyd iterations use it); ``n_init="auto"`` runs 10 starts unless
+    ``init`` is k-means++. Every constructor call's keywords are appended to :data:`calls`.
+    """
+
+    calls: list[dict] = []
+
+    def __init__(self, *, n_clusters=8, max_iter=300, tol=1e-4, random_state=None,
+                 init="scalable-k-means++", n_init="auto") -> None:
+        FakeCumlKMeans.calls.append(dict(n_clusters=n_clusters, max_iter=max_iter, tol=tol,
+                                         random_state=random_state, init=init, n_init=n_init))
+        self.n_clusters, self.max_iter, self.tol = n_clusters, max_iter, tol
+        self.random_state, self.init, self.n_init = random_state, init, n_init
+
+    def fit(self, X, y=None, sample_weight=None):
+        from sklearn.cluster import KMeans, kmeans_plusplus
+
+        X = np.asarray(X, dtype=np.float64)
+        w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+        variance = float(np.mean(np.var(X, axis=0)))
+        relative = self.tol / variance if variance > 0 else self.tol  # scikit-learn's meaning
+        rng = np.random.RandomState(self.random_state)
+        if isinstance(self.init, str):
+            starts = 1 if self.n_init == "auto" and self.init != "random" else (
+                10 if self.n_init == "auto" else self.n_init)
+            inits = [kmeans_plusplus(X, self.n_clusters, random_state=rng)[0]
+                     if self.init != "random" else
+                     X[rng.choice(X.shape[0], size=self.n_clusters, replace=False)]
+                     for _ in range(starts)]  # unweighted, as cuML's
+        else:
+            starts = 10 if self.n_init == "auto" else self.n_init
+            inits = [np.asarray(self.init, dtype=np.float64)] * starts
+        best = None
+        for init in inits:
+            model = KMeans(n_clusters=self.n_clusters, init=init, n_init=1,
+                           max_iter=self.max_iter, tol=relative).fit(X, sample_weight=w)
+            if best is None or model.inertia_ < best.inertia_:
+                best = model
+        self.labels_ = best.labels_.astype(np.int32)
+        self.cluster_centers_ = best.cluster_centers_
+        self.inertia_ = best.inertia_
+        return self
+
+
+def fake_cuml() -> MLNamespace:
+    """cuML's namespace as far as espri_gpu uses it: :class:`FakeCumlKMeans`, and PCA."""
+    return MLNamespace("cuml", FakeCumlKMeans, cpu_backend().ml().PCA)
 
 
 class ScrambledSeries:
@@ -47,10 +102,10 @@ FAKE_CUDF = types.SimpleNamespace(__name__="cudf (emulated)", from_pandas=Scramb
 
 @dataclass(frozen=True)
 class EmulatedGpuBackend(Backend):
-    """A ``"gpu"`` backend on NumPy whose :meth:`ml` is scikit-learn's (no cuML needed)."""
+    """A ``"gpu"`` backend on NumPy whose :meth:`ml` is the cuML stand-in (no cuML needed)."""
 
     def ml(self) -> MLNamespace:
-        return cpu_backend().ml()
+        return fake_cuml()
 
     def synchronize(self) -> None:  # numpy has no ``cuda.get_current_stream``
         return None

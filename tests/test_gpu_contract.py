@@ -19,6 +19,8 @@ from .gpu_contract.checker import (
     Use,
     check_call,
     check_entry,
+    check_semantics,
+    keyword_paragraph,
     package_files,
     resolve,
     scan_package,
@@ -69,7 +71,7 @@ def test_the_scan_reads_the_whole_gpu_path(uses) -> None:
         found[u.key].update(u.keywords)
     files = {u.where.split(":")[0] for u in uses}
     assert {"espri_gpu/backend.py", "espri_gpu/factorize.py", "espri_gpu/encoding.py",
-            "espri_gpu/counting.py", "espri_gpu/clustering.py",
+            "espri_gpu/counting.py", "espri_gpu/groups/kmeans_device.py",
             "espri_gpu/kernels/cuda.py"} <= files
     assert found[("cupy", "bincount")] >= {"minlength"}
     assert found[("cudf.Series", "factorize")] == {"use_na_sentinel"}
@@ -92,7 +94,7 @@ def count(b, codes):
     return b.asnumpy(table).astype(np.int32, copy=False)
 
 def rank(codes, xp):
-    return xp.cumsum(codes).reshape(-1, 1)               # no entry for cumsum
+    return xp.cumprod(codes).reshape(-1, 1)              # no entry for cumprod
 
 def fit(b, X, w):
     model = b.ml().KMeans(n_clusters=2, init="k-means++")
@@ -115,7 +117,7 @@ def test_scan_finds_every_kind_of_gpu_call() -> None:
     found = _keys(scan_source(FIXTURE, "fixture.py"))
     assert found == {
         ("cupy", "bincount", ("min_length",)),
-        ("cupy", "cumsum", ()),
+        ("cupy", "cumprod", ()),
         ("cupy.ndarray", "reshape", ()),
         ("cuml.cluster.KMeans", "__init__", ("init", "n_clusters")),
         ("cuml.cluster.KMeans", "fit", ("sample_weights",)),
@@ -130,7 +132,7 @@ def test_scan_finds_every_kind_of_gpu_call() -> None:
 def test_a_new_call_or_keyword_without_entry_fails_the_contract() -> None:
     problems = "\n".join(uncovered(scan_source(FIXTURE, "fixture.py")))
     assert "fixture.py:7: cupy.bincount is called with keyword(s) min_length" in problems
-    assert "fixture.py:11: cupy.cumsum has no contract entry" in problems
+    assert "fixture.py:11: cupy.cumprod has no contract entry" in problems
     assert "fixture.py:15: cuml.cluster.KMeans.fit is called with keyword(s) " \
            "sample_weights" in problems
     assert "factorize" not in problems and "to_device" not in problems
@@ -256,3 +258,91 @@ def test_signature_from_a_cython_docstring() -> None:
 def test_resolve_walks_modules_then_attributes() -> None:
     assert resolve("fakeml.cluster.KMeans.fit", _fake_import) is _KMeans.fit
     assert resolve("fakeml.cluster", _fake_import).KMeans is _KMeans
+
+
+# ------------------------------------------- assumed keyword semantics, on fake classes
+class _CumlLikeKMeans:
+    """A fake worded as cuML 25-26 documents its KMeans.
+
+    Parameters
+    ----------
+    n_clusters : int (default = 8)
+        The number of centroids or clusters you want.
+    tol : float64 (default = 1e-4)
+        Stopping criterion when centroid means do not change much.
+    init : {'scalable-k-means++', 'k-means||', 'random'} or an \
+            ndarray (default = 'scalable-k-means++')
+
+         - ``'random'``: Choose `n_cluster` observations (rows) at random
+           from data for the initial centroids.
+         - If an ndarray is passed, it should be of
+           shape (`n_clusters`, `n_features`) and gives the initial centers.
+
+    n_init: 'auto' or int (default = 'auto')
+        Number of instances the k-means algorithm will be called with
+        different seeds.
+    """
+
+    def __init__(self, *, n_clusters=8, tol=1e-4, init="scalable-k-means++", n_init="auto"):
+        pass
+
+
+class _SklearnLikeKMeans(_CumlLikeKMeans):
+    """A fake whose ``tol`` is scikit-learn's and whose starts use the weights.
+
+    Parameters
+    ----------
+    tol : float, default=1e-4
+        Relative tolerance with regards to Frobenius norm of the difference
+        in the cluster centers of two consecutive iterations.
+    init : ndarray
+        Weighted by sample_weight.
+    """
+
+
+def _semantics_import(name: str) -> types.ModuleType:
+    if name != "fakeml":
+        raise ImportError(f"No module named {name!r}")
+    module = types.ModuleType("fakeml")
+    module.CumlLike, module.SklearnLike = _CumlLikeKMeans, _SklearnLikeKMeans
+    return module
+
+
+def _as_fake(entry, owner):
+    return (owner,) + tuple(entry[1:])
+
+
+def test_every_assumed_keyword_is_one_espri_gpu_passes() -> None:
+    passed = {(owner, name): set(keywords) for owner, name, keywords in gpu_contract.CONTRACT}
+    for owner, keyword, *_ in gpu_contract.KEYWORD_SEMANTICS:
+        assert keyword in passed[(owner, "__init__")], (owner, keyword)
+
+
+def test_semantics_checker_accepts_cumls_wording() -> None:
+    for entry in gpu_contract.KEYWORD_SEMANTICS:
+        assert check_semantics(_as_fake(entry, "fakeml.CumlLike"), _semantics_import) is None
+
+
+def test_semantics_checker_catches_a_relative_tol_and_weighted_starts() -> None:
+    """Were cuML to document scikit-learn's tol or weighted starts, the contract run fails:
+    espri_gpu's own scaling and starts would then be wrong."""
+    tol, init, n_init = gpu_contract.KEYWORD_SEMANTICS
+    problem = check_semantics(_as_fake(tol, "fakeml.SklearnLike"), _semantics_import)
+    assert "documentation of `tol` changed" in problem and "now says relative" in problem
+    assert "no longer says centroid" in problem and "absolute bound" in problem
+    problem = check_semantics(_as_fake(init, "fakeml.SklearnLike"), _semantics_import)
+    assert "now says weight" in problem
+    problem = check_semantics(_as_fake(n_init, "fakeml.SklearnLike"), _semantics_import)
+    assert "no longer documents `n_init`" in problem
+    bad = ("fakeml.CumlLike", "tolerance") + tuple(tol[2:])
+    assert "no parameter named tolerance" in check_semantics(bad, _semantics_import)
+
+
+def test_keyword_paragraph_stops_at_the_next_parameter() -> None:
+    doc = _CumlLikeKMeans.__doc__
+    assert keyword_paragraph(doc, "tol").split() == [
+        "tol", ":", "float64", "(default", "=", "1e-4)", "Stopping", "criterion", "when",
+        "centroid", "means", "do", "not", "change", "much."]
+    assert "ndarray" in keyword_paragraph(doc, "init")
+    assert keyword_paragraph(doc, "n_init").startswith("    n_init: 'auto'")
+    assert keyword_paragraph(doc, "max_iter") is None

@@ -34,9 +34,9 @@ from espri_gpu import (
     read_survey,
     screen,
 )
-from espri_gpu.clustering import weighted_kmeans, weighted_pca
+from espri_gpu.groups import weighted_kmeans, weighted_pca
 
-from ._gpu_emulation import EMULATED_GPU
+from ._gpu_emulation import EMULATED_GPU, FakeCumlKMeans
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 11
@@ -63,7 +63,7 @@ def surveys():
 
 def test_the_emulated_backend_takes_the_gpu_branches() -> None:
     assert EMULATED_GPU.is_gpu and EMULATED_GPU.xp is np
-    assert EMULATED_GPU.ml().KMeans.__module__.startswith("sklearn")
+    assert EMULATED_GPU.ml().name == "cuml"  # groups take their cuML branch
 
 
 def test_reading_the_example_gives_the_same_survey(surveys) -> None:
@@ -168,6 +168,56 @@ def test_weighted_kmeans_and_pca() -> None:
     a, b = weighted_pca(X, w, backend="cpu"), weighted_pca(X, w, backend=EMULATED_GPU)
     for f in dataclasses.fields(a):
         np.testing.assert_array_equal(getattr(b, f.name), getattr(a, f.name))
+
+
+def _weighted_rows(seed=3, n=40, d=6):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, d)) < 0.4).astype(float)
+    return X, rng.integers(1, 60, size=n).astype(float) ** 2  # very unequal pattern counts
+
+
+def _weighted_mean_variance(X, w):
+    mean = w @ X / w.sum()
+    return float(np.mean(w @ (X - mean) ** 2 / w.sum()))
+
+
+def test_cuml_gets_the_absolute_tol_that_scikit_learn_would_use() -> None:
+    """cuML (cuVS) compares ``tol`` itself with the squared centre shift: it must be given
+    scikit-learn's threshold, 1e-4 × the mean weighted variance, not the relative 1e-4."""
+    X, w = _weighted_rows()
+    expected = 1e-4 * _weighted_mean_variance(X, w)
+    for init, n_init in (("k-means++", 3), ("random", 2), (X[[0, 5, 9]], 1)):
+        FakeCumlKMeans.calls.clear()
+        weighted_kmeans(X, 3, sample_weight=w, init=init, n_init=n_init, seed=4,
+                        backend=EMULATED_GPU)
+        assert FakeCumlKMeans.calls
+        for call in FakeCumlKMeans.calls:
+            assert call["tol"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+def test_cuml_gets_scikit_learns_weighted_starts(init) -> None:
+    """cuML's own starts ignore ``sample_weight``: espri_gpu draws weighted starts as
+    scikit-learn does (same ``RandomState(seed)`` stream, one start after the other) and
+    gives each to cuML as an ``init`` array with ``n_init=1``."""
+    from sklearn.cluster import kmeans_plusplus
+
+    X, w = _weighted_rows(seed=8)
+    FakeCumlKMeans.calls.clear()
+    weighted_kmeans(X, 3, sample_weight=w, init=init, n_init=4, seed=7, backend=EMULATED_GPU)
+    rng = np.random.RandomState(7)
+    centred = X - X.mean(axis=0)  # scikit-learn's KMeans draws on centred rows
+    expected = []
+    for _ in range(4):
+        if init == "k-means++":
+            _, rows = kmeans_plusplus(centred, 3, sample_weight=w, random_state=rng)
+        else:
+            rows = rng.choice(X.shape[0], size=3, replace=False, p=w / w.sum())
+        expected.append(X[rows])
+    assert [c["n_init"] for c in FakeCumlKMeans.calls] == [1, 1, 1, 1]
+    got = [c["init"] for c in FakeCumlKMeans.calls]
+    assert all(isinstance(g, np.ndarray) for g in got), got
+    np.testing.assert_array_equal(np.stack(got), np.stack(expected))
 
 
 # ------------------------------------------------ resampling and the report: CUDA simulator

@@ -485,6 +485,57 @@ def check_entry(entry: tuple[str, str, tuple[str, ...]],
     return None
 
 
+def keyword_paragraph(doc: str, keyword: str) -> str | None:
+    """The numpydoc paragraph of ``keyword`` in a docstring (its ``keyword :`` line and the
+    more indented lines after it), or None."""
+    lines = doc.expandtabs().splitlines()
+    head = re.compile(rf"^(\s*){re.escape(keyword)}\s*:")
+    for i, line in enumerate(lines):
+        match = head.match(line)
+        if match is None:
+            continue
+        indent = len(match.group(1))
+        body = [line]
+        for nxt in lines[i + 1:]:
+            if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
+                break
+            body.append(nxt)
+        return "\n".join(body)
+    return None
+
+
+def check_semantics(entry: tuple[str, str, str, tuple[str, ...], tuple[str, ...]],
+                    import_module: Callable[[str], ModuleType] = importlib.import_module,
+                    ) -> str | None:
+    """Why a :data:`~espri_gpu.gpu_contract.KEYWORD_SEMANTICS` entry may no longer hold in
+    the installed library, or None.
+
+    ``keyword`` must be a named parameter of ``owner``, and its docstring paragraph must
+    mention every word of ``mentioned`` and none of ``not_mentioned``.
+    """
+    owner, keyword, assumption, mentioned, not_mentioned = entry
+    try:
+        target = resolve(owner, import_module)
+    except LookupError as exc:
+        return f"{owner}: {exc}"
+    sig = signature_of(target)
+    if sig is None or keyword not in _named(sig):
+        return f"{owner}{sig or '(?)'}: no parameter named {keyword}"
+    text = keyword_paragraph(getattr(target, "__doc__", None) or "", keyword)
+    if text is None:
+        return f"{owner}: its docstring no longer documents `{keyword}`; espri_gpu assumes " \
+               f"{assumption}"
+    lowered = text.lower()
+    missing = [w for w in mentioned if w.lower() not in lowered]
+    present = [w for w in not_mentioned if w.lower() in lowered]
+    if missing or present:
+        change = "; ".join(filter(None, [missing and f"no longer says {', '.join(missing)}",
+                                         present and f"now says {', '.join(present)}"]))
+        return (f"{owner}: the documentation of `{keyword}` changed ({change}): check that it "
+                f"is still {assumption}. It reads: {' '.join(text.split())}")
+    return None
+
+
 def check_call(use: Use, import_module: Callable[[str], ModuleType] = importlib.import_module,
                ) -> str | None:
     """Why one scanned call does not bind to the installed signature, or None."""

@@ -19,20 +19,22 @@ from threadpoolctl import threadpool_limits
 from espri_gpu import SurveyInputError, load_example
 from espri_gpu import backend as backend_mod
 from espri_gpu.backend import Backend, cpu_backend, probe_gpu
-from espri_gpu.clustering import (
+from espri_gpu.groups import (
     STABLE_ARI,
-    _synthetic,
     adjusted_rand,
     cut_linkage,
     groups,
-    groups_data,
-    groups_data_worst,
-    groups_espri,
-    groups_sklearn,
     ward_linkage,
     weighted_kmeans,
     weighted_pca,
     write_centres,
+)
+from espri_gpu.workloads import (
+    _synthetic,
+    groups_data,
+    groups_data_worst,
+    groups_espri,
+    groups_sklearn,
 )
 
 METHODS_USAGES = ["ml_méthodes", "ml_usages"]
@@ -147,17 +149,28 @@ def test_ward_linkage_rejects_bad_input():
         ward_linkage([[0.0], [1.0]], weights=[1, 0])
 
 
+def test_the_package_and_the_function_share_the_name_groups() -> None:
+    """``espri_gpu.groups`` is the function (the public API, README); the package's modules
+    are reached by import (``from espri_gpu.groups import patterns``), not as attributes."""
+    import espri_gpu
+    from espri_gpu.groups import patterns, pipeline
+
+    assert espri_gpu.groups is pipeline.groups and callable(espri_gpu.groups)
+    assert patterns.__name__ == "espri_gpu.groups.patterns"
+
+
 # --------------------------------------------------------------------------- answer patterns
 
 
 @pytest.mark.parametrize("key_limit", [2**62, 4])
 def test_answer_patterns_are_the_distinct_indicator_rows(example, monkeypatch, key_limit):
-    from espri_gpu import clustering, one_hot
+    from espri_gpu import one_hot
+    from espri_gpu.groups import patterns
 
-    monkeypatch.setattr(clustering, "_KEY_LIMIT", key_limit)  # 4: renumber at every question
+    monkeypatch.setattr(patterns, "_KEY_LIMIT", key_limit)  # 4: renumber at every question
     questions = ["lab", "ml_méthodes", "ml_usages", "exec_plateformes"]
     answers = [example.answers_to(q) for q in questions]
-    used, pattern_of, X, w = clustering._answer_patterns(answers, cpu_backend())
+    used, pattern_of, X, w = patterns._answer_patterns(answers, cpu_backend())
     ind = one_hot(example, questions, backend="cpu")
     np.testing.assert_array_equal(used, ind.answered.all(axis=1))
     rows = ind.matrix[used].astype(float)
