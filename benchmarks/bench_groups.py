@@ -32,7 +32,7 @@ import time
 import numpy as np
 
 from espri_gpu import resolve_backend
-from espri_gpu.groups import groups
+from espri_gpu.grouping import groups
 from espri_gpu.workloads import groups_data, groups_data_worst, groups_espri, groups_sklearn
 
 DATA = {"realistic": groups_data, "worst": groups_data_worst}

@@ -23,7 +23,7 @@ from .drafting import draft_codebook
 from .encoding import Indicators, one_hot
 from .errors import BackendUnavailableError, CodebookError, SurveyInputError
 from .example import example_path, load_example
-from .groups import Groups, groups
+from .grouping import Groups, groups
 from .outputs import write_centres
 from .responses import read_survey
 from .stats import (

@@ -43,7 +43,7 @@ METHOD_OWNERS = {"copy_to_host": "numba.cuda.cudadrv.devicearray.DeviceNDArray"}
 HOST_RESULTS = frozenset({"asnumpy"})
 
 #: What espri_gpu assumes a GPU estimator does with a keyword where it is NOT what
-#: scikit-learn does, and acts on (``espri_gpu/groups/kmeans_device.py``): entries
+#: scikit-learn does, and acts on (``espri_gpu/grouping/kmeans_device.py``): entries
 #: ``(owner, keyword, assumption, mentioned, not_mentioned)``. The contract run checks the
 #: installed class: ``keyword`` is a parameter, and its paragraph of the class docstring
 #: mentions every word of ``mentioned`` and none of ``not_mentioned`` (case-insensitive). New

@@ -21,7 +21,7 @@ import pandas as pd
 from .errors import SurveyInputError
 
 if TYPE_CHECKING:
-    from .groups import Groups
+    from .grouping import Groups
 
 __all__ = ["OutputLock", "neutralise_formula", "safe_name", "write_centres", "write_csv",
            "write_json", "write_text"]

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from .counting import Counts
-    from .groups import Groups
+    from .grouping import Groups
     from .stats import IndependenceResult
 
 __all__ = ["bar_chart", "centroid_heatmap", "dendrogram", "group_color", "heatmap",

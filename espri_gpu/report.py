@@ -490,7 +490,7 @@ def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Bac
     (those found, or every one with ``draw_all``)."""
     import warnings
 
-    from .groups import groups
+    from .grouping import groups
     from .outputs import write_centres
 
     results = {}

@@ -17,7 +17,7 @@ import pandas as pd
 from .backend import Backend
 from .codebook import Codebook
 from .encoding import encode
-from .groups import Groups, groups
+from .grouping import Groups, groups
 from .responses import parse_choice_column
 from .survey import Answers, Survey
 from .synthetic import synthetic_survey

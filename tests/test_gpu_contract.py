@@ -71,7 +71,7 @@ def test_the_scan_reads_the_whole_gpu_path(uses) -> None:
         found[u.key].update(u.keywords)
     files = {u.where.split(":")[0] for u in uses}
     assert {"espri_gpu/backend.py", "espri_gpu/factorize.py", "espri_gpu/encoding.py",
-            "espri_gpu/counting.py", "espri_gpu/groups/kmeans_device.py",
+            "espri_gpu/counting.py", "espri_gpu/grouping/kmeans_device.py",
             "espri_gpu/kernels/cuda.py"} <= files
     assert found[("cupy", "bincount")] >= {"minlength"}
     assert found[("cudf.Series", "factorize")] == {"use_na_sentinel"}

@@ -34,7 +34,7 @@ from espri_gpu import (
     read_survey,
     screen,
 )
-from espri_gpu.groups import weighted_kmeans, weighted_pca
+from espri_gpu.grouping import weighted_kmeans, weighted_pca
 
 from ._gpu_emulation import EMULATED_GPU, FakeCumlKMeans
 

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 from espri_gpu import SurveyInputError, load_example
 from espri_gpu import backend as backend_mod
 from espri_gpu.backend import Backend, cpu_backend, probe_gpu
-from espri_gpu.groups import (
+from espri_gpu.grouping import (
     STABLE_ARI,
     adjusted_rand,
     cut_linkage,
@@ -149,14 +149,18 @@ def test_ward_linkage_rejects_bad_input():
         ward_linkage([[0.0], [1.0]], weights=[1, 0])
 
 
-def test_the_package_and_the_function_share_the_name_groups() -> None:
-    """``espri_gpu.groups`` is the function (the public API, README); the package's modules
-    are reached by import (``from espri_gpu.groups import patterns``), not as attributes."""
+def test_the_function_groups_and_the_package_grouping_do_not_clash() -> None:
+    """``espri_gpu.groups`` is the function (the public API, README); the package is
+    ``espri_gpu.grouping``, so importing one never hides the other."""
+    import importlib
+
     import espri_gpu
-    from espri_gpu.groups import patterns, pipeline
+
+    grouping = importlib.import_module("espri_gpu.grouping")
+    from espri_gpu.grouping import patterns, pipeline
 
     assert espri_gpu.groups is pipeline.groups and callable(espri_gpu.groups)
-    assert patterns.__name__ == "espri_gpu.groups.patterns"
+    assert espri_gpu.grouping is grouping and patterns.__name__ == "espri_gpu.grouping.patterns"
 
 
 # --------------------------------------------------------------------------- answer patterns
@@ -165,7 +169,7 @@ def test_the_package_and_the_function_share_the_name_groups() -> None:
 @pytest.mark.parametrize("key_limit", [2**62, 4])
 def test_answer_patterns_are_the_distinct_indicator_rows(example, monkeypatch, key_limit):
     from espri_gpu import one_hot
-    from espri_gpu.groups import patterns
+    from espri_gpu.grouping import patterns
 
     monkeypatch.setattr(patterns, "_KEY_LIMIT", key_limit)  # 4: renumber at every question
     questions = ["lab", "ml_méthodes", "ml_usages", "exec_plateformes"]

@@ -44,7 +44,7 @@ from espri_gpu import (  # noqa: E402  (after the skip: nothing to import withou
     resolve_backend,
     screen,
 )
-from espri_gpu.groups import weighted_kmeans  # noqa: E402
+from espri_gpu.grouping import weighted_kmeans  # noqa: E402
 from espri_gpu.kernels import cpu as cpu_kernels  # noqa: E402
 from espri_gpu.kernels import cuda as cuda_kernels  # noqa: E402
 

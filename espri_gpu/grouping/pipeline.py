@@ -3,7 +3,7 @@
 Answer patterns (:mod:`.patterns`), the Ward tree and the choice of k (:mod:`.ward`), the
 k-means consolidation (:mod:`.consolidation`, :mod:`.kmeans`), PCA (:mod:`.pca`), stability
 (:mod:`.stability`) and profiles (:mod:`.profiles`), gathered into a
-:class:`~espri_gpu.groups.result.Groups` of host data.
+:class:`~espri_gpu.grouping.result.Groups` of host data.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def groups(survey: Survey, questions: str | Sequence[str], *, k: int | str = "au
     Examples
     --------
     >>> from espri_gpu import load_example
-    >>> from espri_gpu.groups import groups
+    >>> from espri_gpu.grouping import groups
     >>> g = groups(load_example("espri2020"), ["ml_méthodes", "ml_usages"], backend="cpu")
     >>> g.n_used, g.n_excluded, g.k == len(g.sizes), int(g.sizes.sum()) == g.n_used
     (44, 18, True, True)

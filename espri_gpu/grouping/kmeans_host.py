@@ -3,7 +3,7 @@
 scikit-learn draws weighted k-means++ / random starts itself and scales ``tol`` by the mean
 unweighted variance of the columns, so :func:`_fit_sklearn` only rescales ``tol`` for the
 weights. :func:`_kmeans_fit_of` reads a fitted estimator back (scikit-learn's or cuML's) as
-a :class:`~espri_gpu.groups.result.KMeansFit`: the weighted means of its final groups and
+a :class:`~espri_gpu.grouping.result.KMeansFit`: the weighted means of its final groups and
 the inertia around them.
 """
 

@@ -2,7 +2,7 @@
 
 :func:`_profiles` gives, per group and option, the share ticking it in the group and
 overall, Lebart's test value (v-test) and the exact hypergeometric p-value (the table behind
-:attr:`Groups.profiles <espri_gpu.groups.result.Groups>` and the report's
+:attr:`Groups.profiles <espri_gpu.grouping.result.Groups>` and the report's
 ``groups/<a>__<b>.csv``).
 """
 

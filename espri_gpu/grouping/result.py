@@ -1,4 +1,4 @@
-"""The results of :func:`~espri_gpu.groups.groups`: :class:`Groups` and :class:`KMeansFit`.
+"""The results of :func:`~espri_gpu.grouping.groups`: :class:`Groups` and :class:`KMeansFit`.
 
 :class:`Groups` holds host NumPy / pandas data (labels, centroids, tree, PCA coordinates,
 stability, profiles) with its centroid table (:meth:`Groups.to_frame`) and a one-line-per-group
