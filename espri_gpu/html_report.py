@@ -26,7 +26,8 @@ th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top
 th{background:#edf2f7}
 img{max-width:100%;height:auto;border:1px solid #eee;margin:.5em 0}
 .note{color:#555;font-size:.9em}.related{color:#9b2c2c;font-weight:bold}
-.unrelated{color:#2f855a}details{margin:.4em 0}summary{cursor:pointer}
+.unrelated{color:#2f855a}.reading{border-left:4px solid #9b2c2c;padding-left:.6em;
+font-weight:600}details{margin:.4em 0}summary{cursor:pointer}
 """
 
 

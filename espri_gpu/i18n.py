@@ -130,6 +130,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "these are only the {k} distinct answer patterns, not groups"),
     "too_small": ("groupe(s) de moins de {min_size} répondants : trop petits pour conclure",
                   "group(s) of fewer than {min_size} respondents: too small to conclude"),
+    "group_line": ("groupe {g} ({n} répondants) — plus souvent : {over} ; moins souvent : "
+                   "{under}",
+                   "group {g} ({n} respondents) — more often: {over}; less often: {under}"),
+    "vs_all": ("{pct} % de l'ensemble", "{pct} % overall"),
     "no_groups": ("Aucun groupement stable.", "No stable grouping."),
     # figures and tables
     "respondents": ("répondants", "respondents"),
@@ -273,6 +277,10 @@ class Words:
         if "." in text:
             text = text.rstrip("0").rstrip(".")
         return text.replace(".", ",") if self.lang == "fr" else text
+
+    def quote(self, text: str) -> str:
+        """``text`` between the language's quotation marks (« … » or “…”)."""
+        return f"« {text} »" if self.lang == "fr" else f"“{text}”"
 
     def strength(self, v: float) -> str:
         """Cramér's V in words (Cohen's conventional bands)."""

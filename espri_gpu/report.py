@@ -514,8 +514,7 @@ def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Bac
                    "pca": {"words": words, "title": what},
                    "centroids": {"words": words, "labels": labels, "titles": titles}}
         stem = f"figures/groups/{safe_name(a)}__{safe_name(bq)}"
-        for kind in (("tree", "cut", "pca", "centroids") if draw_all
-                     else ("cut", "pca", "centroids")):
+        for kind in ("tree", "cut", "pca", "centroids") if draw_all else ("pca", "centroids"):
             jobs.append((kind, (g, options[kind]), writer.out, f"{stem}_{kind}",
                          tuple(formats)))
             keys.append((a, bq, kind))

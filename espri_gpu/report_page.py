@@ -142,7 +142,8 @@ def write_page(content: PageContent) -> str:
     words, survey = content.words, content.survey
     rep = survey.report
     page = HtmlReport(f"{survey.codebook.title} — {words('report')}", lang=words.lang)
-    related = content.results[content.results["p_bh"] < 0.05].sort_values("p_bh")
+    related = content.results[content.results["p_bh"] < 0.05].sort_values(
+        ["p_bh", "cramers_v"], ascending=[True, False])
     subgroup = (words("subgroup", filter=rep.filter, n=rep.n_before_filter)
                 if rep.filter else "")
     page.paragraph(words("read_line", n=survey.n_respondents, file=Path(rep.source).name,
@@ -156,7 +157,7 @@ def write_page(content: PageContent) -> str:
     if related.empty:
         page.paragraph(words("none_related"))
     for r in related.itertuples():
-        page.paragraph(reading(content.tables[(r.a, r.b)], r, words), "related")
+        page.paragraph(reading(content.tables[(r.a, r.b)], r, words), "reading")
         if (r.a, r.b) in content.heatmaps:
             page.image(content.heatmaps[(r.a, r.b)], f"{r.a} × {r.b}")
     if content.groupings:
@@ -214,18 +215,49 @@ def _grouping(page: HtmlReport, g: Grouping, survey: Survey, words: Words, *,
     line = words("groups_line", a=_title(survey, g.a), b=_title(survey, g.b), k=g.result.k,
                  n=g.result.n_used, verdict=g.verdict)
     if open_:
-        page.paragraph(line, "related")
-        for kind in ("pca", "centroids", "cut"):
+        page.paragraph(line, "reading")
+        page.bullets(group_lines(g.result, survey, words))
+        for kind in ("pca", "centroids"):
             if kind in g.figures:
                 page.image(g.figures[kind], f"{g.a} × {g.b}: {kind}")
         return
     page.open_details(line)
-    page.bullets(g.result.summary().splitlines() + list(g.notes))
+    page.bullets(group_lines(g.result, survey, words) + list(g.notes))
     for kind in ("pca", "centroids", "cut", "tree"):
         if kind in g.figures:
             page.image(g.figures[kind], f"{g.a} × {g.b}: {kind}")
-    page.table(g.result.to_frame().round(3))
+    page.table(centroid_table(g.result, survey, words), index=False)
     page.close_details()
+
+
+def group_lines(g: object, survey: Survey, words: Words, top: int = 4) -> list[str]:
+    """One line per group: its size, the answers over- and under-represented in it
+    (hypergeometric p < 0.05, by absolute v-test), in the page's language."""
+    def show(rows: pd.DataFrame) -> str:
+        return ", ".join(
+            f"{words.quote(survey.codebook.question(r.question).shown(r.option))} "
+            f"{words.number(r.pct_group, 0)} % ({words('vs_all', pct=words.number(r.pct_all, 0))})"
+            for r in rows.itertuples()) or "–"
+
+    lines = []
+    for k in range(g.k):
+        rows = g.profiles[(g.profiles["group"] == k) & (g.profiles["pvalue"] < 0.05)]
+        lines.append(words("group_line", g=k, n=int(g.sizes[k]),
+                           over=show(rows[rows["v_test"] > 0].nlargest(top, "v_test")),
+                           under=show(rows[rows["v_test"] < 0].nsmallest(top, "v_test"))))
+    return lines
+
+
+def centroid_table(g: object, survey: Survey, words: Words) -> pd.DataFrame:
+    """The centroid table as people read it: an option per row, a group per column (% of
+    the group ticking it), options by their texts."""
+    frame = pd.DataFrame({
+        words("question"): [survey.codebook.question(q).label for q, _ in g.columns],
+        words("answer"): [survey.codebook.question(q).shown(kw) for q, kw in g.columns]})
+    for k in range(g.k):
+        frame[words("group", g=k, n=int(g.sizes[k]))] = [
+            words.number(100 * v, 0) for v in g.centroids[k]]
+    return frame
 
 
 def _load_report(page: HtmlReport, survey: Survey, words: Words) -> None:
