@@ -88,8 +88,9 @@ class HtmlReport:
                                         na_rep="–"))
 
     def image(self, png: Path, alt: str) -> None:
-        """Embed a PNG file as a data URI (recompressed: :func:`compress_png`)."""
-        data = base64.b64encode(compress_png(Path(png).read_bytes())).decode("ascii")
+        """Embed a PNG file as a data URI (as it is: the report saves its figures already
+        compressed, :func:`compress_png`)."""
+        data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
         self.parts.append(f'<img src="data:image/png;base64,{data}" '
                           f'alt="{html.escape(alt, quote=True)}">')
 
