@@ -16,28 +16,46 @@ Public API::
 is chosen per call (``backend=``) or by ``$ESPRI_GPU_BACKEND``.
 """
 
-from .backend import Backend, resolve_backend
-from .codebook import Codebook, Question, load_codebook
-from .counting import Counts, all_crosstabs, counts, crosstab
-from .drafting import draft_codebook
-from .encoding import Indicators, one_hot
-from .errors import BackendUnavailableError, CodebookError, SurveyInputError
-from .example import example_path, load_example
-from .grouping import Groups, groups
-from .outputs import write_centres
-from .responses import read_survey
-from .stats import (
-    Chi2Result,
-    IndependenceResult,
-    chi2_test,
-    cramers_v,
-    cramers_v_corrected,
-    independence_test,
-    screen,
-)
-from .survey import Answers, LoadReport, Survey
+import importlib
 
 __version__ = "0.1.0"
+
+#: Where each public name lives: imported on first use (PEP 562), so that `python -m
+#: espri_gpu` answers a user error before pandas, SciPy, Numba or matplotlib are loaded.
+_PUBLIC = {
+    "Answers": "survey",
+    "Backend": "backend",
+    "BackendUnavailableError": "errors",
+    "Chi2Result": "stats",
+    "Codebook": "codebook",
+    "CodebookError": "errors",
+    "Counts": "counting",
+    "Groups": "grouping",
+    "IndependenceResult": "stats",
+    "Indicators": "encoding",
+    "LoadReport": "survey",
+    "Question": "codebook",
+    "Survey": "survey",
+    "SurveyInputError": "errors",
+    "all_crosstabs": "counting",
+    "chi2_test": "stats",
+    "counts": "counting",
+    "cramers_v": "stats",
+    "cramers_v_corrected": "stats",
+    "crosstab": "counting",
+    "draft_codebook": "drafting",
+    "example_path": "example",
+    "groups": "grouping",
+    "independence_test": "stats",
+    "load_codebook": "codebook",
+    "load_example": "example",
+    "one_hot": "encoding",
+    "read_survey": "responses",
+    "resolve_backend": "backend",
+    "screen": "stats",
+    "write_centres": "outputs",
+}
+
 
 __all__ = [
     "Answers",
@@ -73,3 +91,17 @@ __all__ = [
     "screen",
     "write_centres",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name's module on first use."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'espri_gpu' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

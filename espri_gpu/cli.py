@@ -14,8 +14,8 @@ import sys
 import threading
 from collections.abc import Sequence
 
+from .defaults import DEFAULT_RESAMPLES
 from .errors import BackendUnavailableError, SurveyInputError
-from .stats.resampling import DEFAULT_RESAMPLES
 
 __all__ = ["main", "parse_args"]
 
@@ -168,7 +168,30 @@ def _quiet_dask(verbose: bool) -> None:
     logging.getLogger("espri_gpu.distributed").setLevel(level)
 
 
+def _check_inputs(args: argparse.Namespace) -> None:
+    """The input files exist and can be opened: said in a fraction of a second, before the
+    analysis libraries are loaded (the readers check everything else)."""
+    from pathlib import Path
+
+    if args.responses is None and (args.codebook or args.interpretations):
+        raise SurveyInputError("a codebook or interpretations file was given without "
+                               "RESPONSES; name the responses file it describes first")
+    for path, what in ((args.responses, "the responses file"),
+                       (args.codebook, "the codebook (--codebook)"),
+                       (args.interpretations, "the interpretations file (--interpretations)")):
+        if path is None:
+            continue
+        if not Path(path).exists():
+            raise SurveyInputError(f"{path} does not exist; check the path of {what}")
+        if Path(path).is_dir():
+            raise SurveyInputError(f"{path} is a folder; expected {what}")
+        if not os.access(path, os.R_OK):
+            raise SurveyInputError(f"{path} cannot be read (permissions); check the access "
+                                   f"rights of {what}")
+
+
 def _run_report(args: argparse.Namespace) -> int:
+    _check_inputs(args)
     from .progress import Progress
     from .report import run_report
 

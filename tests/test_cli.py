@@ -241,3 +241,19 @@ def test_issue_16_dask_info_lines_only_with_verbose(tmp_path, verbose) -> None:
         assert any("distributed.scheduler" in line for line in info), result.stderr
     else:
         assert not info, info
+
+
+def test_issue_16_a_missing_input_is_answered_before_the_analysis_libraries_load(
+        tmp_path) -> None:
+    """User errors answer at once: a missing RESPONSES or codebook is said before pandas,
+    SciPy, Numba or matplotlib are imported (no timing assertion: what was loaded)."""
+    code = ("import sys; from espri_gpu.cli import main\n"
+            f"rc = main(['report', {str(tmp_path / 'missing.csv')!r}, '--codebook', "
+            f"{str(tmp_path / 'cb.toml')!r}, '--out', {str(tmp_path / 'o')!r}])\n"
+            "heavy = sorted(m for m in ('pandas', 'scipy', 'numba', 'matplotlib', 'numpy') "
+            "if m in sys.modules)\n"
+            "print(rc, heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=False)
+    assert result.stdout.strip() == "2 []", (result.stdout, result.stderr)
+    assert "missing.csv does not exist; check the path of the responses file" in result.stderr

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend, resolve_backend
+from ..defaults import DEFAULT_RESAMPLES as _DEFAULT_RESAMPLES
 from ..distributed import current_client
 from ..errors import SurveyInputError
 
@@ -24,8 +25,9 @@ __all__ = ["DEFAULT_RESAMPLES", "chunks", "kernels_for", "make_seed", "observed_
 
 #: Default number of random tables / resamples of every Monte-Carlo and resampling test
 #: (:func:`~espri_gpu.stats.chi2_test`, :func:`~espri_gpu.independence_test`,
-#: :func:`~espri_gpu.screen`, the ``report`` pipeline and command).
-DEFAULT_RESAMPLES = 4999
+#: :func:`~espri_gpu.screen`, the ``report`` pipeline and command): defined in
+#: :mod:`espri_gpu.defaults`, which the command line reads before any heavy import.
+DEFAULT_RESAMPLES = _DEFAULT_RESAMPLES
 
 STATISTIC_CODES = {"pearson": 0, "g": 1}
 MR_KINDS = {"mmi": 0, "spmi": 1}
