@@ -51,8 +51,11 @@ ENV_VAR = "ESPRI_GPU_BACKEND"
 GPU_INSTALL_HINT = "pip install -e '.[gpu]' (CUDA 12 wheels of cupy, cudf, cuml, dask-cuda)"
 #: Libraries the GPU backend needs, by import name and PyPI name.
 GPU_LIBRARIES = {"cupy": "cupy-cuda12x", "cudf": "cudf-cu12", "cuml": "cuml-cu12"}
-#: Oldest CUDA version the driver must support for the CUDA 12 wheels (driver >= 535 on Linux).
-MIN_DRIVER_CUDA = 12000
+#: Oldest CUDA version the driver must support (``cudaDriverGetVersion``): the RAPIDS 26.x
+#: CUDA 12 wheels need CUDA 12.2, i.e. an NVIDIA driver >= 535 on Linux.
+MIN_DRIVER_CUDA = 12020
+#: The driver that provides :data:`MIN_DRIVER_CUDA`, for messages.
+MIN_DRIVER_VERSION = 535
 #: RAPIDS supports Volta (compute capability 7.0) and newer; HAL's RTX 2080 Ti is 7.5.
 MIN_COMPUTE_CAPABILITY = (7, 0)
 
@@ -260,14 +263,18 @@ def probe_gpu() -> GpuProbe:
         missing = ", ".join(GPU_LIBRARIES[n] for n in errors)
         return GpuProbe(versions, errors, problem=f"RAPIDS libraries not importable ({missing})")
     runtime = modules["cupy"].cuda.runtime
+    # cudaDriverGetVersion answers without a usable driver (0: none loaded), so an old
+    # driver is named even when counting the devices fails because of it.
+    driver = _safe_call(runtime.driverGetVersion)
+    rt_version = _safe_call(runtime.runtimeGetVersion)
     try:
         count = int(runtime.getDeviceCount())
         devices = tuple(_describe_device(runtime, i) for i in range(count))
     except Exception as exc:
-        return GpuProbe(versions, errors, problem=f"no usable CUDA device or driver "
-                        f"({_one_line(exc)})")
-    driver = _safe_call(runtime.driverGetVersion)
-    rt_version = _safe_call(runtime.runtimeGetVersion)
+        problem = _driver_problem(driver)
+        problem = (f"{problem} ({_one_line(exc)})" if problem else
+                   f"no usable CUDA device or driver ({_one_line(exc)})")
+        return GpuProbe(versions, errors, (), driver, rt_version, problem)
     problem = _diagnose(errors, devices, driver)
     return GpuProbe(versions, errors, devices, driver, rt_version, problem)
 
@@ -299,15 +306,27 @@ def _diagnose(errors: dict[str, str], devices: tuple[GpuDevice, ...],
     if errors:
         missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in errors.items())
         problems.append(f"a GPU is present but RAPIDS libraries do not import: {missing}")
-    if driver is not None and driver < MIN_DRIVER_CUDA:
-        problems.append(
-            f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only; the CUDA 12 wheels "
-            "need CUDA >= 12.0 (driver >= 535): ask the admins for a newer driver")
+    if (driver_problem := _driver_problem(driver)) is not None:
+        problems.append(driver_problem)
     old = [d for d in devices if d.compute_capability < MIN_COMPUTE_CAPABILITY]
     if len(old) == len(devices):
         cc = ".".join(map(str, old[0].compute_capability))
         problems.append(f"{old[0].name} has compute capability {cc}; RAPIDS needs 7.0 or newer")
     return "; ".join(problems) or None
+
+
+def _driver_problem(driver: int | None) -> str | None:
+    """One line on a driver too old for the CUDA 12 wheels (None: new enough or unknown)."""
+    if driver is None or driver >= MIN_DRIVER_CUDA:
+        return None
+    if driver <= 0:
+        return ("no NVIDIA driver is loaded here (cudaDriverGetVersion gives 0): run on a "
+                "GPU node (on HAL inside `srun --gres=gpu:1`)")
+    return (f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only (driver < "
+            f"{MIN_DRIVER_VERSION}, cudaDriverGetVersion {driver}) but the RAPIDS CUDA 12 "
+            f"wheels need CUDA >= {_cuda_str(MIN_DRIVER_CUDA)} (driver >= "
+            f"{MIN_DRIVER_VERSION}): ask the admins for a driver >= {MIN_DRIVER_VERSION} or "
+            "run on a node that has one (`module load cuda` does not change the driver)")
 
 
 def _cuda_str(version: int | None) -> str:

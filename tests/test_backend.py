@@ -317,6 +317,47 @@ def test_old_driver_is_diagnosed(fake_gpu):
         resolve_backend("gpu")
 
 
+@pytest.mark.parametrize(("driver", "usable"), [(12000, False), (12010, False), (12020, True)])
+def test_driver_below_cuda_12_2_is_diagnosed(fake_gpu, monkeypatch, driver, usable):
+    """The RAPIDS 26.x CUDA 12 wheels need CUDA 12.2 (driver 535): 12.0 and 12.1 are refused."""
+    fake_gpu(driver=driver)
+    probe = probe_gpu()
+    assert probe.usable is usable
+    assert probe.driver_cuda_version == driver
+    if usable:
+        return
+    minor = (driver % 1000) // 10
+    assert probe.problem.startswith(f"the NVIDIA driver supports CUDA 12.{minor} only "
+                                    f"(driver < 535, cudaDriverGetVersion {driver})")
+    assert "need CUDA >= 12.2 (driver >= 535): ask the admins" in probe.problem
+    assert "\n" not in probe.problem
+    with pytest.raises(BackendUnavailableError, match=r"driver < 535"):
+        resolve_backend("gpu")
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    assert f"backend auto -> cpu: the NVIDIA driver supports CUDA 12.{minor} only" in info_text()
+
+
+def test_old_driver_is_named_when_it_stops_the_device_count(fake_gpu, monkeypatch):
+    """cudaDriverGetVersion answers even when the device count fails on the old driver."""
+    fake_gpu(driver=12000, count_error=RuntimeError(
+        "cudaErrorInsufficientDriver: CUDA driver version is insufficient"))
+    probe = probe_gpu()
+    assert not probe.usable and probe.devices == ()
+    assert probe.driver_cuda_version == 12000
+    assert probe.problem.startswith("the NVIDIA driver supports CUDA 12.0 only (driver < 535")
+    assert probe.problem.endswith("(RuntimeError: cudaErrorInsufficientDriver: CUDA driver "
+                                  "version is insufficient)")
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    text = info_text()
+    assert "backend auto -> cpu: the NVIDIA driver supports CUDA 12.0 only" in text
+    assert "CUDA driver supports 12.0, runtime 12.2" in text
+
+
+def test_no_driver_loaded_is_named(fake_gpu):
+    fake_gpu(driver=0, count_error=RuntimeError("cudaErrorNoDevice: no CUDA-capable device"))
+    assert probe_gpu().problem.startswith("no NVIDIA driver is loaded here")
+
+
 def test_old_compute_capability_is_diagnosed(fake_gpu):
     fake_gpu(major=6, minor=1, name=b"NVIDIA GeForce GTX 1080")
     probe = probe_gpu()
