@@ -11,6 +11,14 @@ libraries import *and* a CUDA device answers; otherwise it takes the CPU and log
 INFO level. ``"gpu"`` without a usable GPU raises :class:`BackendUnavailableError` naming
 what is missing and how to install it.
 
+GPU memory: importing cuDF (which the probe does) routes CuPy's and Numba's allocations
+through RMM, whose default resource is a plain ``cudaMalloc``/``cudaFree`` per array, each of
+them synchronising the device. So the first GPU backend of a process
+(:func:`configure_gpu_memory`, called by :func:`resolve_backend`) gives RMM a pool whose
+initial size is :data:`GPU_POOL_FRACTION` of the device's free memory and which grows on
+demand; CuPy, cuDF, cuML and Numba temporaries are then carved from it. A resource someone
+else set first (dask-cuda's worker pool, a user's own) is kept.
+
 Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) makes ``numba.cuda.is_available()``
 answer True on a CPU-only machine, so it is deliberately not consulted here: a device is
 only believed when the CUDA runtime (through CuPy) counts one.
@@ -40,6 +48,7 @@ __all__ = [
     "GpuDevice",
     "GpuProbe",
     "MLNamespace",
+    "configure_gpu_memory",
     "cpu_backend",
     "probe_gpu",
     "resolve_backend",
@@ -56,6 +65,13 @@ GPU_LIBRARIES = {"cupy": "cupy-cuda12x", "cudf": "cudf-cu12", "cuml": "cuml-cu12
 MIN_DRIVER_CUDA = 12020
 #: The driver that provides :data:`MIN_DRIVER_CUDA`, for messages.
 MIN_DRIVER_VERSION = 535
+#: Initial RMM pool of a process on the GPU backend, as a fraction of the device's free memory
+#: (the pool grows on demand). A quarter leaves room, on an 11 GB card, for the pool of a Dask
+#: worker on the same GPU (``--cluster local``: half the card) and for CUDA contexts, cuBLAS
+#: and Numba scratch outside the pool.
+GPU_POOL_FRACTION = 0.25
+#: RMM pools are carved in multiples of this many bytes.
+_POOL_ALIGNMENT = 256
 #: RAPIDS supports Volta (compute capability 7.0) and newer; HAL's RTX 2080 Ti is 7.5.
 MIN_COMPUTE_CAPABILITY = (7, 0)
 
@@ -353,6 +369,63 @@ def nvidia_smi_summary() -> list[str]:
     return [line.strip() for line in out.stdout.splitlines() if line.strip()]
 
 
+def pool_bytes(memory_bytes: int, fraction: float) -> int:
+    """``fraction`` of ``memory_bytes``, rounded down to RMM's 256-byte pool granularity.
+
+    Examples
+    --------
+    >>> pool_bytes(11 * 2**30, 0.25)
+    2952790016
+    """
+    return int(memory_bytes * fraction) // _POOL_ALIGNMENT * _POOL_ALIGNMENT
+
+
+@functools.lru_cache(maxsize=1)
+def configure_gpu_memory() -> str:
+    """Give this process's GPU allocations a memory pool, once; return what was done.
+
+    An RMM pool on the current device (GPU 0 of those visible), initially
+    :data:`GPU_POOL_FRACTION` of its free memory, growing on demand, made RMM's current
+    resource; CuPy's allocator is set to RMM (cuDF's import already sends Numba's there).
+    Nothing is replaced when RMM's resource is not the default plain ``cudaMalloc`` one
+    (dask-cuda workers have their own pool); without RMM, CuPy keeps its own memory pool.
+
+    Returns
+    -------
+    str
+        One line for logs, e.g. ``"RMM pool, 2.6 GiB to start (0.25 of free memory), growing
+        on demand"``.
+    """
+    try:
+        rmm = _import_module("rmm")
+        mr = _import_module("rmm.mr")
+        rmm_cupy = _import_module("rmm.allocators.cupy")
+    except Exception as exc:
+        done = f"CuPy's own memory pool (rmm does not import: {_one_line(exc)})"
+        log.info("GPU memory: %s", done)
+        return done
+    current = mr.get_current_device_resource()
+    if type(current) is not mr.CudaMemoryResource:
+        done = f"kept the RMM resource already set ({type(current).__name__})"
+        log.info("GPU memory: %s", done)
+        return done
+    cupy = _import_module("cupy")
+    try:
+        free, _total = cupy.cuda.runtime.memGetInfo()
+        size = pool_bytes(int(free), GPU_POOL_FRACTION)
+        # A PoolMemoryResource over cudaMalloc, made the current device's resource.
+        rmm.reinitialize(pool_allocator=True, initial_pool_size=size)
+    except Exception as exc:  # e.g. out of memory: run on, without a pool
+        done = f"no pool, one cudaMalloc per array ({_one_line(exc)})"
+        log.warning("GPU memory: %s", done)
+        return done
+    cupy.cuda.set_allocator(rmm_cupy.rmm_cupy_allocator)
+    done = (f"RMM pool, {size / 2**30:.1f} GiB to start ({GPU_POOL_FRACTION:g} of free "
+            "memory), growing on demand")
+    log.info("GPU memory: %s", done)
+    return done
+
+
 def requested_backend(backend: str | None = None) -> str:
     """The normalised backend request: the argument, else ``$ESPRI_GPU_BACKEND``, else auto.
 
@@ -407,6 +480,7 @@ def resolve_backend(backend: str | Backend | None = None) -> Backend:
     probe = probe_gpu()
     if probe.usable:
         cupy, cudf = _import_module("cupy"), _import_module("cudf")
+        configure_gpu_memory()
         names = ", ".join(d.name for d in probe.devices)
         how = "requested" if choice == "gpu" else "auto: RAPIDS imports and a CUDA device answers"
         return Backend("gpu", cupy, cudf, f"{how} ({names})")

@@ -96,14 +96,22 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cupy.ndarray", "ravel", ()),
     ("cupy.ndarray", "reshape", ()),
     ("cupy.ndarray", "sum", ()),
-    # --- CuPy: device and stream (backend.probe_gpu, Backend.synchronize)
+    # --- CuPy: device, stream, allocator (backend.probe_gpu, Backend.synchronize,
+    #     backend.configure_gpu_memory)
     ("cupy.cuda", "get_current_stream", ()),
     ("cupy.cuda", "runtime", ()),
+    ("cupy.cuda", "set_allocator", ()),
     ("cupy.cuda.Stream", "synchronize", ()),
     ("cupy.cuda.runtime", "driverGetVersion", ()),
     ("cupy.cuda.runtime", "getDeviceCount", ()),
     ("cupy.cuda.runtime", "getDeviceProperties", ()),
+    ("cupy.cuda.runtime", "memGetInfo", ()),
     ("cupy.cuda.runtime", "runtimeGetVersion", ()),
+    # --- RMM: the process's memory pool (backend.configure_gpu_memory)
+    ("rmm", "reinitialize", ("initial_pool_size", "pool_allocator")),
+    ("rmm.mr", "CudaMemoryResource", ()),
+    ("rmm.mr", "get_current_device_resource", ()),
+    ("rmm.allocators.cupy", "rmm_cupy_allocator", ()),
     # --- cuDF (``xdf``): Backend.series and factorize
     ("cudf", "from_pandas", ()),
     ("cudf", "__version__", ()),

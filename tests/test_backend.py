@@ -27,7 +27,9 @@ from espri_gpu import info as info_mod
 from espri_gpu.backend import (
     ENV_VAR,
     GPU_INSTALL_HINT,
+    GPU_POOL_FRACTION,
     Backend,
+    configure_gpu_memory,
     cpu_backend,
     probe_gpu,
     requested_backend,
@@ -53,19 +55,26 @@ def _clean_state(monkeypatch):
     """Each test starts without $ESPRI_GPU_BACKEND and with an empty probe cache."""
     monkeypatch.delenv(ENV_VAR, raising=False)
     probe_gpu.cache_clear()
+    configure_gpu_memory.cache_clear()
     yield
     probe_gpu.cache_clear()
+    configure_gpu_memory.cache_clear()
 
 
 class FakeRuntime:
     """Stands in for ``cupy.cuda.runtime``."""
 
     def __init__(self, count=1, driver=12040, runtime=12020, major=7, minor=5,
-                 name=b"NVIDIA GeForce RTX 2080 Ti", count_error=None):
+                 name=b"NVIDIA GeForce RTX 2080 Ti", count_error=None,
+                 free=10 * 2**30 + 12345):
         self.count, self.driver, self.runtime = count, driver, runtime
         self.props = {"name": name, "major": major, "minor": minor,
                       "totalGlobalMem": 11 * 2**30}
         self.count_error = count_error
+        self.free = free
+
+    def memGetInfo(self):  # noqa: N802
+        return self.free, self.props["totalGlobalMem"]
 
     def getDeviceCount(self):  # noqa: N802 - the CUDA runtime's name
         if self.count_error is not None:
@@ -93,9 +102,40 @@ class FakeStream:
 
 def fake_cupy(runtime: FakeRuntime) -> SimpleNamespace:
     stream = FakeStream()
-    cuda = SimpleNamespace(runtime=runtime, get_current_stream=lambda: stream)
+    allocators = []
+    cuda = SimpleNamespace(runtime=runtime, get_current_stream=lambda: stream,
+                           set_allocator=allocators.append)
     return SimpleNamespace(__name__="cupy", __version__="13.3.0", cuda=cuda,
-                           asarray=np.asarray, stream=stream)
+                           asarray=np.asarray, stream=stream, allocators=allocators)
+
+
+class FakeCudaMemoryResource:
+    """``rmm.mr.CudaMemoryResource``: RMM's default, one cudaMalloc per allocation."""
+
+
+class FakePoolMemoryResource:
+    def __init__(self, upstream_mr, initial_pool_size=None, maximum_pool_size=None):
+        self.upstream_mr = upstream_mr
+        self.initial_pool_size, self.maximum_pool_size = initial_pool_size, maximum_pool_size
+
+
+def fake_rmm() -> tuple[SimpleNamespace, SimpleNamespace]:
+    """``rmm`` and ``rmm.mr`` as a fresh process sees them (a plain cudaMalloc resource);
+    ``rmm.calls`` records the keywords of each ``rmm.reinitialize``, which sets a resource as
+    the real one does."""
+    mr = SimpleNamespace(current=FakeCudaMemoryResource(),
+                         CudaMemoryResource=FakeCudaMemoryResource)
+    mr.get_current_device_resource = lambda: mr.current
+    calls = []
+
+    def reinitialize(pool_allocator=False, managed_memory=False, initial_pool_size=None,
+                     maximum_pool_size=None, devices=0, logging=False, log_file_name=None):
+        calls.append({k: v for k, v in locals().items() if k != "calls"})
+        mr.current = (FakePoolMemoryResource(FakeCudaMemoryResource(), initial_pool_size,
+                                             maximum_pool_size)
+                      if pool_allocator else FakeCudaMemoryResource())
+
+    return SimpleNamespace(__name__="rmm", reinitialize=reinitialize, calls=calls), mr
 
 
 @pytest.fixture
@@ -107,10 +147,14 @@ def fake_gpu(monkeypatch):
     """
 
     def install(missing=(), **runtime_kwargs):
+        rmm, rmm_mr = fake_rmm()
         modules = {
             "cupy": fake_cupy(FakeRuntime(**runtime_kwargs)),
             "cudf": SimpleNamespace(__name__="cudf", __version__="26.2.0"),
             "cuml": SimpleNamespace(__name__="cuml", __version__="26.2.0"),
+            "rmm": rmm,
+            "rmm.mr": rmm_mr,
+            "rmm.allocators.cupy": SimpleNamespace(rmm_cupy_allocator="rmm_cupy_allocator"),
         }
         calls = []
 
@@ -122,7 +166,9 @@ def fake_gpu(monkeypatch):
 
         monkeypatch.setattr(backend_mod, "_import_module", fake_import)
         probe_gpu.cache_clear()
-        return SimpleNamespace(calls=calls, **modules)
+        configure_gpu_memory.cache_clear()
+        return SimpleNamespace(calls=calls, rmm_mr=rmm_mr, **{
+            k: v for k, v in modules.items() if "." not in k})
 
     return install
 
@@ -268,7 +314,8 @@ def test_fake_gpu_is_picked_by_auto(fake_gpu, caplog):
     assert b.name == "gpu" and b.is_gpu
     assert b.xp is fakes.cupy and b.xdf is fakes.cudf
     assert "NVIDIA GeForce RTX 2080 Ti" in b.reason and b.reason.startswith("auto")
-    assert not [r for r in caplog.records if r.name == "espri_gpu.backend"]
+    assert [r.getMessage().split(",")[0] for r in caplog.records
+            if r.name == "espri_gpu.backend"] == ["GPU memory: RMM pool"]  # no fallback
 
 
 @pytest.mark.parametrize("name", ["gpu", "device", "CUDA"])
@@ -284,6 +331,59 @@ def test_gpu_backend_synchronize_uses_current_stream(fake_gpu):
     resolve_backend("gpu").synchronize()
     assert fakes.cupy.stream.synchronized == 1
     cpu_backend().synchronize()  # a no-op, nothing to wait for
+
+
+# --------------------------------------------------------------------------- GPU memory
+
+
+def test_gpu_backend_sets_an_rmm_pool_sized_from_free_memory(fake_gpu, caplog):
+    """cuDF's import leaves RMM on plain cudaMalloc: the first GPU backend sets a pool."""
+    fakes = fake_gpu(free=8 * 2**30 + 1100)
+    probe_gpu()
+    assert fakes.rmm.calls == []  # the probe alone allocates nothing
+    with caplog.at_level(logging.INFO, logger="espri_gpu.backend"):
+        resolve_backend("gpu")
+    expected = int((8 * 2**30 + 1100) * GPU_POOL_FRACTION) // 256 * 256
+    assert expected == 2 * 2**30 + 256
+    (call,) = fakes.rmm.calls
+    assert call["pool_allocator"] is True and call["managed_memory"] is False
+    assert call["initial_pool_size"] == expected
+    assert call["maximum_pool_size"] is None  # grows on demand
+    pool = fakes.rmm_mr.get_current_device_resource()
+    assert isinstance(pool, FakePoolMemoryResource) and pool.initial_pool_size == expected
+    assert fakes.cupy.allocators == ["rmm_cupy_allocator"]  # CuPy allocates from the pool
+    assert any(r.getMessage().startswith("GPU memory: RMM pool, 2.0 GiB to start")
+               for r in caplog.records)
+    resolve_backend("auto")
+    resolve_backend("gpu")
+    assert len(fakes.rmm.calls) == 1  # once per process
+
+
+def test_gpu_backend_keeps_a_pool_set_before(fake_gpu):
+    """A dask-cuda worker's pool (or a user's) is not replaced."""
+    fakes = fake_gpu()
+    theirs = FakePoolMemoryResource(FakeCudaMemoryResource(), initial_pool_size=5 * 2**30)
+    fakes.rmm_mr.current = theirs
+    resolve_backend("gpu")
+    assert fakes.rmm.calls == [] and fakes.cupy.allocators == []
+    assert fakes.rmm_mr.get_current_device_resource() is theirs
+    assert configure_gpu_memory() == "kept the RMM resource already set (FakePoolMemoryResource)"
+
+
+def test_gpu_backend_without_rmm_or_memory_runs_on(fake_gpu):
+    fake_gpu(missing=("rmm",))
+    assert resolve_backend("gpu").is_gpu
+    assert configure_gpu_memory().startswith("CuPy's own memory pool (rmm does not import")
+    configure_gpu_memory.cache_clear()
+    fakes = fake_gpu()
+
+    def no_memory():
+        raise RuntimeError("cudaErrorMemoryAllocation: out of memory")
+
+    fakes.cupy.cuda.runtime.memGetInfo = no_memory
+    assert resolve_backend("gpu").is_gpu
+    assert configure_gpu_memory().startswith("no pool, one cudaMalloc per array")
+    assert fakes.rmm.calls == [] and fakes.cupy.allocators == []
 
 
 def test_no_driver_falls_back_to_cpu(fake_gpu, caplog):
