@@ -87,6 +87,18 @@ def test_batch_scripts_request_one_gpu_and_name_logs_by_job_id() -> None:
         assert "set -euo pipefail" in text, script.name
 
 
+def test_dask_gpu_workers_pool_is_a_fraction_of_their_gpu() -> None:
+    """`dask cuda worker --rmm-pool-size` gets a fraction of each GPU's memory (dask-cuda
+    reads a float in (0, 1] so), the one of `--cluster local`, not a size fitted to one card."""
+    from espri_gpu.distributed import RMM_POOL_FRACTION
+
+    text = (SLURM / "dask-multinode.sbatch").read_text(encoding="utf-8")
+    match = re.search(r'--rmm-pool-size "\$\{RMM_POOL_SIZE:-([^}]*)\}"', text)
+    assert match, "dask-multinode.sbatch: no --rmm-pool-size \"${RMM_POOL_SIZE:-...}\""
+    assert float(match.group(1)) == RMM_POOL_FRACTION  # raises ValueError on a size: 9GB
+    assert 0.0 < RMM_POOL_FRACTION <= 0.6
+
+
 def _source_env(tmp_path: Path, module_body: str, **extra: str) -> subprocess.CompletedProcess[str]:
     """Source slurm/_env.sh as the scripts do (no Slurm), with a fake `module` command."""
     env = _job_env(ESPRI_GPU_REPO=str(ROOT), **extra)
