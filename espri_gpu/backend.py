@@ -355,18 +355,61 @@ def nvidia_smi_summary() -> list[str]:
     """GPU name, driver and memory lines from ``nvidia-smi`` (empty when absent).
 
     Used by ``info`` to describe a GPU even when the RAPIDS libraries are not installed.
+    Only the GPUs of ``$CUDA_VISIBLE_DEVICES`` (Slurm's, for a job) are listed: see
+    :func:`visible_smi_rows`.
     """
     exe = shutil.which("nvidia-smi")
     if exe is None:
         return []
-    query = "--query-gpu=index,name,driver_version,memory.total,compute_cap"
+    query = "--query-gpu=index,uuid,name,driver_version,memory.total,compute_cap"
     try:
         out = subprocess.run(
             [exe, query, "--format=csv,noheader"], capture_output=True, text=True, timeout=20
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return [f"nvidia-smi failed: {_one_line(exc)}"]
-    return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+    rows = [[f.strip() for f in line.split(",")] for line in out.stdout.splitlines()
+            if line.strip()]
+    rows = visible_smi_rows(rows, os.environ.get("CUDA_VISIBLE_DEVICES"))
+    return [", ".join([row[0], *row[2:]]) for row in rows]  # the UUID is only for matching
+
+
+def visible_smi_rows(rows: list[list[str]], visible: str | None) -> list[list[str]]:
+    """The ``nvidia-smi`` rows ``[index, uuid, ...]`` of the GPUs this process may use.
+
+    ``visible`` is ``$CUDA_VISIBLE_DEVICES``: None (unset) keeps every row; else its entries,
+    in order, are indices or (prefixes of) GPU UUIDs, read up to the first one that is
+    neither, as CUDA does. Where an entry matches nothing and ``nvidia-smi`` lists no more
+    GPUs than there are entries, it already sees only the job's GPUs (Slurm's device cgroup
+    numbers them from 0 for CUDA): all are kept.
+
+    Examples
+    --------
+    >>> rows = [["0", "GPU-aa11", "RTX"], ["1", "GPU-bb22", "RTX"]]
+    >>> visible_smi_rows(rows, "1") == visible_smi_rows(rows, "GPU-b") == [rows[1]]
+    True
+    >>> [r[0] for r in visible_smi_rows(rows, None)], visible_smi_rows(rows, "")
+    (['0', '1'], [])
+    """
+    if visible is None:
+        return rows
+    entries = []
+    for entry in visible.split(","):
+        entry = entry.strip()
+        if not (entry.isdigit() or entry.startswith("GPU-")):
+            break
+        entries.append(entry)
+    picked: list[list[str]] = []
+    unmatched = 0
+    for entry in entries:
+        found = [row for row in rows
+                 if ((row + ["", ""])[1].startswith(entry) if entry.startswith("GPU-")
+                     else row[0] == entry)]
+        unmatched += not found
+        picked += [row for row in found if row not in picked]
+    if unmatched and len(rows) <= len(entries):
+        return rows  # a device cgroup: nvidia-smi sees the job's GPUs only
+    return picked
 
 
 def pool_bytes(memory_bytes: int, fraction: float) -> int:

@@ -59,8 +59,8 @@ def info_text() -> str:
         lines.append("nvidia-smi (index, name, driver, memory, compute capability):")
         lines += [f"  {line}" for line in smi]
     elif not probe.devices:
-        lines.append("no NVIDIA GPU visible (no nvidia-smi; on HAL run inside "
-                     "`srun --gres=gpu:1`)")
+        lines.append("no NVIDIA GPU visible (none in $CUDA_VISIBLE_DEVICES, or no nvidia-smi; "
+                     "on HAL run inside `srun --gres=gpu:1`)")
     if not probe.usable and not probe.versions:
         lines.append(f"to use a GPU: {GPU_INSTALL_HINT}")
     return "\n".join(lines)

@@ -595,6 +595,63 @@ def test_info_text_with_old_gpu_gives_reason(fake_gpu, monkeypatch):
     assert "  0, Tesla P100, 535.1, 16 GiB" in text
 
 
+SMI_TWO_GPUS = ("0, GPU-1f2e3d4c-0000-1111-2222-333344445555, NVIDIA GeForce RTX 2080 Ti, "
+                "535.104.05, 11264 MiB, 7.5\n"
+                "1, GPU-9a8b7c6d-6666-7777-8888-999900001111, NVIDIA GeForce RTX 2080 Ti, "
+                "535.104.05, 11264 MiB, 7.5\n")
+
+
+def _fake_nvidia_smi(tmp_path, monkeypatch, output: str) -> None:
+    """A `nvidia-smi` first on PATH that prints ``output`` for the query ``info`` makes."""
+    (tmp_path / "smi.txt").write_text(output, encoding="utf-8")
+    exe = tmp_path / "nvidia-smi"
+    exe.write_text(f"#!/bin/sh\ncase \"$1\" in --query-gpu=index,uuid,*) "
+                   f"cat {tmp_path / 'smi.txt'};; *) exit 9;; esac\n", encoding="utf-8")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.mark.parametrize(("visible", "indices"), [
+    (None, ["0", "1"]),                   # no Slurm job: every GPU
+    ("1", ["1"]),                         # Slurm gave GPU 1 of the node
+    ("0", ["0"]),
+    ("1,0", ["1", "0"]),                  # CUDA's order
+    ("GPU-9a8b7c6d", ["1"]),              # a UUID prefix
+    ("GPU-1f2e3d4c-0000-1111-2222-333344445555", ["0"]),
+    ("", []),                             # none allocated
+    ("NoDevFiles", []),                   # Slurm's value for no GPU
+    ("1,junk,0", ["1"]),                  # CUDA stops at the first bad entry
+])
+def test_nvidia_smi_lines_are_those_of_the_visible_gpus(tmp_path, monkeypatch, visible,
+                                                          indices):
+    _fake_nvidia_smi(tmp_path, monkeypatch, SMI_TWO_GPUS)
+    if visible is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    lines = backend_mod.nvidia_smi_summary()
+    assert [line.split(",")[0] for line in lines] == indices
+    assert all(line.endswith(", NVIDIA GeForce RTX 2080 Ti, 535.104.05, 11264 MiB, 7.5")
+               for line in lines)
+    assert not any("GPU-" in line for line in lines)
+
+
+def test_nvidia_smi_in_a_device_cgroup_keeps_the_jobs_gpu(tmp_path, monkeypatch):
+    """Slurm's device cgroup: nvidia-smi sees the job's GPU only, CUDA numbers it 0."""
+    _fake_nvidia_smi(tmp_path, monkeypatch, SMI_TWO_GPUS.splitlines()[1] + "\n")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    assert [line.split(",")[0] for line in backend_mod.nvidia_smi_summary()] == ["1"]
+
+
+def test_info_lists_only_the_jobs_gpu(fake_gpu, tmp_path, monkeypatch):
+    fake_gpu()
+    _fake_nvidia_smi(tmp_path, monkeypatch, SMI_TWO_GPUS)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    lines = info_text().splitlines()
+    smi = [line for line in lines if "535.104.05" in line]
+    assert smi == ["  1, NVIDIA GeForce RTX 2080 Ti, 535.104.05, 11264 MiB, 7.5"]
+
+
 # --------------------------------------------------------------------------- Backend helpers
 
 
