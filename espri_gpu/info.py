@@ -54,6 +54,10 @@ def info_text() -> str:
         cc = ".".join(map(str, d.compute_capability))
         lines.append(f"GPU {d.index}: {d.name}, compute capability {cc}, "
                      f"{d.total_memory_bytes / 2**30:.1f} GiB")
+    if len(probe.devices) > 1:
+        lines.append(f"{len(probe.devices)} GPUs visible but one process uses GPU 0 only: "
+                     "--cluster local runs one Dask worker per GPU (pip install -e "
+                     "'.[gpu,dask]')")
     smi = nvidia_smi_summary()
     if smi:
         lines.append("nvidia-smi (index, name, driver, memory, compute capability):")

@@ -586,6 +586,18 @@ def test_info_text_with_fake_gpu(fake_gpu, monkeypatch):
     assert not any(line.startswith("no NVIDIA GPU visible") for line in lines)
 
 
+def test_info_says_that_one_process_uses_gpu_0_only(fake_gpu, monkeypatch):
+    """HAL's nodes have 2 GPUs: without Dask the second one idles, and info says so."""
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    fake_gpu(count=2)
+    lines = info_text().splitlines()
+    assert "GPU 1: NVIDIA GeForce RTX 2080 Ti, compute capability 7.5, 11.0 GiB" in lines
+    assert ("2 GPUs visible but one process uses GPU 0 only: --cluster local runs one Dask "
+            "worker per GPU (pip install -e '.[gpu,dask]')") in lines
+    fake_gpu(count=1)
+    assert not any("GPU 0 only" in line for line in info_text().splitlines())
+
+
 def test_info_text_with_old_gpu_gives_reason(fake_gpu, monkeypatch):
     fake_gpu(major=6, minor=1, name=b"Tesla P100")
     monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: ["0, Tesla P100, 535.1, 16 GiB"])
