@@ -9,7 +9,9 @@ The choice, in order: the call's ``backend=`` argument, else the ``ESPRI_GPU_BAC
 environment variable, else ``"auto"``. ``"auto"`` takes the GPU only when the RAPIDS
 libraries import *and* a CUDA device answers; otherwise it takes the CPU and logs why at
 INFO level. ``"gpu"`` without a usable GPU raises :class:`BackendUnavailableError` naming
-what is missing and how to install it.
+what is missing and how to install it. cuML is optional: without it the GPU backend runs
+everything but k-means on the GPU, and k-means on the host with scikit-learn
+(:meth:`Backend.ml`, one warning per process).
 
 GPU memory: importing cuDF (which the probe does) routes CuPy's and Numba's allocations
 through RMM, whose default resource is a plain ``cudaMalloc``/``cudaFree`` per array, each of
@@ -60,6 +62,8 @@ ENV_VAR = "ESPRI_GPU_BACKEND"
 GPU_INSTALL_HINT = "pip install -e '.[gpu]' (CUDA 12 wheels of cupy, cudf, cuml, dask-cuda)"
 #: Libraries the GPU backend needs, by import name and PyPI name.
 GPU_LIBRARIES = {"cupy": "cupy-cuda12x", "cudf": "cudf-cu12", "cuml": "cuml-cu12"}
+#: Those without which the GPU backend cannot run (cuML only serves k-means: see ml()).
+REQUIRED_GPU_LIBRARIES = ("cupy", "cudf")
 #: Oldest CUDA version the driver must support (``cudaDriverGetVersion``): the RAPIDS 26.x
 #: CUDA 12 wheels need CUDA 12.2, i.e. an NVIDIA driver >= 535 on Linux.
 MIN_DRIVER_CUDA = 12020
@@ -126,6 +130,11 @@ class GpuProbe:
         """True when the GPU backend can run on this machine."""
         return self.problem is None
 
+    @property
+    def has_cuml(self) -> bool:
+        """True when cuML imports (GPU k-means); without it k-means runs on the host."""
+        return "cuml" in self.versions
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -191,11 +200,8 @@ class Backend:
 
         scikit-learn's ``KMeans`` and ``PCA`` on the CPU, cuML's on the GPU (same
         constructor arguments and ``fit(X, sample_weight=...)`` for what espri_gpu uses).
-
-        Raises
-        ------
-        BackendUnavailableError
-            On the GPU backend when cuML does not import.
+        On the GPU backend without cuML, scikit-learn's, fed with copies of the device
+        arrays on the host (``name`` ``"sklearn (host)"``; one warning per process says so).
 
         Examples
         --------
@@ -222,14 +228,45 @@ def _ml_namespace(name: str) -> MLNamespace:
             cluster = _import_module("cuml.cluster")
             decomposition = _import_module("cuml.decomposition")
         except Exception as exc:
-            raise BackendUnavailableError(
-                f"the GPU backend needs cuML for k-means and PCA but it does not import "
-                f"({_one_line(exc)}); install with {GPU_INSTALL_HINT} or use --backend cpu"
-            ) from None
+            log.warning("cuML does not import (%s): k-means runs on the host with "
+                        "scikit-learn, the rest on the GPU; for GPU k-means: pip install "
+                        "cuml-cu12", _one_line(exc))
+            return _host_ml_namespace()
         return MLNamespace("cuml", cluster.KMeans, decomposition.PCA)
     cluster = _import_module("sklearn.cluster")
     decomposition = _import_module("sklearn.decomposition")
     return MLNamespace("sklearn", cluster.KMeans, decomposition.PCA)
+
+
+def _to_host(value: Any) -> Any:
+    """A device array as a NumPy array; anything else (None, a string, host data) as is."""
+    if value is None or isinstance(value, str):
+        return value
+    return Backend("gpu", np, pd).asnumpy(value)
+
+
+def _host_ml_namespace() -> MLNamespace:
+    """scikit-learn's estimators taking device arrays (copied to the host) for the GPU
+    backend without cuML; their results are NumPy arrays, which ``xp.asarray`` moves back."""
+    cluster = _import_module("sklearn.cluster")
+    decomposition = _import_module("sklearn.decomposition")
+
+    class KMeans(cluster.KMeans):
+        def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+            self.init = _to_host(self.init)
+            return super().fit(_to_host(X), y, sample_weight=_to_host(sample_weight))
+
+    class PCA(decomposition.PCA):
+        def fit(self, X: Any, y: Any = None) -> Any:
+            return super().fit(_to_host(X), y)
+
+        def fit_transform(self, X: Any, y: Any = None) -> Any:
+            return super().fit_transform(_to_host(X), y)
+
+        def transform(self, X: Any) -> Any:
+            return super().transform(_to_host(X))
+
+    return MLNamespace("sklearn (host)", KMeans, PCA)
 
 
 def cpu_backend(reason: str = "requested") -> Backend:
@@ -319,8 +356,9 @@ def _diagnose(errors: dict[str, str], devices: tuple[GpuDevice, ...],
     if not devices:
         return "the CUDA runtime counts no GPU on this machine"
     problems = []
-    if errors:
-        missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in errors.items())
+    required = {n: msg for n, msg in errors.items() if n in REQUIRED_GPU_LIBRARIES}
+    if required:
+        missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in required.items())
         problems.append(f"a GPU is present but RAPIDS libraries do not import: {missing}")
     if (driver_problem := _driver_problem(driver)) is not None:
         problems.append(driver_problem)

@@ -43,6 +43,9 @@ def info_text() -> str:
         lines.append(f"${ENV_VAR} = {env!r}")
     if probe.usable:
         lines.append("backend auto -> gpu")
+        if not probe.has_cuml:
+            lines.append("  cuML missing: k-means runs on the host (scikit-learn), the rest on "
+                         "the GPU; for GPU k-means: pip install cuml-cu12")
     else:
         lines.append(f"backend auto -> cpu: {probe.problem}")
     for name, error in probe.import_errors.items():

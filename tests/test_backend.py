@@ -481,6 +481,66 @@ def test_cupy_imports_but_cudf_does_not(fake_gpu):
         resolve_backend("gpu")
 
 
+class DeviceArray:
+    """A CuPy-like array: ``.get()`` copies it to the host; NumPy may not convert it."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def get(self):
+        return self.values.copy()
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed")
+
+
+def test_without_cuml_the_gpu_backend_runs_and_kmeans_goes_to_the_host(fake_gpu, monkeypatch,
+                                                                         caplog):
+    """cuML serves k-means only: its absence must not switch the whole GPU path off."""
+    import importlib
+
+    from sklearn.cluster import KMeans
+
+    fakes = fake_gpu(missing=("cuml",))
+    fake_import = backend_mod._import_module
+    monkeypatch.setattr(backend_mod, "_import_module", lambda name: (
+        importlib.import_module(name) if name.startswith("sklearn") else fake_import(name)))
+    backend_mod._ml_namespace.cache_clear()
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    probe = probe_gpu()
+    assert probe.usable and not probe.has_cuml
+    assert set(probe.import_errors) == {"cuml"}
+    b = resolve_backend("auto")
+    assert b.is_gpu and b.xp is fakes.cupy
+    lines = info_text().splitlines()
+    assert "backend auto -> gpu" in lines
+    assert ("  cuML missing: k-means runs on the host (scikit-learn), the rest on the GPU; "
+            "for GPU k-means: pip install cuml-cu12") in lines
+    try:
+        with caplog.at_level(logging.WARNING, logger="espri_gpu.backend"):
+            ml = b.ml()
+            assert b.ml() is ml
+        notices = [r.getMessage() for r in caplog.records if r.name == "espri_gpu.backend"]
+        assert len(notices) == 1 and "\n" not in notices[0]
+        assert notices[0].startswith("cuML does not import (ModuleNotFoundError: No module "
+                                     "named 'cuml.cluster'): k-means runs on the host")
+        assert ml.name == "sklearn (host)"
+        rng = np.random.default_rng(0)
+        X = np.concatenate([rng.normal(0, 1, (30, 3)), rng.normal(6, 1, (30, 3))])
+        w = rng.integers(1, 4, 60).astype(float)
+        init = X[[0, 59]]
+        model = ml.KMeans(n_clusters=2, init=DeviceArray(init), n_init=1, random_state=0)
+        model.fit(DeviceArray(X), sample_weight=DeviceArray(w))
+        expected = KMeans(n_clusters=2, init=init, n_init=1, random_state=0).fit(
+            X, sample_weight=w)
+        np.testing.assert_array_equal(model.labels_, expected.labels_)
+        np.testing.assert_array_equal(model.cluster_centers_, expected.cluster_centers_)
+        pca = ml.PCA(n_components=2).fit(DeviceArray(X))
+        assert pca.transform(DeviceArray(X)).shape == (60, 2)
+    finally:
+        backend_mod._ml_namespace.cache_clear()
+
+
 def test_cupy_missing_is_reported_even_with_fakes(fake_gpu):
     fake_gpu(missing=("cupy", "cudf", "cuml"))
     probe = probe_gpu()
