@@ -69,6 +69,10 @@ REQUIRED_GPU_LIBRARIES = ("cupy", "cudf")
 MIN_DRIVER_CUDA = 12020
 #: The driver that provides :data:`MIN_DRIVER_CUDA`, for messages.
 MIN_DRIVER_VERSION = 535
+#: numba-cuda links the CUDA kernels with nvJitLink (``cuda.bindings.nvjitlink``) from this
+#: version on; without it the driver's own linker gets PTX ISA 8.8 (CUDA 12.9's NVVM), which
+#: a driver older than 575 (CUDA 12.9) refuses.
+MIN_NVJITLINK = (12, 3)
 #: Initial RMM pool of a process on the GPU backend, as a fraction of the device's free memory
 #: (the pool grows on demand). A quarter leaves room, on an 11 GB card, for the pool of a Dask
 #: worker on the same GPU (``--cluster local``: half the card) and for CUDA contexts, cuBLAS
@@ -387,6 +391,20 @@ def _cuda_str(version: int | None) -> str:
     if version is None:
         return "unknown"
     return f"{version // 1000}.{(version % 1000) // 10}"
+
+
+def nvjitlink_version() -> tuple[int, int] | str:
+    """nvJitLink's version as numba-cuda finds it (``cuda.bindings.nvjitlink``), or why not.
+
+    Needs no GPU. With nvJitLink >= :data:`MIN_NVJITLINK`, numba-cuda turns the kernels'
+    PTX into device code itself, so that they load on any driver >= 535.
+    """
+    try:
+        module = _import_module("cuda.bindings.nvjitlink")
+        major, minor = tuple(module.version())[:2]
+    except Exception as exc:  # not installed, or the library does not load
+        return _one_line(exc)
+    return int(major), int(minor)
 
 
 def nvidia_smi_summary() -> list[str]:

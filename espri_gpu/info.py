@@ -6,7 +6,15 @@ import importlib.metadata
 import platform
 import sys
 
-from .backend import ENV_VAR, GPU_INSTALL_HINT, _cuda_str, nvidia_smi_summary, probe_gpu
+from .backend import (
+    ENV_VAR,
+    GPU_INSTALL_HINT,
+    MIN_NVJITLINK,
+    _cuda_str,
+    nvidia_smi_summary,
+    nvjitlink_version,
+    probe_gpu,
+)
 
 __all__ = ["info_text"]
 
@@ -21,6 +29,17 @@ def _version(dist: str) -> str | None:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def _nvjitlink_line(version: tuple[int, int] | str) -> str:
+    if isinstance(version, tuple) and version >= MIN_NVJITLINK:
+        return (f"nvJitLink {version[0]}.{version[1]}: Numba links the CUDA kernels (PTX ISA "
+                "8.8) itself, for any driver >= 535")
+    why = version if isinstance(version, str) else f"version {version[0]}.{version[1]}"
+    need = ".".join(map(str, MIN_NVJITLINK))
+    return (f"nvJitLink missing ({why}): the CUDA kernels (PTX ISA 8.8) will load only on a "
+            f"driver >= 575; pip install 'nvidia-nvjitlink-cu12>={need}' (numba-cuda[cu12] of "
+            "the gpu extra brings it)")
 
 
 def info_text() -> str:
@@ -50,9 +69,13 @@ def info_text() -> str:
         lines.append(f"backend auto -> cpu: {probe.problem}")
     for name, error in probe.import_errors.items():
         lines.append(f"  {name}: {error}")
-    if probe.driver_cuda_version is not None:
+    if probe.driver_cuda_version == 0:
+        lines.append(f"no CUDA driver loaded, runtime {_cuda_str(probe.runtime_cuda_version)}")
+    elif probe.driver_cuda_version is not None:
         lines.append(f"CUDA driver supports {_cuda_str(probe.driver_cuda_version)}, runtime "
                      f"{_cuda_str(probe.runtime_cuda_version)}")
+    if probe.versions:
+        lines.append(_nvjitlink_line(nvjitlink_version()))
     for d in probe.devices:
         cc = ".".join(map(str, d.compute_capability))
         lines.append(f"GPU {d.index}: {d.name}, compute capability {cc}, "

@@ -140,13 +140,14 @@ def fake_rmm() -> tuple[SimpleNamespace, SimpleNamespace]:
 
 @pytest.fixture
 def fake_gpu(monkeypatch):
-    """Install fake RAPIDS modules: ``fake_gpu(**FakeRuntime kwargs, missing=(...))``.
+    """Install fake RAPIDS modules: ``fake_gpu(**FakeRuntime kwargs, missing=(...),
+    nvjitlink=(major, minor))``.
 
     Returns the dict of fake modules; names in ``missing`` raise ModuleNotFoundError, as does
     any name not faked.
     """
 
-    def install(missing=(), **runtime_kwargs):
+    def install(missing=(), nvjitlink=(12, 9), **runtime_kwargs):
         rmm, rmm_mr = fake_rmm()
         modules = {
             "cupy": fake_cupy(FakeRuntime(**runtime_kwargs)),
@@ -155,6 +156,7 @@ def fake_gpu(monkeypatch):
             "rmm": rmm,
             "rmm.mr": rmm_mr,
             "rmm.allocators.cupy": SimpleNamespace(rmm_cupy_allocator="rmm_cupy_allocator"),
+            "cuda.bindings.nvjitlink": SimpleNamespace(version=lambda: nvjitlink),
         }
         calls = []
 
@@ -456,6 +458,7 @@ def test_old_driver_is_named_when_it_stops_the_device_count(fake_gpu, monkeypatc
 def test_no_driver_loaded_is_named(fake_gpu):
     fake_gpu(driver=0, count_error=RuntimeError("cudaErrorNoDevice: no CUDA-capable device"))
     assert probe_gpu().problem.startswith("no NVIDIA driver is loaded here")
+    assert "no CUDA driver loaded, runtime 12.2" in info_text().splitlines()
 
 
 def test_old_compute_capability_is_diagnosed(fake_gpu):
@@ -656,6 +659,28 @@ def test_info_says_that_one_process_uses_gpu_0_only(fake_gpu, monkeypatch):
             "worker per GPU (pip install -e '.[gpu,dask]')") in lines
     fake_gpu(count=1)
     assert not any("GPU 0 only" in line for line in info_text().splitlines())
+
+
+NVJITLINK_FIX = ("the CUDA kernels (PTX ISA 8.8) will load only on a driver >= 575; pip "
+                 "install 'nvidia-nvjitlink-cu12>=12.3' (numba-cuda[cu12] of the gpu extra "
+                 "brings it)")
+
+
+@pytest.mark.parametrize(("nvjitlink", "missing", "expected"), [
+    ((12, 9), (), "nvJitLink 12.9: Numba links the CUDA kernels (PTX ISA 8.8) itself, for any "
+                  "driver >= 535"),
+    ((12, 2), (), f"nvJitLink missing (version 12.2): {NVJITLINK_FIX}"),
+    (None, ("cuda.bindings.nvjitlink",),
+     "nvJitLink missing (ModuleNotFoundError: No module named 'cuda.bindings.nvjitlink'): "
+     f"{NVJITLINK_FIX}"),
+])
+def test_info_reports_nvjitlink(fake_gpu, monkeypatch, nvjitlink, missing, expected):
+    """The kernels' PTX (ISA 8.8) loads on a 535 driver only through nvJitLink."""
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    fake_gpu(nvjitlink=nvjitlink, missing=missing)
+    lines = info_text().splitlines()
+    assert expected in lines
+    assert sum(line.startswith("nvJitLink") for line in lines) == 1
 
 
 def test_info_text_with_old_gpu_gives_reason(fake_gpu, monkeypatch):
