@@ -400,8 +400,8 @@ def nvjitlink_version() -> tuple[int, int] | str:
     PTX into device code itself, so that they load on any driver >= 535.
     """
     try:
-        module = _import_module("cuda.bindings.nvjitlink")
-        major, minor = tuple(module.version())[:2]
+        nvjitlink = _import_module("cuda.bindings.nvjitlink")
+        major, minor = tuple(nvjitlink.version())[:2]
     except Exception as exc:  # not installed, or the library does not load
         return _one_line(exc)
     return int(major), int(minor)

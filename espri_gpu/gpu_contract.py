@@ -22,7 +22,8 @@ exist in CuPy. The scan's rules, the tables below, are documented in
 from __future__ import annotations
 
 #: Module names (and their submodules) whose names are GPU names.
-GPU_MODULES = ("cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm", "numba.cuda")
+GPU_MODULES = ("cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm", "numba.cuda",
+               "cuda.bindings")
 
 #: ``Backend.ml()`` attribute -> the cuML class it is on the GPU backend.
 ML_CLASSES = {"KMeans": "cuml.cluster.KMeans", "PCA": "cuml.decomposition.PCA"}
@@ -112,6 +113,8 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("rmm.mr", "CudaMemoryResource", ()),
     ("rmm.mr", "get_current_device_resource", ()),
     ("rmm.allocators.cupy", "rmm_cupy_allocator", ()),
+    # --- cuda-bindings: nvJitLink, numba-cuda's linker (backend.nvjitlink_version, info)
+    ("cuda.bindings.nvjitlink", "version", ()),
     # --- cuDF (``xdf``): Backend.series and factorize
     ("cudf", "from_pandas", ()),
     ("cudf", "__version__", ()),
