@@ -9,7 +9,17 @@ The choice, in order: the call's ``backend=`` argument, else the ``ESPRI_GPU_BAC
 environment variable, else ``"auto"``. ``"auto"`` takes the GPU only when the RAPIDS
 libraries import *and* a CUDA device answers; otherwise it takes the CPU and logs why at
 INFO level. ``"gpu"`` without a usable GPU raises :class:`BackendUnavailableError` naming
-what is missing and how to install it.
+what is missing and how to install it. cuML is optional: without it the GPU backend runs
+everything but k-means on the GPU, and k-means on the host with scikit-learn
+(:meth:`Backend.ml`, one warning per process).
+
+GPU memory: importing cuDF (which the probe does) routes CuPy's and Numba's allocations
+through RMM, whose default resource is a plain ``cudaMalloc``/``cudaFree`` per array, each of
+them synchronising the device. So the first GPU backend of a process
+(:func:`configure_gpu_memory`, called by :func:`resolve_backend`) gives RMM a pool whose
+initial size is :data:`GPU_POOL_FRACTION` of the device's free memory and which grows on
+demand; CuPy, cuDF, cuML and Numba temporaries are then carved from it. A resource someone
+else set first (dask-cuda's worker pool, a user's own) is kept.
 
 Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) makes ``numba.cuda.is_available()``
 answer True on a CPU-only machine, so it is deliberately not consulted here: a device is
@@ -40,6 +50,7 @@ __all__ = [
     "GpuDevice",
     "GpuProbe",
     "MLNamespace",
+    "configure_gpu_memory",
     "cpu_backend",
     "probe_gpu",
     "resolve_backend",
@@ -51,8 +62,24 @@ ENV_VAR = "ESPRI_GPU_BACKEND"
 GPU_INSTALL_HINT = "pip install -e '.[gpu]' (CUDA 12 wheels of cupy, cudf, cuml, dask-cuda)"
 #: Libraries the GPU backend needs, by import name and PyPI name.
 GPU_LIBRARIES = {"cupy": "cupy-cuda12x", "cudf": "cudf-cu12", "cuml": "cuml-cu12"}
-#: Oldest CUDA version the driver must support for the CUDA 12 wheels (driver >= 535 on Linux).
-MIN_DRIVER_CUDA = 12000
+#: Those without which the GPU backend cannot run (cuML only serves k-means: see ml()).
+REQUIRED_GPU_LIBRARIES = ("cupy", "cudf")
+#: Oldest CUDA version the driver must support (``cudaDriverGetVersion``): the RAPIDS 26.x
+#: CUDA 12 wheels need CUDA 12.2, i.e. an NVIDIA driver >= 535 on Linux.
+MIN_DRIVER_CUDA = 12020
+#: The driver that provides :data:`MIN_DRIVER_CUDA`, for messages.
+MIN_DRIVER_VERSION = 535
+#: numba-cuda links the CUDA kernels with nvJitLink (``cuda.bindings.nvjitlink``) from this
+#: version on; without it the driver's own linker gets PTX ISA 8.8 (CUDA 12.9's NVVM), which
+#: a driver older than 575 (CUDA 12.9) refuses.
+MIN_NVJITLINK = (12, 3)
+#: Initial RMM pool of a process on the GPU backend, as a fraction of the device's free memory
+#: (the pool grows on demand). A quarter leaves room, on an 11 GB card, for the pool of a Dask
+#: worker on the same GPU (``--cluster local``: half the card) and for CUDA contexts, cuBLAS
+#: and Numba scratch outside the pool.
+GPU_POOL_FRACTION = 0.25
+#: RMM pools are carved in multiples of this many bytes.
+_POOL_ALIGNMENT = 256
 #: RAPIDS supports Volta (compute capability 7.0) and newer; HAL's RTX 2080 Ti is 7.5.
 MIN_COMPUTE_CAPABILITY = (7, 0)
 
@@ -106,6 +133,11 @@ class GpuProbe:
     def usable(self) -> bool:
         """True when the GPU backend can run on this machine."""
         return self.problem is None
+
+    @property
+    def has_cuml(self) -> bool:
+        """True when cuML imports (GPU k-means); without it k-means runs on the host."""
+        return "cuml" in self.versions
 
 
 @dataclass(frozen=True)
@@ -172,11 +204,8 @@ class Backend:
 
         scikit-learn's ``KMeans`` and ``PCA`` on the CPU, cuML's on the GPU (same
         constructor arguments and ``fit(X, sample_weight=...)`` for what espri_gpu uses).
-
-        Raises
-        ------
-        BackendUnavailableError
-            On the GPU backend when cuML does not import.
+        On the GPU backend without cuML, scikit-learn's, fed with copies of the device
+        arrays on the host (``name`` ``"sklearn (host)"``; one warning per process says so).
 
         Examples
         --------
@@ -203,14 +232,45 @@ def _ml_namespace(name: str) -> MLNamespace:
             cluster = _import_module("cuml.cluster")
             decomposition = _import_module("cuml.decomposition")
         except Exception as exc:
-            raise BackendUnavailableError(
-                f"the GPU backend needs cuML for k-means and PCA but it does not import "
-                f"({_one_line(exc)}); install with {GPU_INSTALL_HINT} or use --backend cpu"
-            ) from None
+            log.warning("cuML does not import (%s): k-means runs on the host with "
+                        "scikit-learn, the rest on the GPU; for GPU k-means: pip install "
+                        "cuml-cu12", _one_line(exc))
+            return _host_ml_namespace()
         return MLNamespace("cuml", cluster.KMeans, decomposition.PCA)
     cluster = _import_module("sklearn.cluster")
     decomposition = _import_module("sklearn.decomposition")
     return MLNamespace("sklearn", cluster.KMeans, decomposition.PCA)
+
+
+def _to_host(value: Any) -> Any:
+    """A device array as a NumPy array; anything else (None, a string, host data) as is."""
+    if value is None or isinstance(value, str):
+        return value
+    return Backend("gpu", np, pd).asnumpy(value)
+
+
+def _host_ml_namespace() -> MLNamespace:
+    """scikit-learn's estimators taking device arrays (copied to the host) for the GPU
+    backend without cuML; their results are NumPy arrays, which ``xp.asarray`` moves back."""
+    cluster = _import_module("sklearn.cluster")
+    decomposition = _import_module("sklearn.decomposition")
+
+    class KMeans(cluster.KMeans):
+        def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> Any:
+            self.init = _to_host(self.init)
+            return super().fit(_to_host(X), y, sample_weight=_to_host(sample_weight))
+
+    class PCA(decomposition.PCA):
+        def fit(self, X: Any, y: Any = None) -> Any:
+            return super().fit(_to_host(X), y)
+
+        def fit_transform(self, X: Any, y: Any = None) -> Any:
+            return super().fit_transform(_to_host(X), y)
+
+        def transform(self, X: Any) -> Any:
+            return super().transform(_to_host(X))
+
+    return MLNamespace("sklearn (host)", KMeans, PCA)
 
 
 def cpu_backend(reason: str = "requested") -> Backend:
@@ -260,14 +320,18 @@ def probe_gpu() -> GpuProbe:
         missing = ", ".join(GPU_LIBRARIES[n] for n in errors)
         return GpuProbe(versions, errors, problem=f"RAPIDS libraries not importable ({missing})")
     runtime = modules["cupy"].cuda.runtime
+    # cudaDriverGetVersion answers without a usable driver (0: none loaded), so an old
+    # driver is named even when counting the devices fails because of it.
+    driver = _safe_call(runtime.driverGetVersion)
+    rt_version = _safe_call(runtime.runtimeGetVersion)
     try:
         count = int(runtime.getDeviceCount())
         devices = tuple(_describe_device(runtime, i) for i in range(count))
     except Exception as exc:
-        return GpuProbe(versions, errors, problem=f"no usable CUDA device or driver "
-                        f"({_one_line(exc)})")
-    driver = _safe_call(runtime.driverGetVersion)
-    rt_version = _safe_call(runtime.runtimeGetVersion)
+        problem = _driver_problem(driver)
+        problem = (f"{problem} ({_one_line(exc)})" if problem else
+                   f"no usable CUDA device or driver ({_one_line(exc)})")
+        return GpuProbe(versions, errors, (), driver, rt_version, problem)
     problem = _diagnose(errors, devices, driver)
     return GpuProbe(versions, errors, devices, driver, rt_version, problem)
 
@@ -296,18 +360,31 @@ def _diagnose(errors: dict[str, str], devices: tuple[GpuDevice, ...],
     if not devices:
         return "the CUDA runtime counts no GPU on this machine"
     problems = []
-    if errors:
-        missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in errors.items())
+    required = {n: msg for n, msg in errors.items() if n in REQUIRED_GPU_LIBRARIES}
+    if required:
+        missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in required.items())
         problems.append(f"a GPU is present but RAPIDS libraries do not import: {missing}")
-    if driver is not None and driver < MIN_DRIVER_CUDA:
-        problems.append(
-            f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only; the CUDA 12 wheels "
-            "need CUDA >= 12.0 (driver >= 535): ask the admins for a newer driver")
+    if (driver_problem := _driver_problem(driver)) is not None:
+        problems.append(driver_problem)
     old = [d for d in devices if d.compute_capability < MIN_COMPUTE_CAPABILITY]
     if len(old) == len(devices):
         cc = ".".join(map(str, old[0].compute_capability))
         problems.append(f"{old[0].name} has compute capability {cc}; RAPIDS needs 7.0 or newer")
     return "; ".join(problems) or None
+
+
+def _driver_problem(driver: int | None) -> str | None:
+    """One line on a driver too old for the CUDA 12 wheels (None: new enough or unknown)."""
+    if driver is None or driver >= MIN_DRIVER_CUDA:
+        return None
+    if driver <= 0:
+        return ("no NVIDIA driver is loaded here (cudaDriverGetVersion gives 0): run on a "
+                "GPU node (on HAL inside `srun --gres=gpu:1`)")
+    return (f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only (driver < "
+            f"{MIN_DRIVER_VERSION}, cudaDriverGetVersion {driver}) but the RAPIDS CUDA 12 "
+            f"wheels need CUDA >= {_cuda_str(MIN_DRIVER_CUDA)} (driver >= "
+            f"{MIN_DRIVER_VERSION}): ask the admins for a driver >= {MIN_DRIVER_VERSION} or "
+            "run on a node that has one (`module load cuda` does not change the driver)")
 
 
 def _cuda_str(version: int | None) -> str:
@@ -316,22 +393,136 @@ def _cuda_str(version: int | None) -> str:
     return f"{version // 1000}.{(version % 1000) // 10}"
 
 
+def nvjitlink_version() -> tuple[int, int] | str:
+    """nvJitLink's version as numba-cuda finds it (``cuda.bindings.nvjitlink``), or why not.
+
+    Needs no GPU. With nvJitLink >= :data:`MIN_NVJITLINK`, numba-cuda turns the kernels'
+    PTX into device code itself, so that they load on any driver >= 535.
+    """
+    try:
+        nvjitlink = _import_module("cuda.bindings.nvjitlink")
+        major, minor = tuple(nvjitlink.version())[:2]
+    except Exception as exc:  # not installed, or the library does not load
+        return _one_line(exc)
+    return int(major), int(minor)
+
+
 def nvidia_smi_summary() -> list[str]:
     """GPU name, driver and memory lines from ``nvidia-smi`` (empty when absent).
 
     Used by ``info`` to describe a GPU even when the RAPIDS libraries are not installed.
+    Only the GPUs of ``$CUDA_VISIBLE_DEVICES`` (Slurm's, for a job) are listed: see
+    :func:`visible_smi_rows`.
     """
     exe = shutil.which("nvidia-smi")
     if exe is None:
         return []
-    query = "--query-gpu=index,name,driver_version,memory.total,compute_cap"
+    query = "--query-gpu=index,uuid,name,driver_version,memory.total,compute_cap"
     try:
         out = subprocess.run(
             [exe, query, "--format=csv,noheader"], capture_output=True, text=True, timeout=20
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return [f"nvidia-smi failed: {_one_line(exc)}"]
-    return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+    rows = [[f.strip() for f in line.split(",")] for line in out.stdout.splitlines()
+            if line.strip()]
+    rows = visible_smi_rows(rows, os.environ.get("CUDA_VISIBLE_DEVICES"))
+    return [", ".join([row[0], *row[2:]]) for row in rows]  # the UUID is only for matching
+
+
+def visible_smi_rows(rows: list[list[str]], visible: str | None) -> list[list[str]]:
+    """The ``nvidia-smi`` rows ``[index, uuid, ...]`` of the GPUs this process may use.
+
+    ``visible`` is ``$CUDA_VISIBLE_DEVICES``: None (unset) keeps every row; else its entries,
+    in order, are indices or (prefixes of) GPU UUIDs, read up to the first one that is
+    neither, as CUDA does. Where an entry matches nothing and ``nvidia-smi`` lists no more
+    GPUs than there are entries, it already sees only the job's GPUs (Slurm's device cgroup
+    numbers them from 0 for CUDA): all are kept.
+
+    Examples
+    --------
+    >>> rows = [["0", "GPU-aa11", "RTX"], ["1", "GPU-bb22", "RTX"]]
+    >>> visible_smi_rows(rows, "1") == visible_smi_rows(rows, "GPU-b") == [rows[1]]
+    True
+    >>> [r[0] for r in visible_smi_rows(rows, None)], visible_smi_rows(rows, "")
+    (['0', '1'], [])
+    """
+    if visible is None:
+        return rows
+    entries = []
+    for entry in visible.split(","):
+        entry = entry.strip()
+        if not (entry.isdigit() or entry.startswith("GPU-")):
+            break
+        entries.append(entry)
+    picked: list[list[str]] = []
+    unmatched = 0
+    for entry in entries:
+        found = [row for row in rows
+                 if ((row + ["", ""])[1].startswith(entry) if entry.startswith("GPU-")
+                     else row[0] == entry)]
+        unmatched += not found
+        picked += [row for row in found if row not in picked]
+    if unmatched and len(rows) <= len(entries):
+        return rows  # a device cgroup: nvidia-smi sees the job's GPUs only
+    return picked
+
+
+def pool_bytes(memory_bytes: int, fraction: float) -> int:
+    """``fraction`` of ``memory_bytes``, rounded down to RMM's 256-byte pool granularity.
+
+    Examples
+    --------
+    >>> pool_bytes(11 * 2**30, 0.25)
+    2952790016
+    """
+    return int(memory_bytes * fraction) // _POOL_ALIGNMENT * _POOL_ALIGNMENT
+
+
+@functools.lru_cache(maxsize=1)
+def configure_gpu_memory() -> str:
+    """Give this process's GPU allocations a memory pool, once; return what was done.
+
+    An RMM pool on the current device (GPU 0 of those visible), initially
+    :data:`GPU_POOL_FRACTION` of its free memory, growing on demand, made RMM's current
+    resource; CuPy's allocator is set to RMM (cuDF's import already sends Numba's there).
+    Nothing is replaced when RMM's resource is not the default plain ``cudaMalloc`` one
+    (dask-cuda workers have their own pool); without RMM, CuPy keeps its own memory pool.
+
+    Returns
+    -------
+    str
+        One line for logs, e.g. ``"RMM pool, 2.6 GiB to start (0.25 of free memory), growing
+        on demand"``.
+    """
+    try:
+        rmm = _import_module("rmm")
+        mr = _import_module("rmm.mr")
+        rmm_cupy = _import_module("rmm.allocators.cupy")
+    except Exception as exc:
+        done = f"CuPy's own memory pool (rmm does not import: {_one_line(exc)})"
+        log.info("GPU memory: %s", done)
+        return done
+    current = mr.get_current_device_resource()
+    if type(current) is not mr.CudaMemoryResource:
+        done = f"kept the RMM resource already set ({type(current).__name__})"
+        log.info("GPU memory: %s", done)
+        return done
+    cupy = _import_module("cupy")
+    try:
+        free, _total = cupy.cuda.runtime.memGetInfo()
+        size = pool_bytes(int(free), GPU_POOL_FRACTION)
+        # A PoolMemoryResource over cudaMalloc, made the current device's resource.
+        rmm.reinitialize(pool_allocator=True, initial_pool_size=size)
+    except Exception as exc:  # e.g. out of memory: run on, without a pool
+        done = f"no pool, one cudaMalloc per array ({_one_line(exc)})"
+        log.warning("GPU memory: %s", done)
+        return done
+    cupy.cuda.set_allocator(rmm_cupy.rmm_cupy_allocator)
+    done = (f"RMM pool, {size / 2**30:.1f} GiB to start ({GPU_POOL_FRACTION:g} of free "
+            "memory), growing on demand")
+    log.info("GPU memory: %s", done)
+    return done
 
 
 def requested_backend(backend: str | None = None) -> str:
@@ -388,6 +579,7 @@ def resolve_backend(backend: str | Backend | None = None) -> Backend:
     probe = probe_gpu()
     if probe.usable:
         cupy, cudf = _import_module("cupy"), _import_module("cudf")
+        configure_gpu_memory()
         names = ", ".join(d.name for d in probe.devices)
         how = "requested" if choice == "gpu" else "auto: RAPIDS imports and a CUDA device answers"
         return Backend("gpu", cupy, cudf, f"{how} ({names})")

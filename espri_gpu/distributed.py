@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .backend import Backend, resolve_backend
+from .backend import Backend, GpuDevice, pool_bytes, probe_gpu, resolve_backend
 from .errors import BackendUnavailableError, SurveyInputError
 from .machine import usable_cores
 
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONNECT_TIMEOUT_S",
     "DEFAULT_BLOCKSIZE",
-    "RMM_POOL_SIZE",
+    "RMM_POOL_FRACTION",
     "cluster_summary",
     "connect",
     "current_client",
@@ -65,6 +65,7 @@ __all__ = [
     "indicator_gram",
     "read_survey_distributed",
     "use_client",
+    "worker_pool_size",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,12 @@ log = logging.getLogger(__name__)
 #: Seconds to wait for a scheduler (or its scheduler file, or a first worker) before failing,
 #: and for a cluster left without any worker during a computation.
 CONNECT_TIMEOUT_S = 30.0
-#: RMM pool of each GPU worker started by ``--cluster local``: HAL's RTX 2080 Ti have 11 GB,
-#: of which ~1 GB goes to the CUDA context and to allocations outside the pool (Numba).
-RMM_POOL_SIZE = "9GB"
+#: RMM pool of each GPU worker (``--cluster local``; ``slurm/dask-multinode.sbatch`` gives the
+#: same fraction to ``dask cuda worker --rmm-pool-size``), as a fraction of its GPU's total
+#: memory: 5.5 GB of an 11 GB RTX 2080 Ti, leaving the rest to the CUDA context, to Numba and
+#: cuBLAS scratch outside the pool and, on GPU 0, to the client's own pool
+#: (:data:`espri_gpu.backend.GPU_POOL_FRACTION` of the free memory).
+RMM_POOL_FRACTION = 0.5
 #: Bytes of the responses file per partition.
 DEFAULT_BLOCKSIZE = "64MiB"
 #: Replicate chunks per worker thread (load balance; a lost worker costs one chunk).
@@ -151,7 +155,7 @@ def connect(cluster: str | None = None, scheduler_file: str | Path | None = None
         None (with no ``scheduler_file``): no Dask, yields None. ``"local"``: a
         ``distributed.LocalCluster`` of one single-threaded worker process per core on the
         CPU backend, a ``dask_cuda.LocalCUDACluster`` of one worker per visible GPU (RMM pool
-        :data:`RMM_POOL_SIZE`) on the GPU backend; both are shut down at the end. Anything
+        :func:`worker_pool_size`) on the GPU backend; both are shut down at the end. Anything
         else is a scheduler address such as ``tcp://node1:8786``.
     scheduler_file : str or Path, optional
         The JSON file written by ``dask scheduler --scheduler-file PATH`` (Slurm jobs: see
@@ -229,7 +233,8 @@ def _local_cluster(distributed: ModuleType, b: Backend, n_workers: int | None) -
                 f"({type(exc).__name__}: {exc}); install it with pip install -e '.[gpu,dask]' "
                 "or use --backend cpu") from None
         return dask_cuda.LocalCUDACluster(
-            n_workers=n_workers, threads_per_worker=1, rmm_pool_size=RMM_POOL_SIZE,
+            n_workers=n_workers, threads_per_worker=1,
+            rmm_pool_size=worker_pool_size(probe_gpu().devices),
             rmm_allocator_external_lib_list=["cupy"], dashboard_address=":0")
     cores = usable_cores()
     n = int(n_workers or cores)
@@ -238,6 +243,24 @@ def _local_cluster(distributed: ModuleType, b: Backend, n_workers: int | None) -
     return distributed.LocalCluster(
         n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
         env={"NUMBA_NUM_THREADS": str(threads)})
+
+
+def worker_pool_size(devices: Sequence[GpuDevice]) -> int | float:
+    """Bytes of each GPU worker's RMM pool: :data:`RMM_POOL_FRACTION` of the smallest GPU.
+
+    Without a known device, the fraction itself (dask-cuda applies it to each worker's GPU).
+
+    Examples
+    --------
+    >>> from espri_gpu.backend import GpuDevice
+    >>> worker_pool_size([GpuDevice(0, "NVIDIA GeForce RTX 2080 Ti", (7, 5), 11 * 2**30)])
+    5905580032
+    >>> worker_pool_size([])
+    0.5
+    """
+    if not devices:
+        return RMM_POOL_FRACTION
+    return pool_bytes(min(d.total_memory_bytes for d in devices), RMM_POOL_FRACTION)
 
 
 def _check_address(address: str) -> str:

@@ -22,7 +22,8 @@ exist in CuPy. The scan's rules, the tables below, are documented in
 from __future__ import annotations
 
 #: Module names (and their submodules) whose names are GPU names.
-GPU_MODULES = ("cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm", "numba.cuda")
+GPU_MODULES = ("cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm", "numba.cuda",
+               "cuda.bindings")
 
 #: ``Backend.ml()`` attribute -> the cuML class it is on the GPU backend.
 ML_CLASSES = {"KMeans": "cuml.cluster.KMeans", "PCA": "cuml.decomposition.PCA"}
@@ -119,14 +120,24 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("cupy.ndarray", "ravel", ()),
     ("cupy.ndarray", "reshape", ()),
     ("cupy.ndarray", "sum", ()),
-    # --- CuPy: device and stream (backend.probe_gpu, Backend.synchronize)
+    # --- CuPy: device, stream, allocator (backend.probe_gpu, Backend.synchronize,
+    #     backend.configure_gpu_memory)
     ("cupy.cuda", "get_current_stream", ()),
     ("cupy.cuda", "runtime", ()),
+    ("cupy.cuda", "set_allocator", ()),
     ("cupy.cuda.Stream", "synchronize", ()),
     ("cupy.cuda.runtime", "driverGetVersion", ()),
     ("cupy.cuda.runtime", "getDeviceCount", ()),
     ("cupy.cuda.runtime", "getDeviceProperties", ()),
+    ("cupy.cuda.runtime", "memGetInfo", ()),
     ("cupy.cuda.runtime", "runtimeGetVersion", ()),
+    # --- RMM: the process's memory pool (backend.configure_gpu_memory)
+    ("rmm", "reinitialize", ("initial_pool_size", "pool_allocator")),
+    ("rmm.mr", "CudaMemoryResource", ()),
+    ("rmm.mr", "get_current_device_resource", ()),
+    ("rmm.allocators.cupy", "rmm_cupy_allocator", ()),
+    # --- cuda-bindings: nvJitLink, numba-cuda's linker (backend.nvjitlink_version, info)
+    ("cuda.bindings.nvjitlink", "version", ()),
     # --- cuDF (``xdf``): Backend.series and factorize
     ("cudf", "from_pandas", ()),
     ("cudf", "__version__", ()),

@@ -27,7 +27,9 @@ from espri_gpu import info as info_mod
 from espri_gpu.backend import (
     ENV_VAR,
     GPU_INSTALL_HINT,
+    GPU_POOL_FRACTION,
     Backend,
+    configure_gpu_memory,
     cpu_backend,
     probe_gpu,
     requested_backend,
@@ -53,19 +55,26 @@ def _clean_state(monkeypatch):
     """Each test starts without $ESPRI_GPU_BACKEND and with an empty probe cache."""
     monkeypatch.delenv(ENV_VAR, raising=False)
     probe_gpu.cache_clear()
+    configure_gpu_memory.cache_clear()
     yield
     probe_gpu.cache_clear()
+    configure_gpu_memory.cache_clear()
 
 
 class FakeRuntime:
     """Stands in for ``cupy.cuda.runtime``."""
 
     def __init__(self, count=1, driver=12040, runtime=12020, major=7, minor=5,
-                 name=b"NVIDIA GeForce RTX 2080 Ti", count_error=None):
+                 name=b"NVIDIA GeForce RTX 2080 Ti", count_error=None,
+                 free=10 * 2**30 + 12345):
         self.count, self.driver, self.runtime = count, driver, runtime
         self.props = {"name": name, "major": major, "minor": minor,
                       "totalGlobalMem": 11 * 2**30}
         self.count_error = count_error
+        self.free = free
+
+    def memGetInfo(self):  # noqa: N802
+        return self.free, self.props["totalGlobalMem"]
 
     def getDeviceCount(self):  # noqa: N802 - the CUDA runtime's name
         if self.count_error is not None:
@@ -93,24 +102,61 @@ class FakeStream:
 
 def fake_cupy(runtime: FakeRuntime) -> SimpleNamespace:
     stream = FakeStream()
-    cuda = SimpleNamespace(runtime=runtime, get_current_stream=lambda: stream)
+    allocators = []
+    cuda = SimpleNamespace(runtime=runtime, get_current_stream=lambda: stream,
+                           set_allocator=allocators.append)
     return SimpleNamespace(__name__="cupy", __version__="13.3.0", cuda=cuda,
-                           asarray=np.asarray, stream=stream)
+                           asarray=np.asarray, stream=stream, allocators=allocators)
+
+
+class FakeCudaMemoryResource:
+    """``rmm.mr.CudaMemoryResource``: RMM's default, one cudaMalloc per allocation."""
+
+
+class FakePoolMemoryResource:
+    def __init__(self, upstream_mr, initial_pool_size=None, maximum_pool_size=None):
+        self.upstream_mr = upstream_mr
+        self.initial_pool_size, self.maximum_pool_size = initial_pool_size, maximum_pool_size
+
+
+def fake_rmm() -> tuple[SimpleNamespace, SimpleNamespace]:
+    """``rmm`` and ``rmm.mr`` as a fresh process sees them (a plain cudaMalloc resource);
+    ``rmm.calls`` records the keywords of each ``rmm.reinitialize``, which sets a resource as
+    the real one does."""
+    mr = SimpleNamespace(current=FakeCudaMemoryResource(),
+                         CudaMemoryResource=FakeCudaMemoryResource)
+    mr.get_current_device_resource = lambda: mr.current
+    calls = []
+
+    def reinitialize(pool_allocator=False, managed_memory=False, initial_pool_size=None,
+                     maximum_pool_size=None, devices=0, logging=False, log_file_name=None):
+        calls.append({k: v for k, v in locals().items() if k != "calls"})
+        mr.current = (FakePoolMemoryResource(FakeCudaMemoryResource(), initial_pool_size,
+                                             maximum_pool_size)
+                      if pool_allocator else FakeCudaMemoryResource())
+
+    return SimpleNamespace(__name__="rmm", reinitialize=reinitialize, calls=calls), mr
 
 
 @pytest.fixture
 def fake_gpu(monkeypatch):
-    """Install fake RAPIDS modules: ``fake_gpu(**FakeRuntime kwargs, missing=(...))``.
+    """Install fake RAPIDS modules: ``fake_gpu(**FakeRuntime kwargs, missing=(...),
+    nvjitlink=(major, minor))``.
 
     Returns the dict of fake modules; names in ``missing`` raise ModuleNotFoundError, as does
     any name not faked.
     """
 
-    def install(missing=(), **runtime_kwargs):
+    def install(missing=(), nvjitlink=(12, 9), **runtime_kwargs):
+        rmm, rmm_mr = fake_rmm()
         modules = {
             "cupy": fake_cupy(FakeRuntime(**runtime_kwargs)),
             "cudf": SimpleNamespace(__name__="cudf", __version__="26.2.0"),
             "cuml": SimpleNamespace(__name__="cuml", __version__="26.2.0"),
+            "rmm": rmm,
+            "rmm.mr": rmm_mr,
+            "rmm.allocators.cupy": SimpleNamespace(rmm_cupy_allocator="rmm_cupy_allocator"),
+            "cuda.bindings.nvjitlink": SimpleNamespace(version=lambda: nvjitlink),
         }
         calls = []
 
@@ -122,7 +168,9 @@ def fake_gpu(monkeypatch):
 
         monkeypatch.setattr(backend_mod, "_import_module", fake_import)
         probe_gpu.cache_clear()
-        return SimpleNamespace(calls=calls, **modules)
+        configure_gpu_memory.cache_clear()
+        return SimpleNamespace(calls=calls, rmm_mr=rmm_mr, **{
+            k: v for k, v in modules.items() if "." not in k})
 
     return install
 
@@ -268,7 +316,8 @@ def test_fake_gpu_is_picked_by_auto(fake_gpu, caplog):
     assert b.name == "gpu" and b.is_gpu
     assert b.xp is fakes.cupy and b.xdf is fakes.cudf
     assert "NVIDIA GeForce RTX 2080 Ti" in b.reason and b.reason.startswith("auto")
-    assert not [r for r in caplog.records if r.name == "espri_gpu.backend"]
+    assert [r.getMessage().split(",")[0] for r in caplog.records
+            if r.name == "espri_gpu.backend"] == ["GPU memory: RMM pool"]  # no fallback
 
 
 @pytest.mark.parametrize("name", ["gpu", "device", "CUDA"])
@@ -284,6 +333,59 @@ def test_gpu_backend_synchronize_uses_current_stream(fake_gpu):
     resolve_backend("gpu").synchronize()
     assert fakes.cupy.stream.synchronized == 1
     cpu_backend().synchronize()  # a no-op, nothing to wait for
+
+
+# --------------------------------------------------------------------------- GPU memory
+
+
+def test_gpu_backend_sets_an_rmm_pool_sized_from_free_memory(fake_gpu, caplog):
+    """cuDF's import leaves RMM on plain cudaMalloc: the first GPU backend sets a pool."""
+    fakes = fake_gpu(free=8 * 2**30 + 1100)
+    probe_gpu()
+    assert fakes.rmm.calls == []  # the probe alone allocates nothing
+    with caplog.at_level(logging.INFO, logger="espri_gpu.backend"):
+        resolve_backend("gpu")
+    expected = int((8 * 2**30 + 1100) * GPU_POOL_FRACTION) // 256 * 256
+    assert expected == 2 * 2**30 + 256
+    (call,) = fakes.rmm.calls
+    assert call["pool_allocator"] is True and call["managed_memory"] is False
+    assert call["initial_pool_size"] == expected
+    assert call["maximum_pool_size"] is None  # grows on demand
+    pool = fakes.rmm_mr.get_current_device_resource()
+    assert isinstance(pool, FakePoolMemoryResource) and pool.initial_pool_size == expected
+    assert fakes.cupy.allocators == ["rmm_cupy_allocator"]  # CuPy allocates from the pool
+    assert any(r.getMessage().startswith("GPU memory: RMM pool, 2.0 GiB to start")
+               for r in caplog.records)
+    resolve_backend("auto")
+    resolve_backend("gpu")
+    assert len(fakes.rmm.calls) == 1  # once per process
+
+
+def test_gpu_backend_keeps_a_pool_set_before(fake_gpu):
+    """A dask-cuda worker's pool (or a user's) is not replaced."""
+    fakes = fake_gpu()
+    theirs = FakePoolMemoryResource(FakeCudaMemoryResource(), initial_pool_size=5 * 2**30)
+    fakes.rmm_mr.current = theirs
+    resolve_backend("gpu")
+    assert fakes.rmm.calls == [] and fakes.cupy.allocators == []
+    assert fakes.rmm_mr.get_current_device_resource() is theirs
+    assert configure_gpu_memory() == "kept the RMM resource already set (FakePoolMemoryResource)"
+
+
+def test_gpu_backend_without_rmm_or_memory_runs_on(fake_gpu):
+    fake_gpu(missing=("rmm",))
+    assert resolve_backend("gpu").is_gpu
+    assert configure_gpu_memory().startswith("CuPy's own memory pool (rmm does not import")
+    configure_gpu_memory.cache_clear()
+    fakes = fake_gpu()
+
+    def no_memory():
+        raise RuntimeError("cudaErrorMemoryAllocation: out of memory")
+
+    fakes.cupy.cuda.runtime.memGetInfo = no_memory
+    assert resolve_backend("gpu").is_gpu
+    assert configure_gpu_memory().startswith("no pool, one cudaMalloc per array")
+    assert fakes.rmm.calls == [] and fakes.cupy.allocators == []
 
 
 def test_no_driver_falls_back_to_cpu(fake_gpu, caplog):
@@ -317,6 +419,48 @@ def test_old_driver_is_diagnosed(fake_gpu):
         resolve_backend("gpu")
 
 
+@pytest.mark.parametrize(("driver", "usable"), [(12000, False), (12010, False), (12020, True)])
+def test_driver_below_cuda_12_2_is_diagnosed(fake_gpu, monkeypatch, driver, usable):
+    """The RAPIDS 26.x CUDA 12 wheels need CUDA 12.2 (driver 535): 12.0 and 12.1 are refused."""
+    fake_gpu(driver=driver)
+    probe = probe_gpu()
+    assert probe.usable is usable
+    assert probe.driver_cuda_version == driver
+    if usable:
+        return
+    minor = (driver % 1000) // 10
+    assert probe.problem.startswith(f"the NVIDIA driver supports CUDA 12.{minor} only "
+                                    f"(driver < 535, cudaDriverGetVersion {driver})")
+    assert "need CUDA >= 12.2 (driver >= 535): ask the admins" in probe.problem
+    assert "\n" not in probe.problem
+    with pytest.raises(BackendUnavailableError, match=r"driver < 535"):
+        resolve_backend("gpu")
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    assert f"backend auto -> cpu: the NVIDIA driver supports CUDA 12.{minor} only" in info_text()
+
+
+def test_old_driver_is_named_when_it_stops_the_device_count(fake_gpu, monkeypatch):
+    """cudaDriverGetVersion answers even when the device count fails on the old driver."""
+    fake_gpu(driver=12000, count_error=RuntimeError(
+        "cudaErrorInsufficientDriver: CUDA driver version is insufficient"))
+    probe = probe_gpu()
+    assert not probe.usable and probe.devices == ()
+    assert probe.driver_cuda_version == 12000
+    assert probe.problem.startswith("the NVIDIA driver supports CUDA 12.0 only (driver < 535")
+    assert probe.problem.endswith("(RuntimeError: cudaErrorInsufficientDriver: CUDA driver "
+                                  "version is insufficient)")
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    text = info_text()
+    assert "backend auto -> cpu: the NVIDIA driver supports CUDA 12.0 only" in text
+    assert "CUDA driver supports 12.0, runtime 12.2" in text
+
+
+def test_no_driver_loaded_is_named(fake_gpu):
+    fake_gpu(driver=0, count_error=RuntimeError("cudaErrorNoDevice: no CUDA-capable device"))
+    assert probe_gpu().problem.startswith("no NVIDIA driver is loaded here")
+    assert "no CUDA driver loaded, runtime 12.2" in info_text().splitlines()
+
+
 def test_old_compute_capability_is_diagnosed(fake_gpu):
     fake_gpu(major=6, minor=1, name=b"NVIDIA GeForce GTX 1080")
     probe = probe_gpu()
@@ -338,6 +482,66 @@ def test_cupy_imports_but_cudf_does_not(fake_gpu):
     assert resolve_backend("auto").name == "cpu"
     with pytest.raises(BackendUnavailableError, match=r"cudf-cu12"):
         resolve_backend("gpu")
+
+
+class DeviceArray:
+    """A CuPy-like array: ``.get()`` copies it to the host; NumPy may not convert it."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def get(self):
+        return self.values.copy()
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed")
+
+
+def test_without_cuml_the_gpu_backend_runs_and_kmeans_goes_to_the_host(fake_gpu, monkeypatch,
+                                                                         caplog):
+    """cuML serves k-means only: its absence must not switch the whole GPU path off."""
+    import importlib
+
+    from sklearn.cluster import KMeans
+
+    fakes = fake_gpu(missing=("cuml",))
+    fake_import = backend_mod._import_module
+    monkeypatch.setattr(backend_mod, "_import_module", lambda name: (
+        importlib.import_module(name) if name.startswith("sklearn") else fake_import(name)))
+    backend_mod._ml_namespace.cache_clear()
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    probe = probe_gpu()
+    assert probe.usable and not probe.has_cuml
+    assert set(probe.import_errors) == {"cuml"}
+    b = resolve_backend("auto")
+    assert b.is_gpu and b.xp is fakes.cupy
+    lines = info_text().splitlines()
+    assert "backend auto -> gpu" in lines
+    assert ("  cuML missing: k-means runs on the host (scikit-learn), the rest on the GPU; "
+            "for GPU k-means: pip install cuml-cu12") in lines
+    try:
+        with caplog.at_level(logging.WARNING, logger="espri_gpu.backend"):
+            ml = b.ml()
+            assert b.ml() is ml
+        notices = [r.getMessage() for r in caplog.records if r.name == "espri_gpu.backend"]
+        assert len(notices) == 1 and "\n" not in notices[0]
+        assert notices[0].startswith("cuML does not import (ModuleNotFoundError: No module "
+                                     "named 'cuml.cluster'): k-means runs on the host")
+        assert ml.name == "sklearn (host)"
+        rng = np.random.default_rng(0)
+        X = np.concatenate([rng.normal(0, 1, (30, 3)), rng.normal(6, 1, (30, 3))])
+        w = rng.integers(1, 4, 60).astype(float)
+        init = X[[0, 59]]
+        model = ml.KMeans(n_clusters=2, init=DeviceArray(init), n_init=1, random_state=0)
+        model.fit(DeviceArray(X), sample_weight=DeviceArray(w))
+        expected = KMeans(n_clusters=2, init=init, n_init=1, random_state=0).fit(
+            X, sample_weight=w)
+        np.testing.assert_array_equal(model.labels_, expected.labels_)
+        np.testing.assert_array_equal(model.cluster_centers_, expected.cluster_centers_)
+        pca = ml.PCA(n_components=2).fit(DeviceArray(X))
+        assert pca.transform(DeviceArray(X)).shape == (60, 2)
+    finally:
+        backend_mod._ml_namespace.cache_clear()
 
 
 def test_cupy_missing_is_reported_even_with_fakes(fake_gpu):
@@ -445,6 +649,40 @@ def test_info_text_with_fake_gpu(fake_gpu, monkeypatch):
     assert not any(line.startswith("no NVIDIA GPU visible") for line in lines)
 
 
+def test_info_says_that_one_process_uses_gpu_0_only(fake_gpu, monkeypatch):
+    """HAL's nodes have 2 GPUs: without Dask the second one idles, and info says so."""
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    fake_gpu(count=2)
+    lines = info_text().splitlines()
+    assert "GPU 1: NVIDIA GeForce RTX 2080 Ti, compute capability 7.5, 11.0 GiB" in lines
+    assert ("2 GPUs visible but one process uses GPU 0 only: --cluster local runs one Dask "
+            "worker per GPU (pip install -e '.[gpu,dask]')") in lines
+    fake_gpu(count=1)
+    assert not any("GPU 0 only" in line for line in info_text().splitlines())
+
+
+NVJITLINK_FIX = ("the CUDA kernels (PTX ISA 8.8) will load only on a driver >= 575; pip "
+                 "install 'nvidia-nvjitlink-cu12>=12.3' (numba-cuda[cu12] of the gpu extra "
+                 "brings it)")
+
+
+@pytest.mark.parametrize(("nvjitlink", "missing", "expected"), [
+    ((12, 9), (), "nvJitLink 12.9: Numba links the CUDA kernels (PTX ISA 8.8) itself, for any "
+                  "driver >= 535"),
+    ((12, 2), (), f"nvJitLink missing (version 12.2): {NVJITLINK_FIX}"),
+    (None, ("cuda.bindings.nvjitlink",),
+     "nvJitLink missing (ModuleNotFoundError: No module named 'cuda.bindings.nvjitlink'): "
+     f"{NVJITLINK_FIX}"),
+])
+def test_info_reports_nvjitlink(fake_gpu, monkeypatch, nvjitlink, missing, expected):
+    """The kernels' PTX (ISA 8.8) loads on a 535 driver only through nvJitLink."""
+    monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: [])
+    fake_gpu(nvjitlink=nvjitlink, missing=missing)
+    lines = info_text().splitlines()
+    assert expected in lines
+    assert sum(line.startswith("nvJitLink") for line in lines) == 1
+
+
 def test_info_text_with_old_gpu_gives_reason(fake_gpu, monkeypatch):
     fake_gpu(major=6, minor=1, name=b"Tesla P100")
     monkeypatch.setattr(info_mod, "nvidia_smi_summary", lambda: ["0, Tesla P100, 535.1, 16 GiB"])
@@ -452,6 +690,63 @@ def test_info_text_with_old_gpu_gives_reason(fake_gpu, monkeypatch):
     assert "backend auto -> cpu: Tesla P100 has compute capability 6.1" in text
     assert "GPU 0: Tesla P100, compute capability 6.1" in text
     assert "  0, Tesla P100, 535.1, 16 GiB" in text
+
+
+SMI_TWO_GPUS = ("0, GPU-1f2e3d4c-0000-1111-2222-333344445555, NVIDIA GeForce RTX 2080 Ti, "
+                "535.104.05, 11264 MiB, 7.5\n"
+                "1, GPU-9a8b7c6d-6666-7777-8888-999900001111, NVIDIA GeForce RTX 2080 Ti, "
+                "535.104.05, 11264 MiB, 7.5\n")
+
+
+def _fake_nvidia_smi(tmp_path, monkeypatch, output: str) -> None:
+    """A `nvidia-smi` first on PATH that prints ``output`` for the query ``info`` makes."""
+    (tmp_path / "smi.txt").write_text(output, encoding="utf-8")
+    exe = tmp_path / "nvidia-smi"
+    exe.write_text(f"#!/bin/sh\ncase \"$1\" in --query-gpu=index,uuid,*) "
+                   f"cat {tmp_path / 'smi.txt'};; *) exit 9;; esac\n", encoding="utf-8")
+    exe.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.mark.parametrize(("visible", "indices"), [
+    (None, ["0", "1"]),                   # no Slurm job: every GPU
+    ("1", ["1"]),                         # Slurm gave GPU 1 of the node
+    ("0", ["0"]),
+    ("1,0", ["1", "0"]),                  # CUDA's order
+    ("GPU-9a8b7c6d", ["1"]),              # a UUID prefix
+    ("GPU-1f2e3d4c-0000-1111-2222-333344445555", ["0"]),
+    ("", []),                             # none allocated
+    ("NoDevFiles", []),                   # Slurm's value for no GPU
+    ("1,junk,0", ["1"]),                  # CUDA stops at the first bad entry
+])
+def test_nvidia_smi_lines_are_those_of_the_visible_gpus(tmp_path, monkeypatch, visible,
+                                                          indices):
+    _fake_nvidia_smi(tmp_path, monkeypatch, SMI_TWO_GPUS)
+    if visible is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    lines = backend_mod.nvidia_smi_summary()
+    assert [line.split(",")[0] for line in lines] == indices
+    assert all(line.endswith(", NVIDIA GeForce RTX 2080 Ti, 535.104.05, 11264 MiB, 7.5")
+               for line in lines)
+    assert not any("GPU-" in line for line in lines)
+
+
+def test_nvidia_smi_in_a_device_cgroup_keeps_the_jobs_gpu(tmp_path, monkeypatch):
+    """Slurm's device cgroup: nvidia-smi sees the job's GPU only, CUDA numbers it 0."""
+    _fake_nvidia_smi(tmp_path, monkeypatch, SMI_TWO_GPUS.splitlines()[1] + "\n")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    assert [line.split(",")[0] for line in backend_mod.nvidia_smi_summary()] == ["1"]
+
+
+def test_info_lists_only_the_jobs_gpu(fake_gpu, tmp_path, monkeypatch):
+    fake_gpu()
+    _fake_nvidia_smi(tmp_path, monkeypatch, SMI_TWO_GPUS)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    lines = info_text().splitlines()
+    smi = [line for line in lines if "535.104.05" in line]
+    assert smi == ["  1, NVIDIA GeForce RTX 2080 Ti, 535.104.05, 11264 MiB, 7.5"]
 
 
 # --------------------------------------------------------------------------- Backend helpers

@@ -281,6 +281,28 @@ def test_connect_local_starts_and_stops_a_cluster():
     assert c.status == "closed"
 
 
+def test_gpu_workers_pool_is_a_fraction_of_the_device_memory(monkeypatch):
+    """Each GPU worker's RMM pool: half of its GPU's memory (computed from the device), not a
+    constant: 5.5 GiB on an 11 GiB RTX 2080 Ti (was 9 GB), 8 GiB on the smaller of 16/24."""
+    import types
+
+    from espri_gpu import backend as backend_mod
+
+    made = []
+    fake_dask_cuda = types.SimpleNamespace(LocalCUDACluster=lambda **kw: made.append(kw) or kw)
+    monkeypatch.setitem(sys.modules, "dask_cuda", fake_dask_cuda)
+    gpu = backend_mod.Backend("gpu", np, pd, "test")
+    for memories, expected in [([11 * 2**30], 11 * 2**29), ([16 * 2**30, 24 * 2**30], 2**33),
+                               ([11 * 2**30 + 1000], 11 * 2**29 + 256)]:
+        devices = tuple(backend_mod.GpuDevice(i, "GPU", (7, 5), m)
+                        for i, m in enumerate(memories))
+        monkeypatch.setattr(edist, "probe_gpu", lambda d=devices: backend_mod.GpuProbe(devices=d))
+        edist._local_cluster(distributed, gpu, None)
+        assert made[-1]["rmm_pool_size"] == expected
+        assert expected == int(min(memories) * edist.RMM_POOL_FRACTION) // 256 * 256
+    assert 0.5 <= edist.RMM_POOL_FRACTION <= 0.6
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

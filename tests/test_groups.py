@@ -471,17 +471,24 @@ def test_gpu_code_path_with_numpy_standing_in_for_cupy_and_cuml(monkeypatch, met
     np.testing.assert_array_equal(g.stability_scores, methods_usages.stability_scores)
 
 
-def test_gpu_backend_without_cuml_raises_a_named_error(monkeypatch):
-    def missing(name):
-        raise ModuleNotFoundError(f"No module named {name!r}")
+def test_gpu_backend_without_cuml_runs_kmeans_on_the_host(monkeypatch):
+    import importlib
 
-    monkeypatch.setattr(backend_mod, "_import_module", missing)
+    def without_cuml(name):
+        if name.startswith("cuml"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return importlib.import_module(name)
+
+    monkeypatch.setattr(backend_mod, "_import_module", without_cuml)
     backend_mod._ml_namespace.cache_clear()
     try:
-        with pytest.raises(backend_mod.BackendUnavailableError, match="needs cuML"):
-            Backend("gpu", np, pd).ml()
+        assert Backend("gpu", np, pd).ml().name == "sklearn (host)"
+        X = np.random.default_rng(1).normal(size=(40, 3))
+        gpu = weighted_kmeans(X, 3, backend=Backend("gpu", np, pd))
     finally:
         backend_mod._ml_namespace.cache_clear()
+    cpu = weighted_kmeans(X, 3, backend="cpu")
+    np.testing.assert_array_equal(gpu.labels, cpu.labels)
 
 
 @pytest.mark.gpu

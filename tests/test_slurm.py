@@ -87,6 +87,18 @@ def test_batch_scripts_request_one_gpu_and_name_logs_by_job_id() -> None:
         assert "set -euo pipefail" in text, script.name
 
 
+def test_dask_gpu_workers_pool_is_a_fraction_of_their_gpu() -> None:
+    """`dask cuda worker --rmm-pool-size` gets a fraction of each GPU's memory (dask-cuda
+    reads a float in (0, 1] so), the one of `--cluster local`, not a size fitted to one card."""
+    from espri_gpu.distributed import RMM_POOL_FRACTION
+
+    text = (SLURM / "dask-multinode.sbatch").read_text(encoding="utf-8")
+    match = re.search(r'--rmm-pool-size "\$\{RMM_POOL_SIZE:-([^}]*)\}"', text)
+    assert match, "dask-multinode.sbatch: no --rmm-pool-size \"${RMM_POOL_SIZE:-...}\""
+    assert float(match.group(1)) == RMM_POOL_FRACTION  # raises ValueError on a size: 9GB
+    assert 0.0 < RMM_POOL_FRACTION <= 0.6
+
+
 def _source_env(tmp_path: Path, module_body: str, **extra: str) -> subprocess.CompletedProcess[str]:
     """Source slurm/_env.sh as the scripts do (no Slurm), with a fake `module` command."""
     env = _job_env(ESPRI_GPU_REPO=str(ROOT), **extra)
@@ -140,6 +152,46 @@ def test_a_missing_venv_stops_the_script_with_the_fix(tmp_path: Path) -> None:
     assert f"no virtual environment at {tmp_path / 'nope'}" in result.stderr
     assert "pip install -e '.[gpu]'" in result.stderr
     assert "ENV READY" not in result.stdout
+
+
+def test_gpu_check_writes_info_tests_and_bench_into_one_file(tmp_path: Path) -> None:
+    """slurm/test-gpu.sbatch run as a plain script (no Slurm, no GPU): the one file to send
+    back holds the verdict, `info`, the GPU tests' counts and skip reasons, and the bench."""
+    out = tmp_path / "out"
+    env = _job_env(ESPRI_GPU_REPO=str(ROOT), OUT=str(out), BENCH_SIZE="tiny",
+                   BENCH_ONLY=_bench_only())
+    for name in [n for n in env if n.startswith("SLURM_")]:
+        del env[name]
+    result = subprocess.run(["bash", str(SLURM / "test-gpu.sbatch"), "tests/gpu"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    verdict = (out / "test-gpu-verdict.txt").read_text(encoding="utf-8")
+    lines = verdict.splitlines()
+    assert lines[0].startswith("espri_gpu GPU check: job none on node "), verdict
+    gpu = _gpu_usable()
+    assert re.match(r"VERIFIED: " if gpu else r"NOT VERIFIED: zero GPU tests ran", lines[1])
+    assert result.returncode == (0 if gpu else 1), result.stdout + result.stderr
+    sections = [line for line in lines if line.startswith("== ")]
+    assert [s.split(":")[0].split(" (")[0] for s in sections] == [
+        "== python -m espri_gpu info", "== pytest -m gpu",
+        "== python -m espri_gpu bench --backend all --size tiny"], sections
+    assert "backend auto -> " in verdict
+    if not gpu:
+        assert re.search(r"^SKIPPED .*no usable GPU: ", verdict, re.M), verdict
+    bench = verdict.split("== python -m espri_gpu bench")[1]
+    assert "(exit 0;" in bench.splitlines()[0]
+    assert re.search(rf"^{re.escape(_bench_only())}\s+tiny\s", bench, re.M), bench
+    assert json.loads((out / "bench.json").read_text())["results"]
+    assert str(tmp_path) not in verdict  # no paths: they may hold a user name
+    assert lines[-2:] == [
+        f"exit status {result.returncode}",
+        'Send this file as it is to the espri_gpu issue tracker (a new issue titled "GPU '
+        'check on HAL"): it holds no survey data.']
+
+
+def _gpu_usable() -> bool:
+    from espri_gpu.backend import probe_gpu
+
+    return probe_gpu().usable
 
 
 def _hal_section() -> str:
@@ -271,7 +323,8 @@ BATCH_JOBS: dict[str, Callable[[Path], tuple[subprocess.CompletedProcess[str], s
     "bench": lambda d: _sbatch(
         "bench.sbatch", d, "--only", _bench_only(), BACKEND="cpu", SIZE="tiny", REPEAT="1",
         OUT=str(d / "bench")),
-    "test-gpu": lambda d: _sbatch("test-gpu.sbatch", d),
+    "test-gpu": lambda d: _sbatch("test-gpu.sbatch", d, BENCH_SIZE="tiny",
+                                  BENCH_ONLY=_bench_only()),
 }
 
 
@@ -328,6 +381,7 @@ def test_test_gpu_job_writes_a_verdict(jobs: dict[str, tuple[Future[Any], Path]]
     verdict = (job_dir / "espri_gpu_out" / job / "test-gpu-verdict.txt").read_text()
     assert "backend auto -> " in verdict and "pytest -m gpu: " in verdict, verdict
     assert f"exit status {result.returncode}" in verdict, verdict
+    assert "== python -m espri_gpu bench --backend all --size tiny (exit 0;" in verdict, verdict
     if result.returncode == 0:
         assert "\nVERIFIED: " in verdict, verdict
     else:  # no GPU in CI: the verdict must say that nothing was verified

@@ -86,6 +86,21 @@ def test_backend_round_trip(gpu) -> None:
     assert gpu.ml().KMeans.__module__.startswith("cuml")
 
 
+def test_gpu_memory_is_an_rmm_pool(gpu) -> None:
+    """One RMM pool serves CuPy (backend.configure_gpu_memory), not a cudaMalloc per array."""
+    import cupy
+    import rmm
+    from rmm.allocators.cupy import rmm_cupy_allocator
+
+    resource = rmm.mr.get_current_device_resource()
+    assert isinstance(resource, rmm.mr.PoolMemoryResource), type(resource).__name__
+    assert cupy.cuda.get_allocator() is rmm_cupy_allocator
+    size = resource.pool_size()
+    x = cupy.ones(1 << 20)
+    del x
+    assert resource.pool_size() == size > 0  # carved from the pool, which did not grow
+
+
 def test_reading_and_encoding(surveys, gpu) -> None:
     cpu_s, gpu_s = surveys
     assert gpu_s.report.to_frame().equals(cpu_s.report.to_frame())
