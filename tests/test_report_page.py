@@ -243,3 +243,34 @@ def test_groups_found_are_in_the_summary_with_their_figures(reports) -> None:
     assert "Groups found" in summary
     assert ("groups of" in summary and "stable (adjusted Rand index" in summary) or \
         "No stable grouping." in summary
+
+
+@pytest.mark.skipif(__import__("shutil").which("chromium") is None,
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_page_renders_in_headless_chromium_in_both_languages(reports, lang,
+                                                                 tmp_path) -> None:
+    """The browser parses the page: its summary and every figure are in the DOM, and the
+    screenshot at A4-like width (800 px) is not blank."""
+    import os
+    import subprocess
+
+    page = (reports[lang] / "report.html").resolve().as_uri()
+    common = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+              "--no-first-run", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync",
+              f"--user-data-dir={tmp_path / 'profile'}"]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    dom = subprocess.run([*common, "--dump-dom", page], check=True, capture_output=True,
+                         text=True, timeout=120, env=env).stdout
+    heading = {"fr": "En bref", "en": "Summary"}[lang]
+    assert f'<h2 id="summary">{heading}</h2>' in dom
+    source = (reports[lang] / "report.html").read_text(encoding="utf-8")
+    assert dom.count("<img") == source.count("<img") > 0
+    shot = tmp_path / "page.png"
+    subprocess.run([*common, f"--screenshot={shot}", "--window-size=800,3000", page],
+                   check=True, capture_output=True, timeout=120, env=env)
+    from matplotlib.image import imread
+
+    pixels = imread(shot)
+    assert pixels.shape[1] == 800 and pixels.std() > 0.05
