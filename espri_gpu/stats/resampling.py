@@ -18,6 +18,9 @@ import numpy as np
 from ..backend import Backend, resolve_backend
 from ..distributed import current_client
 from ..errors import SurveyInputError
+from ..kernels.registry import PATTERN_KINDS as MR_KINDS
+from ..kernels.registry import RESAMPLING_MODES as MR_MODES
+from ..kernels.registry import STATISTIC_CODES
 
 __all__ = ["DEFAULT_RESAMPLES", "chunks", "kernels_for", "make_seed", "observed_pattern_statistics",
            "observed_table_statistic", "pattern_exceedances", "table_exceedances"]
@@ -26,10 +29,6 @@ __all__ = ["DEFAULT_RESAMPLES", "chunks", "kernels_for", "make_seed", "observed_
 #: (:func:`~espri_gpu.stats.chi2_test`, :func:`~espri_gpu.independence_test`,
 #: :func:`~espri_gpu.screen`, the ``report`` pipeline and command).
 DEFAULT_RESAMPLES = 4999
-
-STATISTIC_CODES = {"pearson": 0, "g": 1}
-MR_KINDS = {"mmi": 0, "spmi": 1}
-MR_MODES = {"permutation": 0, "bootstrap": 1}
 
 
 def make_seed(seed: int | None) -> int:
