@@ -209,7 +209,7 @@ def module(target: str, name: str) -> ModuleType:
             if name != spec.kernel_module:
                 for attr, obj in list(vars(mod).items()):
                     if isinstance(obj, FunctionType) and obj.__module__ == full:
-                        jit = spec.inline if getattr(obj, "_espri_inline", False) else spec.device
+                        jit = spec.inline if vars(obj).get("_espri_inline") else spec.device
                         setattr(mod, attr, jit(obj))
         except BaseException:
             del sys.modules[full]
@@ -257,9 +257,7 @@ def device_functions(target: str) -> SimpleNamespace:
     """
     found = {}
     for name in DEVICE_MODULES:
-        mod = module(target, name)
-        found.update({attr: obj for attr, obj in vars(mod).items()
-                      if getattr(obj, "__module__", None) == mod.__name__
-                      or getattr(getattr(obj, "py_func", None), "__module__", None)
-                      == mod.__name__})
+        plain, compiled = module("python", name), module(target, name)
+        found.update({attr: vars(compiled)[attr] for attr, obj in vars(plain).items()
+                      if isinstance(obj, FunctionType) and obj.__module__ == plain.__name__})
     return SimpleNamespace(**found)
