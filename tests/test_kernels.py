@@ -198,6 +198,25 @@ def test_editing_a_device_function_recompiles_the_kernels_that_call_it(tmp_path)
     assert after["draws"] == [(float.fromhex(x) / 2).hex() for x in before["draws"]]
 
 
+@pytest.mark.skipif(not hasattr(numba.config, "CACHE_LOCATOR_CLASSES"),
+                    reason="NUMBA_CACHE_LOCATOR_CLASSES needs Numba >= 0.62")
+def test_without_a_writable_cache_the_kernels_still_run(tmp_path):
+    """Numba raises 'no locator available' for cache=True when no cache directory is
+    writable (read-only install and home): the kernels then compile for the process, with a
+    warning naming NUMBA_CACHE_DIR. Here only the IPython locator is allowed, so none fits."""
+    env = dict(os.environ, NUMBA_CACHE_LOCATOR_CLASSES="IPythonCacheLocator",
+               NUMBA_CACHE_DIR=str(tmp_path))
+    code = ("from espri_gpu.kernels import cpu; "
+            "print([float(x).hex() for x in cpu.uniform_draws(3, 0, 2, 2).ravel()])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "set NUMBA_CACHE_DIR to a writable directory" in done.stderr
+    expected = [float(x).hex() for x in cpu.uniform_draws(3, 0, 2, 2).ravel()]
+    assert done.stdout.strip() == str(expected)
+    assert not list(tmp_path.rglob("*.nbi"))
+
+
 # --------------------------------------------------------------------------- samplers
 def test_logfactorial_and_its_stable_differences():
     dev = targets.device_functions("cpu")

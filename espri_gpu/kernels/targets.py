@@ -31,6 +31,7 @@ import ast
 import hashlib
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -73,7 +74,7 @@ class _Target:
 
     device: Callable[[FunctionType], Any]
     inline: Callable[[FunctionType], Any]
-    kernel: Callable[[FunctionType, str, bool], Any]
+    kernel: Callable[[FunctionType, str, bool, bool], Any]  # fn, signature, per_replicate, cache
     kernel_module: str
     bindings: dict[str, Any] = field(default_factory=dict)
 
@@ -104,9 +105,9 @@ def _cpu_sqrt():
 def _cpu() -> _Target:
     import numba
 
-    def compile_kernel(fn, signature, per_replicate):
+    def compile_kernel(fn, signature, per_replicate, cache):
         return numba.njit(signature, parallel=per_replicate, error_model="numpy",
-                          cache=True)(fn)
+                          cache=cache)(fn)
 
     return _Target(device=numba.njit(error_model="numpy"),
                    inline=numba.njit(error_model="numpy", inline="always"),
@@ -117,8 +118,8 @@ def _cpu() -> _Target:
 def _cuda() -> _Target:
     from numba import cuda
 
-    def compile_kernel(fn, signature, per_replicate):
-        return cuda.jit(signature, cache=True)(fn)
+    def compile_kernel(fn, signature, per_replicate, cache):
+        return cuda.jit(signature, cache=cache)(fn)
 
     device = cuda.jit(device=True)
     return _Target(device=device, inline=device, kernel=compile_kernel,
@@ -242,8 +243,22 @@ def kernel(target: str, name: str):
             spec = KERNELS[name]
             fn = kernel_function(target, name)
             fn.__qualname__ = f"{fn.__name__}_{source_digest()}"
-            _kernels[key] = _target(target).kernel(fn, spec.signature, spec.per_replicate)
+            _kernels[key] = _compile_cached(target, fn, spec)
         return _kernels[key]
+
+
+def _compile_cached(target: str, fn: FunctionType, spec) -> Any:
+    """Compile with ``cache=True``; where Numba cannot cache (no writable cache directory:
+    read-only install and home, say), warn and compile for this process only."""
+    compile_kernel = _target(target).kernel
+    try:
+        return compile_kernel(fn, spec.signature, spec.per_replicate, True)
+    except Exception as error:  # noqa: BLE001 - a real compilation error recurs just below
+        compiled = compile_kernel(fn, spec.signature, spec.per_replicate, False)
+        warnings.warn(f"espri_gpu: the {target} kernels cannot be cached on disk ({error}); "
+                      "they are compiled again in every process: set NUMBA_CACHE_DIR to a "
+                      "writable directory", RuntimeWarning, stacklevel=3)
+        return compiled
 
 
 def device_functions(target: str) -> SimpleNamespace:
