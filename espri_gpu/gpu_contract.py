@@ -156,10 +156,10 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dask_cuda", "LocalCUDACluster",
      ("dashboard_address", "n_workers", "rmm_allocator_external_lib_list", "rmm_pool_size",
       "threads_per_worker")),
-    # --- numba-cuda: kernels/cuda.py
+    # --- numba-cuda: kernels/cuda.py, cuda_kernels.py, targets.py
     ("numba.cuda", "device_array", ("dtype",)),
     ("numba.cuda", "grid", ()),
-    ("numba.cuda", "jit", ("device",)),
+    ("numba.cuda", "jit", ("cache", "device")),
     ("numba.cuda", "to_device", ()),
     (_DEVICE_ARRAY, "copy_to_host", ()),
 )

@@ -9,20 +9,25 @@ fixed seeds (deterministic) and fail on a chi-square goodness of fit at level 1e
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import os
+import shutil
 import subprocess
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numba
 import numpy as np
 import pytest
 from scipy import stats
 
-from espri_gpu.kernels import cpu, sampling
+from espri_gpu.kernels import cpu, samplers, targets
 
 from ._reference import pearson_of_nonempty, table_probability, tables_with_margins
 
+ROOT = Path(__file__).resolve().parents[1]
 ALPHA = 1e-3
 MASK = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15
@@ -137,9 +142,84 @@ def test_cpu_module_does_not_import_numba_cuda():
     assert out.stdout.strip() == "False"
 
 
+# --------------------------------------------------------------------------- disk cache
+CACHE_PROBE = """
+import json
+from espri_gpu.kernels import cpu
+draws = cpu.uniform_draws(3, 0, 2, 2)
+stats = cpu._kernel("uniform").stats
+print(json.dumps({"file": cpu.__file__, "hits": sum(stats.cache_hits.values()),
+                  "misses": sum(stats.cache_misses.values()),
+                  "draws": [float(x).hex() for x in draws.ravel()]}))
+"""
+
+
+def cache_probe(root: Path, cache_dir: Path) -> dict:
+    """Run the uniform kernel in a fresh process importing espri_gpu from ``root``, with
+    Numba's cache in ``cache_dir``; its cache hits and misses and its draws."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-c", CACHE_PROBE], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert Path(found["file"]).is_relative_to(root)
+    return found
+
+
+def test_a_second_process_loads_the_compiled_kernel_from_the_disk_cache(tmp_path):
+    """Every process used to compile every kernel again (about 10 s of a report): the first
+    process now compiles and saves the kernel, the next one loads it (a hit, no miss) and
+    draws the same numbers."""
+    first = cache_probe(ROOT, tmp_path)
+    second = cache_probe(ROOT, tmp_path)
+    assert (first["hits"], first["misses"]) == (0, 1)
+    assert (second["hits"], second["misses"]) == (1, 0)
+    assert list(tmp_path.rglob("*.nbc"))
+    expected = [float(x).hex() for x in cpu.uniform_draws(3, 0, 2, 2).ravel()]
+    assert first["draws"] == second["draws"] == expected
+
+
+def test_editing_a_device_function_recompiles_the_kernels_that_call_it(tmp_path):
+    """Numba checks only the cached kernel's own file (cpu_kernels.py) for changes; the
+    device functions compiled into it live in other files. Halving the uniforms in rng.py
+    must give halved uniforms in the next process, not the stale cached kernel."""
+    package = tmp_path / "src" / "espri_gpu"
+    shutil.copytree(ROOT / "espri_gpu", package, ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    before = cache_probe(package.parent, cache)
+    assert cache_probe(package.parent, cache)["hits"] == 1
+    rng = package / "kernels" / "rng.py"
+    source = rng.read_text(encoding="utf-8")
+    assert source.count("_TWO_M53 = 2.0**-53") == 1
+    rng.write_text(source.replace("_TWO_M53 = 2.0**-53", "_TWO_M53 = 2.0**-54"),
+                   encoding="utf-8")
+    after = cache_probe(package.parent, cache)
+    assert (after["hits"], after["misses"]) == (0, 1)
+    assert after["draws"] == [(float.fromhex(x) / 2).hex() for x in before["draws"]]
+
+
+@pytest.mark.skipif(not hasattr(numba.config, "CACHE_LOCATOR_CLASSES"),
+                    reason="NUMBA_CACHE_LOCATOR_CLASSES needs Numba >= 0.62")
+def test_without_a_writable_cache_the_kernels_still_run(tmp_path):
+    """Numba raises 'no locator available' for cache=True when no cache directory is
+    writable (read-only install and home): the kernels then compile for the process, with a
+    warning naming NUMBA_CACHE_DIR. Here only the IPython locator is allowed, so none fits."""
+    env = dict(os.environ, NUMBA_CACHE_LOCATOR_CLASSES="IPythonCacheLocator",
+               NUMBA_CACHE_DIR=str(tmp_path))
+    code = ("from espri_gpu.kernels import cpu; "
+            "print([float(x).hex() for x in cpu.uniform_draws(3, 0, 2, 2).ravel()])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "set NUMBA_CACHE_DIR to a writable directory" in done.stderr
+    expected = [float(x).hex() for x in cpu.uniform_draws(3, 0, 2, 2).ravel()]
+    assert done.stdout.strip() == str(expected)
+    assert not list(tmp_path.rglob("*.nbi"))
+
+
 # --------------------------------------------------------------------------- samplers
 def test_logfactorial_and_its_stable_differences():
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     for k in [0, 1, 5, 127, 128, 129, 1000, 10**6, 10**12]:
         assert dev.logfactorial(k) == pytest.approx(math.lgamma(k + 1), rel=1e-14, abs=1e-14)
     for a, b in [(200, 130), (10**6 + 37, 10**6), (10**9, 10**9 - 1234), (5, 300)]:
@@ -189,7 +269,7 @@ def test_hypergeometric_in_a_population_of_two_billion_has_the_right_moments():
 def test_hrua_log_density_ratio_and_its_bracket_are_exact(m, total, s):
     """T(k) = log f(k) - log f(mode) against sums of log f(i+1)/f(i) (exact ratios), and the
     log-concavity bracket used to skip computing T."""
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     st = dev.hrua_setup(m, total, s)
     mode, w, rest = st[3], st[4], total - m - s
     law = stats.hypergeom(total, m, s)
@@ -221,7 +301,7 @@ def ref_plain_hrua(m: int, total: int, s: int, seed: int, replicate: int) -> int
     """Stadlober's HRUA without squeezes: accept iff 2 log u <= T(k), with T(k) summed from
     exact ratios f(i + 1) / f(i) (one log each, ~1e-14 accurate), uniforms from the reference
     SplitMix64; hat constants and mode from the kernel's setup (the bracket is not used)."""
-    st = cpu._device().hrua_setup(m, total, s)
+    st = targets.device_functions("cpu").hrua_setup(m, total, s)
     mode, a, h, upper = st[3], st[6], st[7], st[8]
     rest = total - m - s
     state0 = ref_mix64(seed ^ ref_mix64((replicate + GOLDEN) & MASK))
@@ -263,7 +343,7 @@ def test_hrua_with_brackets_draws_exactly_what_plain_hrua_draws(m, total, s):
 
 def test_hrua_mode_is_the_exact_integer_mode():
     """mode = floor((s + 1)(m + 1) / (N + 2)), computed with one shared division."""
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     rng = np.random.default_rng(8)
     for _ in range(3000):
         total = int(10 ** rng.uniform(2.5, 9.2))
@@ -272,7 +352,7 @@ def test_hrua_mode_is_the_exact_integer_mode():
 
 
 def test_log_u_bounds_bracket_the_logarithm():
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     u = np.r_[np.linspace(1e-6, 1 - 1e-9, 20_001), 0.5 ** np.arange(1, 52),
               1 - 0.5 ** np.arange(1, 52)]
     for value in u:
@@ -284,14 +364,14 @@ def test_log_u_bounds_bracket_the_logarithm():
 
 
 def test_log1p_series_is_accurate_on_its_range():
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     for y in np.linspace(-1 / 32, 1 / 32, 4001):
         assert abs(dev.log1p_series(float(y)) - math.log1p(y)) < 4e-15
 
 
 @pytest.mark.parametrize(("n", "p"), [(300, 0.2), (1000, 0.3), (10**6, 0.01), (10**7, 0.5)])
 def test_brua_log_density_ratio_is_exact(n, p):
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     st = dev.brua_setup(n, p)
     mode = st[1]
     c = math.sqrt(n * p * (1 - p))
@@ -337,7 +417,7 @@ def test_multinomial_with_large_counts_keeps_marginal_laws():
 
 def test_ratio_of_uniforms_hat_dominates_the_densities():
     """Stadlober's table mountain covers sqrt(f(floor x) / f(mode)) for both laws."""
-    d1, d2 = sampling._D1, sampling._D2
+    d1, d2 = samplers._D1, samplers._D2
     cases = [(stats.binom(n, p), n * p, n * p * (1 - p), int((n + 1) * p))
              for n, p in [(60, 0.5), (1000, 0.03), (10**5, 0.4)]]
     for big, m, s in [(300, 100, 150), (10**6, 45, 10**5), (5000, 2500, 2500)]:
@@ -539,7 +619,7 @@ def ref_shuffle_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
 def shuffle_table(rows, cols, state) -> np.ndarray:
     """The table ``shuffle_products`` draws from ``state``: with identity indicators its
     M = A'JB is the table J itself."""
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
     table = np.zeros((rows.size, cols.size))
     n = dev.shuffle_products(rows, cols, np.eye(rows.size), np.eye(cols.size), table,
@@ -551,11 +631,11 @@ def shuffle_table(rows, cols, state) -> np.ndarray:
 
 def shuffle_tables(rows, cols, seed: int, count: int) -> np.ndarray:
     """Tables of the compiled shuffle, replicates 0 .. count - 1."""
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     state = np.zeros(1, np.uint64)
     out = []
     for r in range(count):
-        state[0] = dev.rng.stream_start(np.uint64(seed), r)
+        state[0] = dev.stream_start(np.uint64(seed), r)
         out.append(shuffle_table(rows, cols, state))
     return np.array(out)
 
@@ -572,19 +652,19 @@ def test_shuffled_tables_are_the_reference_shuffle_bit_for_bit():
 def test_shuffle_products_reduce_the_shuffled_table_exactly(seed):
     """M = A'JB, A'J1, B'J'1 accumulated ball by ball equal those of the table the shuffle
     draws from the same stream (read with identity indicators), to the last bit."""
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     a, b = respondent_data(seed, 300, a_multiple=True)
     joint, pa, pb = patterns(a, b)
     rows, cols = joint.sum(1), joint.sum(0)
     ni, nk = pa.shape[1], pb.shape[1]
     labels = np.zeros(int(rows.sum()), np.int32)
     for r in range(5):
-        state = np.array([dev.rng.stream_start(np.uint64(seed), r)], dtype=np.uint64)
+        state = np.array([dev.stream_start(np.uint64(seed), r)], dtype=np.uint64)
         table = shuffle_table(rows, cols, state)
         assert np.array_equal(table, ref_shuffle_table(rows, cols, seed, r))
         expected = [np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)]
         n_expected = dev.pattern_products(table, pa, pb, *expected)
-        state = np.array([dev.rng.stream_start(np.uint64(seed), r)], dtype=np.uint64)
+        state = np.array([dev.stream_start(np.uint64(seed), r)], dtype=np.uint64)
         got = [np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)]
         n_got = dev.shuffle_products(rows, cols, pa, pb, *got, labels, state)
         assert n_got == n_expected == rows.sum()
@@ -605,9 +685,9 @@ def test_shuffled_tables_follow_the_exact_law(rows, cols):
 
 
 def test_bounded_integers_are_uniform_and_exact():
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     state = np.zeros(1, np.uint64)
-    state[0] = dev.rng.stream_start(np.uint64(5), 0)
+    state[0] = dev.stream_start(np.uint64(5), 0)
     words = ref_words(5, 0)
     for bound in (1, 2, 3, 7, 1000, 2**31 - 1, 2**32 - 1):
         for _ in range(50):
@@ -631,9 +711,9 @@ def test_pattern_bootstrap_replicates_follow_the_documented_recipe():
     joint, pa, pb = patterns(a, b)
     rows, cols = joint.sum(1), joint.sum(0)
     got = cpu.pattern_statistics(rows, cols, pa, pb, 1, 1, seed=7, start=10, count=4)
-    dev = cpu._device()
+    dev = targets.device_functions("cpu")
     for r, s in enumerate(got):
-        state = np.array([dev.rng.stream_start(np.uint64(7), 10 + r)], dtype=np.uint64)
+        state = np.array([dev.stream_start(np.uint64(7), 10 + r)], dtype=np.uint64)
         a_counts, b_counts = np.zeros(len(rows), np.int64), np.zeros(len(cols), np.int64)
 
         def varying(counts, ind):

@@ -126,13 +126,35 @@ def test_importing_the_cuda_module_does_not_import_numba_cuda():
     assert done.stdout.strip() == "False"
 
 
-def test_cpu_and_cuda_modules_expose_the_same_drivers():
+def test_cpu_and_cuda_modules_define_every_driver_with_one_signature():
+    """Each target module defines (does not re-export) every driver of the registry, with the
+    CPU's parameters: a driver missing on one target, or taking other arguments, fails."""
     import inspect
 
-    from espri_gpu.kernels import cuda
+    from espri_gpu.kernels import cuda, registry
 
-    for name in cpu.__all__:
-        if callable(getattr(cpu, name)):
-            assert name in cuda.__all__
-            assert (inspect.signature(getattr(cuda, name))
-                    == inspect.signature(getattr(cpu, name))), name
+    for name in registry.DRIVERS:
+        on_cpu, on_cuda = getattr(cpu, name), getattr(cuda, name)
+        assert on_cpu.__module__ == cpu.__name__, name
+        assert on_cuda.__module__ == cuda.__name__, name
+        assert inspect.signature(on_cuda) == inspect.signature(on_cpu), name
+        assert name in cpu.__all__ and name in cuda.__all__
+
+
+def test_both_kernel_modules_define_every_registry_kernel():
+    """One ``<name>_kernel`` per registry entry on each target, with as many parameters as
+    its signature has arguments, named alike on both targets."""
+    import inspect
+
+    from numba.core.sigutils import normalize_signature
+
+    from espri_gpu.kernels import cpu_kernels, cuda_kernels, registry
+
+    for module in (cpu_kernels, cuda_kernels):
+        defined = {n.removesuffix("_kernel") for n in vars(module) if n.endswith("_kernel")}
+        assert defined == set(registry.KERNELS), module.__name__
+    for name, kernel in registry.KERNELS.items():
+        args, _ = normalize_signature(kernel.signature)
+        params = [list(inspect.signature(getattr(m, f"{name}_kernel")).parameters)
+                  for m in (cpu_kernels, cuda_kernels)]
+        assert params[0] == params[1] and len(params[0]) == len(args), name

@@ -4,237 +4,46 @@ Every driver here has a twin of the same name and signature in :mod:`espri_gpu.k
 that draws the same random streams (:mod:`.rng`): replicate ``r`` of a run seeded ``seed`` gives
 the same table on both, whichever chunk ``(start, count)`` it is computed in.
 
-Kernels are compiled on first use (with explicit signatures, a few seconds each) and kept for
-the process. The replicates ``start .. start + count - 1`` are cut into ``4 x`` Numba's thread
+The entry kernels (:mod:`.cpu_kernels`, compiled by :func:`.targets.kernel`) are compiled
+once per machine: on first use a process loads them from Numba's disk cache, or compiles them
+(explicit signatures, a few seconds each) and saves them there; then they are kept for the
+process. The replicates ``start .. start + count - 1`` are cut into ``4 x`` Numba's thread
 count contiguous blocks run by ``prange``, each with its own preallocated scratch rows (padded
 to a cache line); results do not depend on the number of blocks or threads. Calls from several
 Python threads at once (a threaded Dask scheduler) need Numba's ``tbb`` or ``omp`` threading
 layer: ``workqueue`` is not thread-safe. Arguments are validated by the callers
 (``espri_gpu.stats``); here they are only converted to the kernels' dtypes.
 
-Statistic codes: ``statistic`` 0 = Pearson X^2, 1 = G (likelihood ratio); ``kind`` 0 = MMI,
-1 = SPMI; ``mode`` 0 = permutation, 1 = bootstrap under independence.
+Statistic codes (:mod:`.registry`): ``statistic`` 0 = Pearson X^2, 1 = G (likelihood ratio);
+``kind`` 0 = MMI, 1 = SPMI; ``mode`` 0 = permutation, 1 = bootstrap under independence.
 """
 
 from __future__ import annotations
 
-import functools
-from types import SimpleNamespace
-
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.extending import intrinsic
 
-from . import sampling
+from . import targets
+from .registry import (
+    DRIVERS,
+    EXCEEDANCE_RTOL,
+    MMI,
+    SHUFFLE_CELLS_RATIO,
+    as_counts,
+    as_indicator,
+    count_exceedances,
+    seed_word,
+    shuffle_labels,
+)
 
-__all__ = [
-    "EXCEEDANCE_RTOL",
-    "SIGNATURES",
-    "count_exceedances",
-    "g_statistic",
-    "hypergeometric_draws",
-    "mmi_statistic",
-    "multinomial_draws",
-    "pattern_exceedances",
-    "pattern_item_statistics",
-    "pattern_statistics",
-    "pearson_statistic",
-    "random_tables",
-    "spmi_statistic",
-    "table_exceedances",
-    "table_statistic",
-    "table_statistics",
-    "uniform_draws",
-]
-
-#: A replicate counts as "at least as extreme" when its statistic is >= observed * (1 - this).
-#: The observed statistic comes from the same compiled functions as the replicates
-#: (:func:`table_statistic`, :func:`pattern_item_statistics`), so a replicate equal to the
-#: observed table ties exactly; the allowance only absorbs last-bit differences between
-#: targets (an observed value computed on the CPU compared with replicates drawn on a GPU).
-EXCEEDANCE_RTOL = 64 * 2.22e-16
-_MASK64 = (1 << 64) - 1
-
-#: Kernel signatures (shared with the CUDA drivers): C-contiguous arrays, scratch first dim =
-#: block (CPU) or replicate (CUDA).
-SIGNATURES = {
-    "uniform": "void(uint64, int64, float64[:, ::1], uint64[:, ::1])",
-    "hypergeometric": "void(int64, int64, int64, uint64, int64, int64[::1], uint64[:, ::1])",
-    "multinomial": "void(int64, float64[::1], uint64, int64, int64[:, ::1], uint64[:, ::1])",
-    "tables": ("void(int64[::1], int64[::1], uint64, int64, int64[:, :, ::1], int64[:, ::1], "
-               "uint64[:, ::1])"),
-    "table_statistics": ("void(int64[::1], int64[::1], int64, int64, uint64, int64, "
-                         "float64[::1], int64[:, :, ::1], int64[:, ::1], uint64[:, ::1])"),
-    "pattern_statistics": (
-        "void(int64[::1], int64[::1], float64[::1], float64[::1], float64[:, ::1], "
-        "float64[:, ::1], int64, int64, int64, uint64, int64, float64[::1], int64[:, :, ::1], "
-        "int64[:, ::1], int32[:, ::1], int64[:, ::1], int64[:, ::1], float64[:, :, ::1], "
-        "float64[:, ::1], float64[:, ::1], uint64[:, ::1])"),
-    # observed statistics (CUDA only: one thread; the CPU calls the device functions)
-    "observed_table": "void(int64[:, ::1], int64[::1], int64[::1], int64, int64, float64[::1])",
-    "observed_patterns": (
-        "void(int64[:, ::1], float64[:, ::1], float64[:, ::1], int64, float64[:, ::1], "
-        "float64[::1], float64[::1], float64[:, ::1], float64[::1])"),
-}
-
-_device_jit = numba.njit(error_model="numpy", cache=False)
-_leaf_jit = numba.njit(error_model="numpy", cache=False, inline="always")
+__all__ = ["EXCEEDANCE_RTOL", "SHUFFLE_CELLS_RATIO", "count_exceedances", "shuffle_labels",
+           *DRIVERS]
 
 
-@intrinsic
-def _sqrt(typingctx, x):
-    """Inline ``llvm.sqrt.f64`` (correctly rounded, like the libm call ``math.sqrt`` becomes)."""
-    if not isinstance(x, types.Float):
-        return None
-    sig = types.float64(types.float64)
-
-    def codegen(context, builder, signature, args):
-        value = context.cast(builder, args[0], signature.args[0], types.float64)
-        fn = builder.module.declare_intrinsic("llvm.sqrt", [ir.DoubleType()])
-        return builder.call(fn, [value])
-
-    return sig, codegen
-
-
-def _parallel_jit(signature):
-    return numba.njit(signature, parallel=True, error_model="numpy", cache=False)
-
-
-@functools.cache
-def _device() -> SimpleNamespace:
-    """The device functions compiled for the CPU (compiled lazily, on first call)."""
-    return sampling.build(_device_jit, _leaf_jit, sqrt=_sqrt)
-
-
-def _make_uniform(dev):
-    stream_start, uniform = dev.rng.stream_start, dev.rng.uniform
-
-    @_parallel_jit(SIGNATURES["uniform"])
-    def uniform_kernel(seed, start, out, states):
-        count, nblocks = out.shape[0], states.shape[0]
-        for b in numba.prange(nblocks):
-            for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-                states[b, 0] = stream_start(seed, start + i)
-                for k in range(out.shape[1]):
-                    out[i, k] = uniform(states[b])
-
-    return uniform_kernel
-
-
-def _make_hypergeometric(dev):
-    stream_start, hypergeometric = dev.rng.stream_start, dev.hypergeometric
-
-    @_parallel_jit(SIGNATURES["hypergeometric"])
-    def hypergeometric_kernel(ngood, nbad, nsample, seed, start, out, states):
-        count, nblocks = out.shape[0], states.shape[0]
-        for b in numba.prange(nblocks):
-            for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-                states[b, 0] = stream_start(seed, start + i)
-                out[i] = hypergeometric(ngood, nbad, nsample, states[b])
-
-    return hypergeometric_kernel
-
-
-def _make_multinomial(dev):
-    stream_start, multinomial = dev.rng.stream_start, dev.multinomial
-
-    @_parallel_jit(SIGNATURES["multinomial"])
-    def multinomial_kernel(n, weights, seed, start, out, states):
-        count, nblocks = out.shape[0], states.shape[0]
-        for b in numba.prange(nblocks):
-            for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-                states[b, 0] = stream_start(seed, start + i)
-                multinomial(n, weights, out[i], states[b])
-
-    return multinomial_kernel
-
-
-def _make_tables(dev):
-    stream_start, random_table = dev.rng.stream_start, dev.random_table
-
-    @_parallel_jit(SIGNATURES["tables"])
-    def tables_kernel(row_sums, col_sums, seed, start, out, rowrem, states):
-        count, nblocks = out.shape[0], states.shape[0]
-        for b in numba.prange(nblocks):
-            for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-                states[b, 0] = stream_start(seed, start + i)
-                random_table(row_sums, col_sums, out[i], rowrem[b], states[b])
-
-    return tables_kernel
-
-
-def _make_table_statistics(dev):
-    table_replicate = dev.table_replicate
-
-    @_parallel_jit(SIGNATURES["table_statistics"])
-    def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, tables,
-                                rowrem, states):
-        count, nblocks = out.shape[0], states.shape[0]
-        for b in numba.prange(nblocks):
-            for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-                out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i,
-                                         tables[b], rowrem[b], states[b])
-
-    return table_statistics_kernel
-
-
-def _make_pattern_statistics(dev):
-    pattern_replicate = dev.pattern_replicate
-
-    @_parallel_jit(SIGNATURES["pattern_statistics"])
-    def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                  b_ind, kind, mode, shuffle, seed, start, out, joint, rowrem,
-                                  labels, a_counts, b_counts, m_out, ra, cb, states):
-        count, nblocks = out.shape[0], states.shape[0]
-        for b in numba.prange(nblocks):
-            for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-                out[i] = pattern_replicate(row_counts, col_counts, row_weights, col_weights,
-                                           a_ind, b_ind, kind, mode, shuffle, seed, start + i,
-                                           joint[b], rowrem[b], labels[b], a_counts[b],
-                                           b_counts[b], m_out[b], ra[b], cb[b], states[b])
-
-    return pattern_statistics_kernel
-
-
-_FACTORIES = {
-    "uniform": _make_uniform,
-    "hypergeometric": _make_hypergeometric,
-    "multinomial": _make_multinomial,
-    "tables": _make_tables,
-    "table_statistics": _make_table_statistics,
-    "pattern_statistics": _make_pattern_statistics,
-}
-
-
-@functools.cache
 def _kernel(name: str):
-    """The parallel kernel ``name``, compiled on first use and kept for the process."""
-    return _FACTORIES[name](_device())
-
-
-# --------------------------------------------------------------------- argument preparation
-# (shared with the CUDA drivers)
-def seed_word(seed) -> np.uint64:
-    """The run seed as the ``uint64`` the kernels take (Python ints are reduced mod 2**64)."""
-    return np.uint64(int(seed) & _MASK64)
-
-
-def as_counts(values) -> np.ndarray:
-    """C-contiguous ``int64`` copy-free view of counts."""
-    return np.ascontiguousarray(values, dtype=np.int64)
-
-
-def as_indicator(values) -> np.ndarray:
-    """C-contiguous ``float64`` 2-D indicator matrix."""
-    return np.ascontiguousarray(values, dtype=np.float64)
-
-
-def count_exceedances(statistics: np.ndarray, observed: float) -> int:
-    """Number of ``statistics`` >= ``observed * (1 - EXCEEDANCE_RTOL)``."""
-    threshold = float(observed) * (1.0 - EXCEEDANCE_RTOL)
-    return int(np.count_nonzero(np.asarray(statistics) >= threshold))
+    """The CPU entry kernel ``name`` of :data:`.registry.KERNELS`: loaded from Numba's disk
+    cache, or compiled, on first use, and kept for the process."""
+    return targets.kernel("cpu", name)
 
 
 def _blocks(count: int) -> int:
@@ -468,21 +277,6 @@ def table_exceedances(row_sums, col_sums, observed: float, statistic: int, seed:
     return count_exceedances(stats, observed)
 
 
-#: Pattern tables are filled by shuffling row labels (``n`` draws) rather than by
-#: conditional hypergeometric draws (up to ``(Pa - 1)(Pb - 1)``) when ``n`` is at most this
-#: many times the number of free cells (measured: MMI at 1e5 respondents x 15k patterns).
-SHUFFLE_CELLS_RATIO = 2
-
-
-def shuffle_labels(n: int, npa: int, npb: int) -> int:
-    """Length of the label scratch per replicate: ``n`` when pattern tables are filled by
-    shuffling (see :data:`SHUFFLE_CELLS_RATIO`), else 0 (hypergeometric fill). Shared with
-    the CUDA drivers, so both targets draw the same tables."""
-    if 0 < n < 2**31 and n <= SHUFFLE_CELLS_RATIO * (npa - 1) * (npb - 1):
-        return n
-    return 0
-
-
 def _pattern_inputs(row_counts, col_counts, a_ind, b_ind):
     rows, cols = as_counts(row_counts), as_counts(col_counts)
     return (rows, cols, rows.astype(np.float64), cols.astype(np.float64), as_indicator(a_ind),
@@ -602,9 +396,10 @@ def table_statistic(table, statistic: int) -> float:
     (6.666667, 6.795961)
     """
     t = as_counts(np.atleast_2d(table))
-    return float(_device().table_statistic(t, as_counts(t.sum(axis=1)),
-                                           as_counts(t.sum(axis=0)), int(t.sum()),
-                                           int(statistic)))
+    out = np.zeros(1)
+    _kernel("observed_table")(t, as_counts(t.sum(axis=1)), as_counts(t.sum(axis=0)),
+                              int(t.sum()), int(statistic), out)
+    return float(out[0])
 
 
 def pearson_statistic(table) -> float:
@@ -693,9 +488,10 @@ def pattern_item_statistics(joint, a_ind, b_ind, kind: int) -> tuple[float, np.n
     (13.333333, [6.666667, 6.666667])
     """
     j, a, b, m, ra, cb = _observed_inputs(joint, a_ind, b_ind)
-    items = np.zeros((1 if kind == 0 else a.shape[1], b.shape[1]))
-    stat = _device().observed_patterns(j, a, b, int(kind), m, ra, cb, items)
-    return float(stat), items[0] if kind == 0 else items
+    items = np.zeros((1 if kind == MMI else a.shape[1], b.shape[1]))
+    out = np.zeros(1)
+    _kernel("observed_patterns")(j, a, b, int(kind), m, ra, cb, items, out)
+    return float(out[0]), items[0] if kind == MMI else items
 
 
 def mmi_statistic(joint, a_ind, b_ind) -> float:

@@ -17,22 +17,25 @@ may contract ``a * b + c`` into an FMA (Numba passes NVVM's ``-fma`` option only
 ``fastmath=True``; NVVM's default allows contraction). The ratio-of-uniforms acceptance tests
 are computed so that such differences change a decision only when a uniform falls within about
 1e-13 (relative) of the acceptance boundary: expect a differing replicate about once per
-~1e12 hypergeometric draws (see :mod:`espri_gpu.kernels.sampling`). Integer bookkeeping,
-uniforms, inversion samplers and the Pearson, MMI and SPMI statistics use IEEE ``+ - * /``
-only, with every product that feeds an addition exact.
+~1e12 hypergeometric draws (see :mod:`espri_gpu.kernels`). Integer bookkeeping, uniforms,
+inversion samplers and the Pearson, MMI and SPMI statistics use IEEE ``+ - * /`` only, with
+every product that feeds an addition exact.
+
+The kernels (:mod:`.cuda_kernels`) are compiled with ``cache=True``: numba-cuda keeps them on
+disk per compute capability (``__pycache__`` next to the source, Numba's user-wide cache when
+that is read-only, or ``NUMBA_CACHE_DIR``), so later processes skip NVVM. The simulator
+ignores the cache.
 """
 
 from __future__ import annotations
 
-import functools
-from types import SimpleNamespace
-
 import numpy as np
 
-from . import sampling
-from .cpu import (
+from . import targets
+from .registry import (
+    DRIVERS,
     EXCEEDANCE_RTOL,
-    SIGNATURES,
+    MMI,
     as_counts,
     as_indicator,
     count_exceedances,
@@ -40,26 +43,8 @@ from .cpu import (
     shuffle_labels,
 )
 
-__all__ = [
-    "EXCEEDANCE_RTOL",
-    "SCRATCH_BYTES",
-    "THREADS_PER_BLOCK",
-    "count_exceedances",
-    "g_statistic",
-    "hypergeometric_draws",
-    "mmi_statistic",
-    "multinomial_draws",
-    "pattern_exceedances",
-    "pattern_item_statistics",
-    "pattern_statistics",
-    "pearson_statistic",
-    "random_tables",
-    "spmi_statistic",
-    "table_exceedances",
-    "table_statistic",
-    "table_statistics",
-    "uniform_draws",
-]
+__all__ = ["EXCEEDANCE_RTOL", "MAX_LAUNCH", "SCRATCH_BYTES", "THREADS_PER_BLOCK",
+           "count_exceedances", *DRIVERS]
 
 #: Threads per CUDA block.
 THREADS_PER_BLOCK = 128
@@ -68,144 +53,24 @@ SCRATCH_BYTES = 256 * 2**20
 #: Most replicates per launch.
 MAX_LAUNCH = 2**20
 
-#: ``numba.cuda``, bound by :func:`_device` on first use. A module global (not a closure
-#: variable) so that Numba's simulator can swap in its per-thread fake module in kernels.
+#: ``numba.cuda``, bound by :func:`_bind_cuda` on the first call of a driver (the kernels get
+#: theirs from :mod:`.targets`).
 cuda = None
 
 
-@functools.cache
-def _device() -> SimpleNamespace:
-    """Import ``numba.cuda`` and build the device functions (compiled when a kernel is)."""
+def _bind_cuda() -> None:
+    """Import ``numba.cuda`` (never at import time: this module imports without CUDA)."""
     global cuda
-    from numba import cuda as numba_cuda
+    if cuda is None:
+        from numba import cuda as numba_cuda
 
-    cuda = numba_cuda
-    return sampling.build(numba_cuda.jit(device=True))
-
-
-def _make_uniform(dev, jit):
-    stream_start, uniform = dev.rng.stream_start, dev.rng.uniform
-
-    @jit(SIGNATURES["uniform"])
-    def uniform_kernel(seed, start, out, states):
-        i = cuda.grid(1)
-        if i < out.shape[0]:
-            states[i, 0] = stream_start(seed, start + i)
-            for k in range(out.shape[1]):
-                out[i, k] = uniform(states[i])
-
-    return uniform_kernel
+        cuda = numba_cuda
 
 
-def _make_hypergeometric(dev, jit):
-    stream_start, hypergeometric = dev.rng.stream_start, dev.hypergeometric
-
-    @jit(SIGNATURES["hypergeometric"])
-    def hypergeometric_kernel(ngood, nbad, nsample, seed, start, out, states):
-        i = cuda.grid(1)
-        if i < out.shape[0]:
-            states[i, 0] = stream_start(seed, start + i)
-            out[i] = hypergeometric(ngood, nbad, nsample, states[i])
-
-    return hypergeometric_kernel
-
-
-def _make_multinomial(dev, jit):
-    stream_start, multinomial = dev.rng.stream_start, dev.multinomial
-
-    @jit(SIGNATURES["multinomial"])
-    def multinomial_kernel(n, weights, seed, start, out, states):
-        i = cuda.grid(1)
-        if i < out.shape[0]:
-            states[i, 0] = stream_start(seed, start + i)
-            multinomial(n, weights, out[i], states[i])
-
-    return multinomial_kernel
-
-
-def _make_tables(dev, jit):
-    stream_start, random_table = dev.rng.stream_start, dev.random_table
-
-    @jit(SIGNATURES["tables"])
-    def tables_kernel(row_sums, col_sums, seed, start, out, rowrem, states):
-        i = cuda.grid(1)
-        if i < out.shape[0]:
-            states[i, 0] = stream_start(seed, start + i)
-            random_table(row_sums, col_sums, out[i], rowrem[i], states[i])
-
-    return tables_kernel
-
-
-def _make_table_statistics(dev, jit):
-    table_replicate = dev.table_replicate
-
-    @jit(SIGNATURES["table_statistics"])
-    def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, tables,
-                                rowrem, states):
-        i = cuda.grid(1)
-        if i < out.shape[0]:
-            out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i,
-                                     tables[i], rowrem[i], states[i])
-
-    return table_statistics_kernel
-
-
-def _make_pattern_statistics(dev, jit):
-    pattern_replicate = dev.pattern_replicate
-
-    @jit(SIGNATURES["pattern_statistics"])
-    def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                  b_ind, kind, mode, shuffle, seed, start, out, joint, rowrem,
-                                  labels, a_counts, b_counts, m_out, ra, cb, states):
-        i = cuda.grid(1)
-        if i < out.shape[0]:
-            out[i] = pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                       b_ind, kind, mode, shuffle, seed, start + i, joint[i],
-                                       rowrem[i], labels[i], a_counts[i], b_counts[i],
-                                       m_out[i], ra[i], cb[i], states[i])
-
-    return pattern_statistics_kernel
-
-
-def _make_observed_table(dev, jit):
-    table_statistic = dev.table_statistic
-
-    @jit(SIGNATURES["observed_table"])
-    def observed_table_kernel(tab, row_sums, col_sums, n, statistic, out):
-        if cuda.grid(1) == 0:
-            out[0] = table_statistic(tab, row_sums, col_sums, n, statistic)
-
-    return observed_table_kernel
-
-
-def _make_observed_patterns(dev, jit):
-    observed_patterns = dev.observed_patterns
-
-    @jit(SIGNATURES["observed_patterns"])
-    def observed_patterns_kernel(joint, a_ind, b_ind, kind, m_out, ra, cb, items, out):
-        if cuda.grid(1) == 0:
-            out[0] = observed_patterns(joint, a_ind, b_ind, kind, m_out, ra, cb, items)
-
-    return observed_patterns_kernel
-
-
-_FACTORIES = {
-    "uniform": _make_uniform,
-    "hypergeometric": _make_hypergeometric,
-    "multinomial": _make_multinomial,
-    "tables": _make_tables,
-    "table_statistics": _make_table_statistics,
-    "pattern_statistics": _make_pattern_statistics,
-    "observed_table": _make_observed_table,
-    "observed_patterns": _make_observed_patterns,
-}
-
-
-@functools.cache
 def _kernel(name: str):
-    """The CUDA kernel ``name``, compiled on first use and kept for the process."""
-    dev = _device()
-    return _FACTORIES[name](dev, cuda.jit)
+    """The CUDA entry kernel ``name`` of :data:`.registry.KERNELS` (loaded from Numba's disk
+    cache, or compiled, on first use; kept for the process)."""
+    return targets.kernel("cuda", name)
 
 
 def _chunks(count: int, bytes_per_replicate: int):
@@ -237,7 +102,7 @@ def uniform_draws(seed: int, start: int, count: int, size: int) -> np.ndarray:
     >>> bool((u == cpu.uniform_draws(7, 0, 4, 3)).all())  # doctest: +SKIP
     True
     """
-    _device()
+    _bind_cuda()
     out = np.zeros((count, size), dtype=np.float64)
     for lo, m in _chunks(count, 8 * (size + 1)):
         d_out = _empty(m, size, dtype=np.float64)
@@ -259,7 +124,7 @@ def hypergeometric_draws(ngood: int, nbad: int, nsample: int, seed: int, start: 
     >>> cuda.hypergeometric_draws(10**6, 10**6, 10**3, 1, 0, 2).shape  # doctest: +SKIP
     (2,)
     """
-    _device()
+    _bind_cuda()
     out = np.zeros(count, dtype=np.int64)
     for lo, m in _chunks(count, 16):
         d_out = _empty(m)
@@ -281,7 +146,7 @@ def multinomial_draws(n: int, weights, seed: int, start: int, count: int) -> np.
     >>> x.sum(axis=1).tolist()  # doctest: +SKIP
     [100, 100, 100, 100, 100]
     """
-    _device()
+    _bind_cuda()
     w = np.ascontiguousarray(weights, dtype=np.float64)
     out = np.zeros((count, w.size), dtype=np.int64)
     d_w = cuda.to_device(w)
@@ -304,7 +169,7 @@ def random_tables(row_sums, col_sums, seed: int, start: int, count: int) -> np.n
     >>> cuda.random_tables([3, 2, 2], [4, 3], seed=0, start=0, count=3).shape  # doctest: +SKIP
     (3, 3, 2)
     """
-    _device()
+    _bind_cuda()
     rows, cols = as_counts(row_sums), as_counts(col_sums)
     r, c = rows.size, cols.size
     out = np.zeros((count, r, c), dtype=np.int64)
@@ -329,7 +194,7 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
     >>> cuda.table_statistics([3, 2, 2], [4, 3], 0, 0, 0, 2).shape  # doctest: +SKIP
     (2,)
     """
-    _device()
+    _bind_cuda()
     rows, cols = as_counts(row_sums), as_counts(col_sums)
     r, c = rows.size, cols.size
     out = np.zeros(count, dtype=np.float64)
@@ -377,7 +242,7 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     >>> cuda.pattern_statistics([5, 5], [3, 4, 3], np.eye(2), b, 0, 0, 0, 0, 3)  # doctest: +SKIP
     array([...])
     """
-    _device()
+    _bind_cuda()
     rows, cols = as_counts(row_counts), as_counts(col_counts)
     a, b = as_indicator(a_ind), as_indicator(b_ind)
     npa, npb, ni, nk = rows.size, cols.size, a.shape[1], b.shape[1]
@@ -434,7 +299,7 @@ def table_statistic(table, statistic: int) -> float:
     ... # doctest: +SKIP
     True
     """
-    _device()
+    _bind_cuda()
     t = as_counts(np.atleast_2d(table))
     out = cuda.device_array(1, dtype=np.float64)
     _launch(_kernel("observed_table"), 1, cuda.to_device(t), cuda.to_device(as_counts(t.sum(1))),
@@ -480,16 +345,16 @@ def pattern_item_statistics(joint, a_ind, b_ind, kind: int) -> tuple[float, np.n
     ... # doctest: +SKIP
     13.333333
     """
-    _device()
+    _bind_cuda()
     j, a, b = as_counts(np.atleast_2d(joint)), as_indicator(a_ind), as_indicator(b_ind)
     ni, nk = a.shape[1], b.shape[1]
-    d_items = cuda.to_device(np.zeros((1 if kind == 0 else ni, nk)))
+    d_items = cuda.to_device(np.zeros((1 if kind == MMI else ni, nk)))
     out = cuda.device_array(1, dtype=np.float64)
     _launch(_kernel("observed_patterns"), 1, cuda.to_device(j), cuda.to_device(a),
             cuda.to_device(b), int(kind), cuda.to_device(np.zeros((ni, nk))),
             cuda.to_device(np.zeros(ni)), cuda.to_device(np.zeros(nk)), d_items, out)
     items = d_items.copy_to_host()
-    return float(out.copy_to_host()[0]), items[0] if kind == 0 else items
+    return float(out.copy_to_host()[0]), items[0] if kind == MMI else items
 
 
 def mmi_statistic(joint, a_ind, b_ind) -> float:

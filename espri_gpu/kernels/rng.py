@@ -22,15 +22,18 @@ double is exact.
 
 The running position of a stream is kept in a caller-owned ``uint64`` array ``state`` of
 length >= 1 (``state[0]`` is the SplitMix64 state): no hidden RNG state anywhere.
+
+Device functions, compiled per target by :mod:`espri_gpu.kernels.targets` (all inlined on
+the CPU).
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 
-__all__ = ["GOLDEN", "build", "mix64"]
+from espri_gpu.kernels.targets import inline
+
+__all__ = ["GOLDEN", "mix64", "next_u64", "stream_start", "uniform", "uniform_open"]
 
 #: SplitMix64 increment (2**64 / golden ratio, odd).
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -45,6 +48,7 @@ _TWO_M52 = 2.0**-52
 _TWO_M53 = 2.0**-53
 
 
+@inline
 def mix64(z):
     """SplitMix64 finaliser of the ``uint64`` ``z`` (a bijection of 64-bit words)."""
     z = (z ^ (z >> _S30)) * _MUL1
@@ -52,36 +56,27 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
-def build(jit, leaf_jit=None):
-    """Compile the RNG device functions with ``jit``; returns a namespace of them.
+@inline
+def stream_start(seed, replicate):
+    """SplitMix64 state before draw 0 of ``replicate``'s stream under ``seed``."""
+    return mix64(np.uint64(seed) ^ mix64(np.uint64(replicate) + GOLDEN))
 
-    ``jit`` is ``numba.njit(...)`` for the CPU, ``numba.cuda.jit(device=True)`` for CUDA, or
-    the identity for pure Python; ``leaf_jit`` (default ``jit``) compiles these small, hot
-    functions (the CPU passes an inlining ``njit``). Each function below calls the versions
-    of its helpers compiled for the same target (they are passed by closure).
-    """
-    leaf_jit = jit if leaf_jit is None else leaf_jit
-    mix = leaf_jit(mix64)
 
-    def stream_start(seed, replicate):
-        """SplitMix64 state before draw 0 of ``replicate``'s stream under ``seed``."""
-        return mix(np.uint64(seed) ^ mix(np.uint64(replicate) + GOLDEN))
+@inline
+def next_u64(state):
+    """Advance ``state[0]`` by one step and return the 64-bit draw."""
+    s = state[0] + GOLDEN
+    state[0] = s
+    return mix64(s)
 
-    def next_u64(state):
-        """Advance ``state[0]`` by one step and return the 64-bit draw."""
-        s = state[0] + GOLDEN
-        state[0] = s
-        return mix(s)
 
-    next_u64 = leaf_jit(next_u64)
+@inline
+def uniform(state):
+    """Next uniform double in [0, 1) (53 random bits)."""
+    return float(next_u64(state) >> _S11) * _TWO_M53
 
-    def uniform(state):
-        """Next uniform double in [0, 1) (53 random bits)."""
-        return float(next_u64(state) >> _S11) * _TWO_M53
 
-    def uniform_open(state):
-        """Next uniform double in (0, 1) (52 random bits, centred in their cell)."""
-        return (float(next_u64(state) >> _S12) + 0.5) * _TWO_M52
-
-    return SimpleNamespace(mix64=mix, stream_start=leaf_jit(stream_start), next_u64=next_u64,
-                           uniform=leaf_jit(uniform), uniform_open=leaf_jit(uniform_open))
+@inline
+def uniform_open(state):
+    """Next uniform double in (0, 1) (52 random bits, centred in their cell)."""
+    return (float(next_u64(state) >> _S12) + 0.5) * _TWO_M52

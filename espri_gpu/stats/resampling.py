@@ -19,6 +19,9 @@ from ..backend import Backend, resolve_backend
 from ..defaults import DEFAULT_RESAMPLES as _DEFAULT_RESAMPLES
 from ..distributed import current_client
 from ..errors import SurveyInputError
+from ..kernels.registry import PATTERN_KINDS as MR_KINDS
+from ..kernels.registry import RESAMPLING_MODES as MR_MODES
+from ..kernels.registry import STATISTIC_CODES
 
 __all__ = ["DEFAULT_RESAMPLES", "chunks", "kernels_for", "make_seed", "observed_pattern_statistics",
            "observed_table_statistic", "pattern_exceedances", "table_exceedances"]
@@ -28,10 +31,6 @@ __all__ = ["DEFAULT_RESAMPLES", "chunks", "kernels_for", "make_seed", "observed_
 #: :func:`~espri_gpu.screen`, the ``report`` pipeline and command): defined in
 #: :mod:`espri_gpu.defaults`, which the command line reads before any heavy import.
 DEFAULT_RESAMPLES = _DEFAULT_RESAMPLES
-
-STATISTIC_CODES = {"pearson": 0, "g": 1}
-MR_KINDS = {"mmi": 0, "spmi": 1}
-MR_MODES = {"permutation": 0, "bootstrap": 1}
 
 
 def make_seed(seed: int | None) -> int:

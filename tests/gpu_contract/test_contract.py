@@ -8,9 +8,10 @@ skips elsewhere, unless ``ESPRI_GPU_REQUIRE_RAPIDS=1`` turns the skip into a fai
 * every GPU call the source scan finds binds to that signature (positional count too);
 * what espri_gpu assumes cuML's ``KMeans`` does with ``tol``, ``init`` and ``n_init``
   (:data:`~espri_gpu.gpu_contract.KEYWORD_SEMANTICS`) is still what its documentation says;
-* every CUDA kernel of :mod:`espri_gpu.kernels.cuda` compiles to PTX for compute capability
-  7.5 (HAL's RTX 2080 Ti) with the real numba-cuda and NVVM, and ptxas assembles it: the
-  simulator runs kernels as Python and would not notice code the CUDA target cannot compile.
+* every CUDA kernel of :mod:`espri_gpu.kernels.cuda_kernels` compiles to PTX for compute
+  capability 7.5 (HAL's RTX 2080 Ti) with the real numba-cuda and NVVM, and ptxas assembles
+  it: the simulator runs kernels as Python and would not notice code the CUDA target cannot
+  compile.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def ptx() -> dict[str, str]:
     from numba import cuda
     from numba.cuda import dispatcher
 
-    from espri_gpu.kernels import cuda as kernels
+    from espri_gpu.kernels import registry, targets
 
     # Device functions take the compute capability from the current device; there is none.
     assert hasattr(dispatcher, "get_current_device"), \
@@ -97,26 +98,17 @@ def ptx() -> dict[str, str]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(dispatcher, "get_current_device",
                    lambda: types.SimpleNamespace(compute_capability=HAL_CC))
-        dev = kernels._device()
         out = {}
-        for name, factory in kernels._FACTORIES.items():
-            captured = {}
-
-            def jit(signature, captured=captured):
-                def decorate(fn):
-                    captured.update(fn=fn, signature=signature)
-                    return fn
-                return decorate
-
-            factory(dev, jit)
-            out[name], _ = cuda.compile_ptx(captured["fn"], captured["signature"], cc=HAL_CC)
+        for name, kernel in registry.KERNELS.items():
+            fn = targets.kernel_function("cuda", name)
+            out[name], _ = cuda.compile_ptx(fn, kernel.signature, cc=HAL_CC)
     return out
 
 
 def test_every_kernel_compiles_to_ptx_for_hal(ptx) -> None:
-    from espri_gpu.kernels import cuda as kernels
+    from espri_gpu.kernels import registry
 
-    assert set(ptx) == set(kernels._FACTORIES)
+    assert set(ptx) == set(registry.KERNELS)
     for name, text in ptx.items():
         assert f".target sm_{HAL_CC[0]}{HAL_CC[1]}" in text, name
         assert ".entry" in text, name

@@ -1,0 +1,139 @@
+"""What the CPU and CUDA drivers share, declared once.
+
+* the entry kernels, with their explicit signatures (:data:`KERNELS`): each has a CPU version
+  in :mod:`.cpu_kernels` and a CUDA version in :mod:`.cuda_kernels`, both named
+  ``<name>_kernel`` and compiled by :func:`espri_gpu.kernels.targets.kernel`;
+* the statistic codes the kernels take (:data:`STATISTIC_CODES`, :data:`PATTERN_KINDS`,
+  :data:`RESAMPLING_MODES`);
+* the public drivers that :mod:`.cpu` and :mod:`.cuda` both define, same names and
+  signatures (:data:`DRIVERS`);
+* the preparation of their arguments and the exceedance count (:func:`seed_word`,
+  :func:`as_counts`, :func:`as_indicator`, :func:`shuffle_labels`, :func:`count_exceedances`).
+
+Importing this module imports NumPy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["BOOTSTRAP", "DRIVERS", "EXCEEDANCE_RTOL", "G", "KERNELS", "MMI", "PATTERN_KINDS",
+           "PEARSON", "PERMUTATION", "RESAMPLING_MODES", "SHUFFLE_CELLS_RATIO", "SPMI",
+           "STATISTIC_CODES", "Kernel", "as_counts", "as_indicator", "count_exceedances",
+           "seed_word", "shuffle_labels"]
+
+# ------------------------------------------------------------------------- statistic codes
+#: ``statistic`` of the table kernels: Pearson's X^2 or the likelihood ratio G.
+PEARSON, G = 0, 1
+#: ``kind`` of the pattern kernels: MMI (single x multiple choice) or SPMI (multiple x multiple).
+MMI, SPMI = 0, 1
+#: ``mode`` of the pattern kernels: permutation (margins fixed) or bootstrap under independence.
+PERMUTATION, BOOTSTRAP = 0, 1
+STATISTIC_CODES = {"pearson": PEARSON, "g": G}
+PATTERN_KINDS = {"mmi": MMI, "spmi": SPMI}
+RESAMPLING_MODES = {"permutation": PERMUTATION, "bootstrap": BOOTSTRAP}
+
+
+# ------------------------------------------------------------------------- entry kernels
+@dataclass(frozen=True)
+class Kernel:
+    """One entry kernel: its Numba signature (C-contiguous arrays; the first dimension of a
+    scratch array is the block on the CPU, the replicate on CUDA) and whether it computes
+    replicates (``prange`` over blocks on the CPU, one thread each on CUDA) or one value."""
+
+    name: str
+    signature: str
+    per_replicate: bool = True
+
+
+KERNELS = {k.name: k for k in (
+    Kernel("uniform", "void(uint64, int64, float64[:, ::1], uint64[:, ::1])"),
+    Kernel("hypergeometric",
+           "void(int64, int64, int64, uint64, int64, int64[::1], uint64[:, ::1])"),
+    Kernel("multinomial",
+           "void(int64, float64[::1], uint64, int64, int64[:, ::1], uint64[:, ::1])"),
+    Kernel("tables", "void(int64[::1], int64[::1], uint64, int64, int64[:, :, ::1], "
+                     "int64[:, ::1], uint64[:, ::1])"),
+    Kernel("table_statistics", "void(int64[::1], int64[::1], int64, int64, uint64, int64, "
+                               "float64[::1], int64[:, :, ::1], int64[:, ::1], uint64[:, ::1])"),
+    Kernel("pattern_statistics",
+           "void(int64[::1], int64[::1], float64[::1], float64[::1], float64[:, ::1], "
+           "float64[:, ::1], int64, int64, int64, uint64, int64, float64[::1], "
+           "int64[:, :, ::1], int64[:, ::1], int32[:, ::1], int64[:, ::1], int64[:, ::1], "
+           "float64[:, :, ::1], float64[:, ::1], float64[:, ::1], uint64[:, ::1])"),
+    # observed statistics: one value, by the device functions that score the replicates
+    Kernel("observed_table",
+           "void(int64[:, ::1], int64[::1], int64[::1], int64, int64, float64[::1])", False),
+    Kernel("observed_patterns",
+           "void(int64[:, ::1], float64[:, ::1], float64[:, ::1], int64, float64[:, ::1], "
+           "float64[::1], float64[::1], float64[:, ::1], float64[::1])", False),
+)}
+
+#: The public drivers of :mod:`espri_gpu.kernels.cpu` and :mod:`espri_gpu.kernels.cuda`.
+DRIVERS = ("uniform_draws", "hypergeometric_draws", "multinomial_draws", "random_tables",
+           "table_statistics", "table_exceedances", "pattern_statistics", "pattern_exceedances",
+           "table_statistic", "pearson_statistic", "g_statistic", "pattern_item_statistics",
+           "mmi_statistic", "spmi_statistic")
+
+# ------------------------------------------------------------------------- arguments
+#: A replicate counts as "at least as extreme" when its statistic is >= observed * (1 - this).
+#: The observed statistic comes from the same compiled functions as the replicates (the
+#: ``observed_*`` kernels), so a replicate equal to the observed table ties exactly; the
+#: allowance only absorbs last-bit differences between targets (an observed value computed
+#: on the CPU compared with replicates drawn on a GPU).
+EXCEEDANCE_RTOL = 64 * 2.22e-16
+_MASK64 = (1 << 64) - 1
+#: Pattern tables are filled by shuffling row labels (``n`` draws) rather than by
+#: conditional hypergeometric draws (up to ``(Pa - 1)(Pb - 1)``) when ``n`` is at most this
+#: many times the number of free cells (measured: MMI at 1e5 respondents x 15k patterns).
+SHUFFLE_CELLS_RATIO = 2
+
+
+def seed_word(seed) -> np.uint64:
+    """The run seed as the ``uint64`` the kernels take (Python ints are reduced mod 2**64).
+
+    Examples
+    --------
+    >>> int(seed_word(-1)) == 2**64 - 1
+    True
+    """
+    return np.uint64(int(seed) & _MASK64)
+
+
+def as_counts(values) -> np.ndarray:
+    """C-contiguous ``int64`` copy-free view of counts."""
+    return np.ascontiguousarray(values, dtype=np.int64)
+
+
+def as_indicator(values) -> np.ndarray:
+    """C-contiguous ``float64`` 2-D indicator matrix."""
+    return np.ascontiguousarray(values, dtype=np.float64)
+
+
+def count_exceedances(statistics: np.ndarray, observed: float) -> int:
+    """Number of ``statistics`` >= ``observed * (1 - EXCEEDANCE_RTOL)``.
+
+    Examples
+    --------
+    >>> count_exceedances([1.0, 2.0, 3.0], 2.0)
+    2
+    """
+    threshold = float(observed) * (1.0 - EXCEEDANCE_RTOL)
+    return int(np.count_nonzero(np.asarray(statistics) >= threshold))
+
+
+def shuffle_labels(n: int, npa: int, npb: int) -> int:
+    """Length of the label scratch per replicate: ``n`` when pattern tables are filled by
+    shuffling (see :data:`SHUFFLE_CELLS_RATIO`), else 0 (hypergeometric fill). Both targets
+    choose with it, so they draw the same tables.
+
+    Examples
+    --------
+    >>> shuffle_labels(40, 6, 8), shuffle_labels(400, 6, 8)
+    (40, 0)
+    """
+    if 0 < n < 2**31 and n <= SHUFFLE_CELLS_RATIO * (npa - 1) * (npb - 1):
+        return n
+    return 0
