@@ -9,7 +9,7 @@ Public API::
     counts(survey, "ml_méthodes")                    # counts, % of respondents / mentions
     crosstab(survey, "lab", "ml_méthodes")           # cross counts
     independence_test(survey, "lab", "ml_méthodes")  # the right test for the pair
-    screen(survey)                                   # every pair, adjusted p-values
+    screen(survey).to_frame()                        # every pair, adjusted p-values
     groups(survey, ["ml_méthodes", "ml_usages"])     # respondent groups: Ward, k-means, PCA
 
 ``import espri_gpu`` never imports a GPU library; the backend (``cpu``, ``gpu``, ``auto``)
@@ -35,8 +35,10 @@ _PUBLIC = {
     "Indicators": "encoding",
     "LoadReport": "survey",
     "Question": "codebook",
+    "ScreenResult": "stats",
     "Survey": "survey",
     "SurveyInputError": "errors",
+    "UntestedPair": "stats",
     "all_crosstabs": "counting",
     "chi2_test": "stats",
     "counts": "counting",
@@ -70,8 +72,10 @@ __all__ = [
     "Indicators",
     "LoadReport",
     "Question",
+    "ScreenResult",
     "Survey",
     "SurveyInputError",
+    "UntestedPair",
     "__version__",
     "all_crosstabs",
     "chi2_test",

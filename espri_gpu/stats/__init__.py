@@ -5,7 +5,14 @@ questions, the right test for its kind), :func:`screen` (every pair, adjusted p-
 """
 
 from .chi2 import Chi2Result, chi2_test, cramers_v, cramers_v_corrected
-from .independence import IndependenceResult, independence_test, pair_seed, screen
+from .independence import (
+    IndependenceResult,
+    ScreenResult,
+    UntestedPair,
+    independence_test,
+    pair_seed,
+    screen,
+)
 
-__all__ = ["Chi2Result", "IndependenceResult", "chi2_test", "cramers_v", "cramers_v_corrected",
-           "independence_test", "pair_seed", "screen"]
+__all__ = ["Chi2Result", "IndependenceResult", "ScreenResult", "UntestedPair", "chi2_test",
+           "cramers_v", "cramers_v_corrected", "independence_test", "pair_seed", "screen"]
