@@ -4,15 +4,37 @@ Public entry points: :func:`chi2_test` (a table), :func:`independence_test` (a p
 questions, the right test for its kind), :func:`screen` (every pair, adjusted p-values).
 """
 
-from .chi2 import Chi2Result, chi2_test, cramers_v, cramers_v_corrected
-from .independence import (
-    IndependenceResult,
-    ScreenResult,
-    UntestedPair,
-    independence_test,
-    pair_seed,
-    screen,
-)
+import importlib
+
+#: Where each public name lives: imported on first use (PEP 562), so that a light module of
+#: the package (:mod:`espri_gpu.stats.residuals`, which the plotting layer imports) loads
+#: without SciPy or the resampling kernels.
+_PUBLIC = {
+    "Chi2Result": "chi2",
+    "IndependenceResult": "independence",
+    "ScreenResult": "independence",
+    "UntestedPair": "independence",
+    "chi2_test": "chi2",
+    "cramers_v": "chi2",
+    "cramers_v_corrected": "chi2",
+    "independence_test": "independence",
+    "pair_seed": "independence",
+    "screen": "independence",
+}
 
 __all__ = ["Chi2Result", "IndependenceResult", "ScreenResult", "UntestedPair", "chi2_test",
            "cramers_v", "cramers_v_corrected", "independence_test", "pair_seed", "screen"]
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name's module on first use."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'espri_gpu.stats' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

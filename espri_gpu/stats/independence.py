@@ -28,6 +28,7 @@ from .resampling import (
     observed_table_statistic,
     pattern_exceedances,
 )
+from .residuals import expected_counts
 
 __all__ = ["IndependenceResult", "ScreenResult", "UntestedPair", "independence_test", "pair_seed",
            "screen"]
@@ -188,7 +189,7 @@ def _tick_effect_sizes(ticks: np.ndarray) -> dict[str, float]:
     if obs.shape[0] < 2 or obs.shape[1] < 2 or total == 0:
         nan = float("nan")
         return {"cramers_v": nan, "cramers_v_corrected": nan, "min_expected": nan}
-    expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / total
+    expected = expected_counts(obs)
     x2 = observed_table_statistic(obs.astype(np.int64), "pearson", "cpu")
     return {"cramers_v": cramers_v(x2, int(total), obs.shape),
             "cramers_v_corrected": cramers_v_corrected(x2, int(total), obs.shape),
