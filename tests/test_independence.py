@@ -18,7 +18,6 @@ from espri_gpu import (
     chi2_test,
     crosstab,
     independence_test,
-    load_codebook,
     load_example,
     read_survey,
     screen,
@@ -26,6 +25,7 @@ from espri_gpu import (
 from espri_gpu.stats import pair_seed
 from espri_gpu.synthetic import synthetic_survey
 
+from .conftest import mini_codebook, mini_survey
 from .test_example import FIGURE_25, FIGURE_26, LOST_MENTIONS, _published
 
 FIGURES = {"FIGURE_25": FIGURE_25, "FIGURE_26": FIGURE_26}
@@ -118,12 +118,7 @@ def test_auto_picks_the_test_for_the_pair() -> None:
 
 
 def test_asymptotic_chosen_with_large_expected_counts(tmp_path) -> None:
-    from .conftest import MINI_CODEBOOK
-
-    (tmp_path / "cb.toml").write_text(MINI_CODEBOOK, encoding="utf-8")
-    codebook = load_codebook(tmp_path / "cb.toml")
-    synthetic_survey(codebook, 3000, seed=1).to_csv(tmp_path / "r.csv")
-    survey = read_survey(tmp_path / "r.csv", codebook)
+    _, survey = mini_survey(tmp_path, 3000, seed=1)
     r = independence_test(survey, "lab", "niveau", seed=1)
     table = crosstab(survey, "lab", "niveau").to_numpy()
     table = table[table.sum(1) > 0][:, table.sum(0) > 0]
@@ -216,10 +211,7 @@ def test_screen_keeps_untestable_pairs_with_their_reason() -> None:
 
 def _null_surveys(tmp_path, count: int, n: int):
     """Surveys where the single and the multiple question are independent by construction."""
-    from .conftest import MINI_CODEBOOK
-
-    (tmp_path / "cb.toml").write_text(MINI_CODEBOOK, encoding="utf-8")
-    codebook = load_codebook(tmp_path / "cb.toml")
+    codebook = mini_codebook(tmp_path)
     for i in range(count):
         synthetic = synthetic_survey(codebook, n, seed=1000 + i, p_other=0.0)
         frame = synthetic.frame.copy()
@@ -250,12 +242,9 @@ def test_mmi_calibrated_where_tick_chi2_is_not(tmp_path, method) -> None:
 
 @pytest.mark.slow
 def test_spmi_permutation_calibrated(tmp_path) -> None:
-    from .conftest import MINI_CODEBOOK
-
     extra = ('\n[[columns]]\nkeyword = "outils"\nheader = "Outils ?"\nkind = "multiple"\n'
              'options = ["Jupyter", "Vim", "Emacs", "Spyder"]\n')
-    (tmp_path / "cb.toml").write_text(MINI_CODEBOOK + extra, encoding="utf-8")
-    codebook = load_codebook(tmp_path / "cb.toml")
+    codebook = mini_codebook(tmp_path, extra)
     rejections, count = 0, 200
     for i in range(count):
         frame = synthetic_survey(codebook, 300, seed=2000 + i, p_other=0.0).frame
