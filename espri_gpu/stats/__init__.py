@@ -4,7 +4,7 @@ Public entry points: :func:`chi2_test` (a table), :func:`independence_test` (a p
 questions, the right test for its kind), :func:`screen` (every pair, adjusted p-values).
 """
 
-import importlib
+from .._lazy import lazy_names
 
 #: Where each public name lives: imported on first use (PEP 562), so that a light module of
 #: the package (:mod:`espri_gpu.stats.residuals`, which the plotting layer imports) loads
@@ -25,16 +25,4 @@ _PUBLIC = {
 __all__ = ["Chi2Result", "IndependenceResult", "ScreenResult", "UntestedPair", "chi2_test",
            "cramers_v", "cramers_v_corrected", "independence_test", "pair_seed", "screen"]
 
-
-def __getattr__(name: str) -> object:
-    """Import a public name's module on first use."""
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'espri_gpu.stats' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), _PUBLIC)
