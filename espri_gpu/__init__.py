@@ -9,14 +9,14 @@ Public API::
     counts(survey, "ml_méthodes")                    # counts, % of respondents / mentions
     crosstab(survey, "lab", "ml_méthodes")           # cross counts
     independence_test(survey, "lab", "ml_méthodes")  # the right test for the pair
-    screen(survey)                                   # every pair, adjusted p-values
+    screen(survey).to_frame()                        # every pair, adjusted p-values
     groups(survey, ["ml_méthodes", "ml_usages"])     # respondent groups: Ward, k-means, PCA
 
 ``import espri_gpu`` never imports a GPU library; the backend (``cpu``, ``gpu``, ``auto``)
 is chosen per call (``backend=``) or by ``$ESPRI_GPU_BACKEND``.
 """
 
-import importlib
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -35,8 +35,10 @@ _PUBLIC = {
     "Indicators": "encoding",
     "LoadReport": "survey",
     "Question": "codebook",
+    "ScreenResult": "stats",
     "Survey": "survey",
     "SurveyInputError": "errors",
+    "UntestedPair": "stats",
     "all_crosstabs": "counting",
     "chi2_test": "stats",
     "counts": "counting",
@@ -70,8 +72,10 @@ __all__ = [
     "Indicators",
     "LoadReport",
     "Question",
+    "ScreenResult",
     "Survey",
     "SurveyInputError",
+    "UntestedPair",
     "__version__",
     "all_crosstabs",
     "chi2_test",
@@ -93,15 +97,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """Import a public name's module on first use."""
-    module = _PUBLIC.get(name)
-    if module is None:
-        raise AttributeError(f"module 'espri_gpu' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names(globals(), _PUBLIC)

@@ -64,6 +64,11 @@ GPU_INSTALL_HINT = "pip install -e '.[gpu]' (CUDA 12 wheels of cupy, cudf, cuml,
 GPU_LIBRARIES = {"cupy": "cupy-cuda12x", "cudf": "cudf-cu12", "cuml": "cuml-cu12"}
 #: Those without which the GPU backend cannot run (cuML only serves k-means: see ml()).
 REQUIRED_GPU_LIBRARIES = ("cupy", "cudf")
+#: Import names of the GPU libraries and (dotted) of the GPU parts of others: the names
+#: whose calls make the GPU contract (``espri_gpu/gpu_contract.py``); the undotted ones are
+#: imported only by the backend layer (``tests/test_import_boundary.py``).
+GPU_MODULES = ("cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm", "numba.cuda",
+               "cuda.bindings")
 #: Oldest CUDA version the driver must support (``cudaDriverGetVersion``): the RAPIDS 26.x
 #: CUDA 12 wheels need CUDA 12.2, i.e. an NVIDIA driver >= 535 on Linux.
 MIN_DRIVER_CUDA = 12020

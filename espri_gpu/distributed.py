@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .backend import Backend, GpuDevice, pool_bytes, probe_gpu, resolve_backend
+from .backend import Backend, GpuDevice, _one_line, pool_bytes, probe_gpu, resolve_backend
 from .errors import BackendUnavailableError, SurveyInputError
 from .machine import usable_cores
 
@@ -135,11 +135,6 @@ def _import_distributed() -> ModuleType:
             f"({type(exc).__name__}: {exc}); install it with {DASK_INSTALL_HINT}, or run "
             "without --cluster / --scheduler-file") from None
     return distributed
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
 # --------------------------------------------------------------------- connecting

@@ -16,14 +16,11 @@ keyword arguments espri_gpu passes to it anywhere. Two tests hold the list true:
 
 Names called on ``xp`` exist in NumPy too (the CPU path); the contract run checks that they
 exist in CuPy. The scan's rules, the tables below, are documented in
-``tests/gpu_contract/checker.py``.
+``tests/gpu_contract/checker.py``; the modules whose names are GPU names (and their
+submodules) are :data:`espri_gpu.backend.GPU_MODULES`.
 """
 
 from __future__ import annotations
-
-#: Module names (and their submodules) whose names are GPU names.
-GPU_MODULES = ("cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm", "numba.cuda",
-               "cuda.bindings")
 
 #: ``Backend.ml()`` attribute -> the cuML class it is on the GPU backend.
 ML_CLASSES = {"KMeans": "cuml.cluster.KMeans", "PCA": "cuml.decomposition.PCA"}

@@ -9,6 +9,7 @@ import sys
 from .backend import (
     ENV_VAR,
     GPU_INSTALL_HINT,
+    GPU_LIBRARIES,
     MIN_NVJITLINK,
     _cuda_str,
     nvidia_smi_summary,
@@ -20,8 +21,7 @@ __all__ = ["info_text"]
 
 CORE = ("espri_gpu", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "numba",
         "matplotlib")
-OPTIONAL = ("cupy-cuda12x", "cudf-cu12", "cuml-cu12", "dask-cuda", "numba-cuda", "dask",
-            "distributed")
+OPTIONAL = (*GPU_LIBRARIES.values(), "dask-cuda", "numba-cuda", "dask", "distributed")
 
 
 def _version(dist: str) -> str | None:

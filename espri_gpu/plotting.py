@@ -20,13 +20,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .i18n import Words, describe_test  # noqa: E402
+from .stats.residuals import standardized_residuals as residuals  # noqa: E402
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from .counting import Counts
     from .grouping import Groups
-    from .stats import IndependenceResult
+    from .stats import Chi2Result, IndependenceResult
 
 __all__ = ["bar_chart", "centroid_heatmap", "dendrogram", "group_color", "heatmap",
            "option_color", "pca_scatter", "residuals", "wrap_label"]
@@ -138,7 +139,7 @@ def bar_chart(counts: Counts, *, ax: Axes | None = None, title: str | None = Non
 
 
 def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count",
-            result: IndependenceResult | Any | None = None, title: str | None = None,
+            result: IndependenceResult | Chi2Result | None = None, title: str | None = None,
             words: Words | None = None) -> Axes:
     """Heat map of a cross table with every cell annotated with its count.
 
@@ -151,10 +152,13 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
         From :func:`espri_gpu.crosstab` (all-zero rows and columns are left out).
     ax : matplotlib Axes, optional
     color : {"count", "residual"}
-        Colour by count, or by the cell's standardized residual (count − expected) /
-        √expected (blue below, red above independence).
-    result : IndependenceResult, optional
-        Its test and p-value are written as the title (unless ``title`` is given).
+        Colour by count, or by the cell's adjusted standardized residual (blue below, red
+        above independence; ~N(0, 1) under independence:
+        :func:`~espri_gpu.stats.residuals.standardized_residuals`, as ``chi2_test``).
+    result : IndependenceResult or Chi2Result, optional
+        Its test and p-value are written as the title (unless ``title`` is given). A
+        :class:`~espri_gpu.stats.Chi2Result` of this table (``chi2_test(table)``) also
+        gives the residuals the cells are coloured by.
     title : str, optional
     words : Words, optional
         Language of the axis texts (default English).
@@ -172,6 +176,15 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
     10
     >>> ax.get_ylabel()
     'Compétences en ML'
+
+    Coloured by the residuals of a χ² test of the same table:
+
+    >>> from espri_gpu import chi2_test
+    >>> t = crosstab(load_example("espri2020"), "compétence", "maturité_projet")
+    >>> r = chi2_test(t, method="montecarlo", n_resamples=99, seed=1)
+    >>> ax = heatmap(t, color="residual", result=r)
+    >>> bool((ax.images[0].get_array() == r.residuals.to_numpy()).all())
+    True
     """
     if color not in ("count", "residual"):
         raise ValueError(f"`color` is {color!r}; expected 'count' or 'residual'")
@@ -185,7 +198,7 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
     rows, cols = data.shape
     ax = _axes(ax, max(2.4, 0.38 * rows + 2.2))
     if color == "residual" and values.sum() > 0:
-        shade = residuals(values)
+        shade = _residuals_of(data, result)
         limit = max(2.0, float(np.abs(shade).max()))
         image = ax.imshow(shade, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
         label = wrap_label(words("residual"), 30, 2)
@@ -207,25 +220,30 @@ def heatmap(table: pd.DataFrame, *, ax: Axes | None = None, color: str = "count"
                   fontsize=9)
     ax.figure.colorbar(image, ax=ax, shrink=0.8, label=label)
     if title is None and result is not None:
-        title = (f"{describe_test(result.test, words.lang)}: p = {words.p(result.pvalue)} "
-                 f"({words('n_respondents', n=result.n)})")
+        test = getattr(result, "test", None)
+        title = (f"{describe_test(test or f'chi2-{result.method}', words.lang)}: "
+                 f"p = {words.p(result.pvalue)}")
+        if test is not None:  # an IndependenceResult counts respondents, a table's n may not
+            title += f" ({words('n_respondents', n=result.n)})"
     if title:
         ax.set_title(wrap_label(title, 90, 3), fontsize=9)
     return ax
 
 
-def residuals(values: np.ndarray) -> np.ndarray:
-    """Standardized residuals (count − expected) / √expected of a table, 0 where nothing is
-    expected (expected counts from the table's own margins).
-
-    Examples
-    --------
-    >>> residuals(np.array([[10.0, 0.0], [0.0, 10.0]])).round(2).tolist()
-    [[2.24, -2.24], [-2.24, 2.24]]
-    """
-    expected = np.outer(values.sum(axis=1), values.sum(axis=0)) / values.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(expected > 0, (values - expected) / np.sqrt(expected), 0.0)
+def _residuals_of(data: pd.DataFrame, result: object) -> np.ndarray:
+    """The residuals a heat map of ``data`` (empty rows and columns left out) is coloured by:
+    those of ``result`` when it is a χ² test of this table, else computed from ``data``."""
+    given = getattr(result, "residuals", None)
+    if given is None:
+        return residuals(data.to_numpy(dtype=float))
+    by_position = isinstance(given.index, pd.RangeIndex) and isinstance(given.columns,
+                                                                       pd.RangeIndex)
+    if given.shape != data.shape or not (by_position or (
+            given.index.equals(data.index) and given.columns.equals(data.columns))):
+        raise ValueError(f"`result` holds the residuals of a {given.shape[0]} × "
+                         f"{given.shape[1]} table, not of this {data.shape[0]} × "
+                         f"{data.shape[1]} one; pass chi2_test(table) of the table drawn")
+    return given.to_numpy(dtype=float)
 
 
 def group_color(group: int) -> tuple[float, float, float]:

@@ -57,7 +57,7 @@ from .rare_answers import pool_counts, pool_table
 from .report_figures import FigurePool, save_figure
 from .report_page import Grouping, PageContent, grouping_verdict, write_page
 from .responses import read_survey
-from .stats import screen
+from .stats import ScreenResult, screen
 from .stats.resampling import DEFAULT_RESAMPLES
 from .survey import Survey
 
@@ -398,17 +398,17 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
             writer.csv(f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv", crosstabs[(a, bq)])
 
     with progress.step("tests"):
-        results = _screen_pairs(survey, pair_list, n_resamples, seed, b, progress)
+        screened = _screen_pairs(survey, pair_list, n_resamples, seed, b, progress)
+        results = screened.to_frame()
         writer.csv("tests.csv", results, index=False)
 
     with progress.step("figures"):
         bars = list(zip(all_counts, [saved[0] for saved in _collect(
             figures, bar_jobs, writer, formats, progress, "bar charts")], strict=True))
-        by_pair = {(r.a, r.b): r for r in results.itertuples()}
         drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0
-                 and (figures_shown == "all" or by_pair[(a, bq)].p_bh < 0.05)]
+                 and (figures_shown == "all" or screened.adjusted_pvalue(a, bq) < 0.05)]
         jobs = [("heatmap", (shown(crosstabs[(a, bq)]),
-                             {"words": words, "title": _heatmap_title(by_pair[(a, bq)],
+                             {"words": words, "title": _heatmap_title(screened, a, bq,
                                                                       survey, words)}),
                  out, f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
                 for a, bq in drawn]
@@ -464,23 +464,25 @@ def _collect(figures: FigurePool, handles: list, writer: _Writer, formats: Seque
     return rendered
 
 
-def _heatmap_title(row: object, survey: Survey, words: Words) -> str:
+def _heatmap_title(screened: ScreenResult, a: str, b: str, survey: Survey,
+                   words: Words) -> str:
     """'Question A × Question B — related (adjusted p = 0.002)', in the page's language."""
-    a, b = survey.codebook.question(row.a).label, survey.codebook.question(row.b).label
-    if getattr(row, "test", "none") == "none":
-        return f"{a} × {b}"
-    return (f"{a} × {b} — {words.verdict(float(row.p_bh))[1]}; "
-            f"{describe_test(str(row.test), words.lang)}, {words('n_respondents', n=row.n)}")
+    result = screened[a, b]
+    title = f"{survey.codebook.question(a).label} × {survey.codebook.question(b).label}"
+    if result.test == "none":
+        return title
+    return (f"{title} — {words.verdict(screened.adjusted_pvalue(a, b))[1]}; "
+            f"{describe_test(result.test, words.lang)}, {words('n_respondents', n=result.n)}")
 
 
 def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int, seed: int,
-                  b: Backend, progress: Progress) -> pd.DataFrame:
+                  b: Backend, progress: Progress) -> ScreenResult:
     steps = iter(progress.track(pairs, "tests"))  # advanced once per pair by screen()
-    table = screen(survey, pairs=pairs, n_resamples=n_resamples, seed=seed, backend=b,
-                   progress=lambda line: next(steps, None))
+    screened = screen(survey, pairs=pairs, n_resamples=n_resamples, seed=seed, backend=b,
+                      progress=lambda line: next(steps, None))
     for _ in steps:  # let the tracker report the last pair
         pass
-    return table
+    return screened
 
 
 def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Backend,

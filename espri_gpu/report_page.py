@@ -54,7 +54,7 @@ class PageContent:
     seed: int
     n_resamples: int
     bars: Sequence[tuple[Counts, Path]]
-    results: pd.DataFrame
+    results: pd.DataFrame  # the tests: ScreenResult.to_frame()
     tables: Mapping[tuple[str, str], pd.DataFrame]
     heatmaps: Mapping[tuple[str, str], Path]
     groupings: Sequence[Grouping]

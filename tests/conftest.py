@@ -91,6 +91,29 @@ def csv_text(rows: list[list[str]], header: list[str] = HEADER, delimiter: str =
     return out.getvalue()
 
 
+def mini_codebook(folder: Path, extra: str = ""):
+    """:data:`MINI_CODEBOOK` (plus ``extra`` TOML entries) written to ``folder/codebook.toml``
+    and loaded."""
+    from espri_gpu import load_codebook
+
+    path = folder / "codebook.toml"
+    path.write_text(MINI_CODEBOOK + extra, encoding="utf-8")
+    return load_codebook(path)
+
+
+def mini_survey(folder: Path, n: int, *, seed: int, extra: str = "", **draw):
+    """``n`` synthetic respondents of :func:`mini_codebook` (``draw``: options of
+    :func:`espri_gpu.synthetic.synthetic_survey`), written to ``folder/responses.csv`` and
+    read back: ``(synthetic, survey)``."""
+    from espri_gpu import read_survey
+    from espri_gpu.synthetic import synthetic_survey
+
+    codebook = mini_codebook(folder, extra)
+    synthetic = synthetic_survey(codebook, n, seed=seed, **draw)
+    synthetic.to_csv(folder / "responses.csv")
+    return synthetic, read_survey(folder / "responses.csv", codebook)
+
+
 @pytest.fixture
 def codebook_path(tmp_path: Path) -> Path:
     path = tmp_path / "codebook.toml"

@@ -27,6 +27,7 @@ from espri_gpu import info as info_mod
 from espri_gpu.backend import (
     ENV_VAR,
     GPU_INSTALL_HINT,
+    GPU_MODULES,
     GPU_POOL_FRACTION,
     Backend,
     configure_gpu_memory,
@@ -39,7 +40,7 @@ from espri_gpu.errors import BackendUnavailableError, SurveyInputError
 from espri_gpu.info import info_text
 
 ROOT = Path(__file__).resolve().parents[1]
-GPU_MODULES = ("cupy", "cudf", "cuml", "dask_cuda", "rmm")
+STUBBED = tuple(m for m in GPU_MODULES if "." not in m)  # GPU libraries a stub can stand for
 CHOICES = "auto, cpu, cuda, device, gpu, host, numpy"
 RAPIDS_INSTALLED = importlib.util.find_spec("cupy") is not None
 needs_no_rapids = pytest.mark.skipif(
@@ -604,13 +605,13 @@ def test_import_espri_gpu_imports_no_gpu_library(tmp_path, stubs):
     # With importable stubs, an eager (even try/except-guarded) import would show up here too.
     extra = {}
     if stubs:
-        for name in GPU_MODULES:
+        for name in STUBBED:
             (tmp_path / f"{name}.py").write_text("__version__ = 'stub'\n", encoding="utf-8")
         extra["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT)])
     code = (
         "import sys, json\n"
         "import espri_gpu\n"
-        f"gpu = {GPU_MODULES!r}\n"
+        f"gpu = {STUBBED!r}\n"
         "after_import = [m for m in gpu if m in sys.modules]\n"
         "espri_gpu.resolve_backend('cpu')\n"
         "after_cpu = [m for m in gpu if m in sys.modules]\n"

@@ -149,3 +149,48 @@ def test_observed_statistic_is_bit_identical_to_the_replicates(statistic) -> Non
         for t, s in zip(tables, scored, strict=True):
             if (t.sum(0) > 0).all():
                 assert chi2_test(t, statistic=statistic).statistic == s
+
+
+@pytest.mark.filterwarnings("ignore:.*expected counts are below 5:UserWarning")
+def test_heatmap_colours_are_chi2_residuals() -> None:
+    """One residual implementation (issue #17): a heat map is coloured by chi2_test's
+    adjusted standardized residuals, taken from the result or computed the same way."""
+    import matplotlib.pyplot as plt
+
+    from espri_gpu import plotting
+    from espri_gpu.stats.residuals import standardized_residuals
+
+    rng = np.random.default_rng(17)
+    table = pd.DataFrame(rng.poisson(6, size=(4, 5)), index=[f"r{i}" for i in range(4)],
+                         columns=[f"c{j}" for j in range(5)])
+    table.iloc[2, :] = 0
+    table.iloc[:, 1] = 0  # an empty row and column: left out by the test and the heat map
+    result = chi2_test(table)
+    assert result.residuals.shape == (3, 4)
+    for given in (result, None):
+        ax = plotting.heatmap(table, color="residual", result=given)
+        np.testing.assert_array_equal(ax.images[0].get_array(), result.residuals.to_numpy())
+        plt.close(ax.figure)
+    assert plotting.residuals is standardized_residuals  # the report's reading uses it too
+    ax = plotting.heatmap(table, result=result)
+    assert ax.get_title().startswith("Pearson's χ²: p = ")
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match=r"residuals of a 3 × 4 table, not of this 3 × 3"):
+        plotting.heatmap(table.iloc[:, :4], color="residual", result=result)
+    plt.close("all")
+
+
+def test_standardized_residuals_by_the_definition() -> None:
+    rng = np.random.default_rng(5)
+    table = rng.poisson(4, size=(3, 6)) + 1
+    n, rows, cols = table.sum(), table.sum(axis=1), table.sum(axis=0)
+    expected = np.empty(table.shape)
+    by_hand = np.empty(table.shape)
+    for i in range(3):
+        for j in range(6):
+            expected[i, j] = rows[i] * cols[j] / n
+            by_hand[i, j] = (table[i, j] - expected[i, j]) / np.sqrt(
+                expected[i, j] * (1 - rows[i] / n) * (1 - cols[j] / n))
+    result = chi2_test(table, method="montecarlo", n_resamples=9, seed=0)
+    np.testing.assert_allclose(result.residuals.to_numpy(), by_hand, rtol=1e-12)
+    np.testing.assert_allclose(result.expected.to_numpy(), expected, rtol=1e-12)

@@ -360,7 +360,7 @@ def test_cli_report_on_the_cluster_matches_one_process(client, example, tmp_path
     assert set(tests["test"]) >= {"chi2-montecarlo", "mmi-permutation"}
     for row in tests.itertuples():
         single = screen(survey, [row.a, row.b], n_resamples=1999, seed=3, backend="cpu")
-        assert single["pvalue"].iloc[0] == row.pvalue, (row.a, row.b)
+        assert single[row.a, row.b].pvalue == row.pvalue, (row.a, row.b)
     crosstab = pd.read_csv(out / "crosstabs" / "lab__ml_méthodes.csv", index_col=0)
     np.testing.assert_array_equal(crosstab.to_numpy(),
                                   all_crosstabs(survey, ["lab", "ml_méthodes"],

@@ -7,22 +7,16 @@ import pandas as pd
 import pytest
 
 from espri_gpu import counting as counting_module
-from espri_gpu import counts, crosstab, load_codebook, one_hot, read_survey
+from espri_gpu import counts, crosstab, one_hot
 from espri_gpu.synthetic import synthetic_survey
 
 from ._reference import naive_crosstab
+from .conftest import mini_survey
 
 
 @pytest.fixture(scope="module")
 def drawn(tmp_path_factory):
-    from .conftest import MINI_CODEBOOK
-
-    folder = tmp_path_factory.mktemp("synthetic")
-    (folder / "codebook.toml").write_text(MINI_CODEBOOK, encoding="utf-8")
-    codebook = load_codebook(folder / "codebook.toml")
-    synthetic = synthetic_survey(codebook, 700, seed=3, p_other=0.1)
-    synthetic.to_csv(folder / "responses.csv")
-    return synthetic, read_survey(folder / "responses.csv", codebook)
+    return mini_survey(tmp_path_factory.mktemp("synthetic"), 700, seed=3, p_other=0.1)
 
 
 def _truth_sets(truth, question):
@@ -91,8 +85,6 @@ def test_unknown_question_in_one_hot(drawn) -> None:
 
 
 def test_synthetic_generator_is_seeded(drawn) -> None:
-    from .conftest import MINI_CODEBOOK  # noqa: F401
-
     codebook = drawn[1].codebook
     first = synthetic_survey(codebook, 50, seed=9).frame
     assert first.equals(synthetic_survey(codebook, 50, seed=9).frame)

@@ -300,8 +300,8 @@ def _same_everywhere(a: Survey, b: Survey, *, other_column: bool = True) -> None
         pd.testing.assert_frame_equal(ca[key], cb[key])
     questions = ["lab", "compétence", "ml_méthodes", "gpu_projets"]
     pd.testing.assert_frame_equal(
-        eg.screen(a, questions, n_resamples=99, seed=1, backend="cpu"),
-        eg.screen(b, questions, n_resamples=99, seed=1, backend="cpu"))
+        eg.screen(a, questions, n_resamples=99, seed=1, backend="cpu").to_frame(),
+        eg.screen(b, questions, n_resamples=99, seed=1, backend="cpu").to_frame())
     ga = eg.groups(a, ["ml_méthodes", "ml_usages"], seed=0, n_bootstrap=10, backend="cpu")
     gb = eg.groups(b, ["ml_méthodes", "ml_usages"], seed=0, n_bootstrap=10, backend="cpu")
     np.testing.assert_array_equal(ga.labels, gb.labels)

@@ -233,7 +233,7 @@ from espri_gpu.report import run_report
 survey = _read(EMULATED_GPU)
 result = {
     "screen": screen(survey, SCREENED, n_resamples=N_RESAMPLES, seed=SEED,
-                     backend=EMULATED_GPU),
+                     backend=EMULATED_GPU).to_frame(),
     "bootstrap": independence_test(survey, "ml_méthodes", "ml_usages", method="bootstrap",
                                    n_resamples=N_RESAMPLES, seed=SEED,
                                    backend=EMULATED_GPU).to_frame(),
@@ -278,7 +278,8 @@ def simulated(tmp_path_factory):
 def test_screen_p_values_are_bit_identical(surveys, simulated) -> None:
     """Monte-Carlo χ², MMI and SPMI permutation p-values, CUDA kernels vs CPU kernels."""
     cpu, _ = surveys
-    expected = screen(cpu, SCREENED, n_resamples=N_RESAMPLES, seed=SEED, backend="cpu")
+    expected = screen(cpu, SCREENED, n_resamples=N_RESAMPLES, seed=SEED,
+                      backend="cpu").to_frame()
     got = _without_simulator_noise(simulated[0]["screen"])
     assert set(expected["test"]) >= {"chi2-montecarlo", "mmi-permutation", "spmi-permutation"}
     pd.testing.assert_frame_equal(got, expected, check_exact=True)

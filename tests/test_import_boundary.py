@@ -10,9 +10,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from espri_gpu.backend import GPU_MODULES
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "espri_gpu"
-GPU_LIBRARIES = frozenset({"cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm"})
+#: The GPU libraries (top-level import names; parts of other libraries such as numba.cuda
+#: are not counted).
+GPU_LIBRARIES = frozenset(m for m in GPU_MODULES if "." not in m)
 ALLOWED = frozenset({"espri_gpu/backend.py", "espri_gpu/distributed.py",
                      "espri_gpu/kernels/cuda.py"})
 
@@ -98,3 +102,10 @@ def test_checker_ignores_look_alikes_and_relative_imports():
         "name = 'cupy'\n"
     )
     assert gpu_imports(source) == []
+
+
+def test_backend_helpers_have_one_copy():
+    """Issue #17: the Dask layer words its errors with the backend's helper, not a copy."""
+    from espri_gpu import backend, distributed
+
+    assert distributed._one_line is backend._one_line

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
 
+import espri_gpu as eg
 from espri_gpu import (
+    IndependenceResult,
+    ScreenResult,
     SurveyInputError,
+    UntestedPair,
     chi2_test,
     crosstab,
     independence_test,
-    load_codebook,
     load_example,
     read_survey,
     screen,
 )
+from espri_gpu.stats import pair_seed
 from espri_gpu.synthetic import synthetic_survey
 
+from .conftest import mini_codebook, mini_survey
 from .test_example import FIGURE_25, FIGURE_26, LOST_MENTIONS, _published
 
 FIGURES = {"FIGURE_25": FIGURE_25, "FIGURE_26": FIGURE_26}
@@ -111,12 +118,7 @@ def test_auto_picks_the_test_for_the_pair() -> None:
 
 
 def test_asymptotic_chosen_with_large_expected_counts(tmp_path) -> None:
-    from .conftest import MINI_CODEBOOK
-
-    (tmp_path / "cb.toml").write_text(MINI_CODEBOOK, encoding="utf-8")
-    codebook = load_codebook(tmp_path / "cb.toml")
-    synthetic_survey(codebook, 3000, seed=1).to_csv(tmp_path / "r.csv")
-    survey = read_survey(tmp_path / "r.csv", codebook)
+    _, survey = mini_survey(tmp_path, 3000, seed=1)
     r = independence_test(survey, "lab", "niveau", seed=1)
     table = crosstab(survey, "lab", "niveau").to_numpy()
     table = table[table.sum(1) > 0][:, table.sum(0) > 0]
@@ -137,21 +139,79 @@ def test_bad_requests() -> None:
 
 def test_screen_table() -> None:
     survey = load_example("espri2020")
-    table = screen(survey, ["lab", "compétence", "ml_méthodes"], n_resamples=99, seed=4)
+    table = screen(survey, ["lab", "compétence", "ml_méthodes"], n_resamples=99,
+                   seed=4).to_frame()
     assert len(table) == 3
     assert {"a", "b", "test", "pvalue", "p_holm", "p_bh", "cramers_v", "seed"} <= set(table)
     assert (table["p_holm"] >= table["pvalue"] - 1e-12).all()
     assert (table["p_bh"] <= table["p_holm"] + 1e-12).all()
     again = screen(survey, ["lab", "compétence", "ml_méthodes"], n_resamples=99, seed=4)
-    pd.testing.assert_frame_equal(table, again)
+    pd.testing.assert_frame_equal(table, again.to_frame())
+
+
+def test_screen_returns_typed_results_looked_up_by_pair() -> None:
+    survey = load_example("espri2020")
+    result = screen(survey, ["lab", "compétence", "ml_méthodes"], n_resamples=99, seed=4,
+                    backend="cpu")
+    assert isinstance(result, ScreenResult) and isinstance(result, eg.ScreenResult)
+    assert len(result) == 3 and all(isinstance(r, IndependenceResult) for r in result)
+    assert [(r.a, r.b) for r in result] == [("lab", "compétence"), ("lab", "ml_méthodes"),
+                                            ("compétence", "ml_méthodes")]
+    pair = result["lab", "ml_méthodes"]
+    assert pair is result.pair("ml_méthodes", "lab") is result[1]
+    assert pair.test == "mmi-permutation"
+    # each pair's result is the one independence_test gives with the recorded seed
+    again = independence_test(survey, "lab", "ml_méthodes", method="permutation",
+                              n_resamples=99, seed=pair.seed, backend="cpu")
+    assert again == pair and pair.seed == pair_seed(4, "lab", "ml_méthodes")
+    table = result.to_frame()
+    assert table["p_bh"].tolist() == list(result.p_bh)
+    assert result.adjusted_pvalue("ml_méthodes", "lab") == table["p_bh"].iloc[1]
+    assert result.adjusted_pvalue("lab", "ml_méthodes", "holm") == table["p_holm"].iloc[1]
+    assert table["pvalue"].tolist() == [r.pvalue for r in result]
+    assert repr(result).startswith("ScreenResult(3 pairs, 3 tested, 0 not testable")
+    assert "<table" in result._repr_html_()
+    with pytest.raises(KeyError, match="'lab', 'niveau'"):
+        result["lab", "niveau"]
+    with pytest.raises(ValueError, match="`method` is 'bonf'"):
+        result.adjusted_pvalue("lab", "compétence", "bonf")
+
+
+def test_screen_keeps_untestable_pairs_with_their_reason() -> None:
+    # nobody answered both `avant` and `après`: that pair cannot be tested
+    frame = pd.DataFrame({"avant": ["a", "b", "a", "b", None, None, None, None],
+                          "après": [None, None, None, None, "u", "v", "u", "v"],
+                          "site": ["x", "y", "x", "y", "x", "y", "y", "x"]})
+    survey = eg.Survey.from_frame(frame, single=["avant", "après", "site"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tiny tables: χ² caveats
+        result = screen(survey, ["avant", "après", "site"], n_resamples=19, backend="cpu")
+    untested = result["avant", "après"]
+    assert isinstance(untested, UntestedPair) and result.untested == (untested,)
+    assert "no respondent answered both" in untested.reason
+    assert untested.test == "none" and np.isnan(untested.pvalue)
+    assert np.isnan(result.adjusted_pvalue("avant", "après"))
+    table = result.to_frame()
+    assert list(table.columns) == ["a", "b", "kind_a", "kind_b", "n", "n_excluded", "test",
+                                   "statistic", "dof", "pvalue", "p_holm", "p_bh",
+                                   "cramers_v", "cramers_v_corrected", "min_expected",
+                                   "n_resamples", "seed", "reason", "warnings"]
+    assert str(table["seed"].dtype) == "Int64" and str(table["n_resamples"].dtype) == "Int64"
+    row = table.iloc[0]
+    assert (row["a"], row["b"], row["test"]) == ("avant", "après", "none")
+    assert np.isnan(row["pvalue"]) and np.isnan(row["p_holm"]) and pd.isna(row["seed"])
+    assert row["reason"] == untested.reason
+    # the adjustment counts the tested pairs only
+    tested = [r.pvalue for r in result if isinstance(r, IndependenceResult)]
+    assert len(tested) == 2
+    low, high = sorted(tested)
+    assert sorted(table["p_holm"].iloc[1:]) == pytest.approx([min(1, 2 * low),
+                                                              min(1, max(2 * low, high))])
 
 
 def _null_surveys(tmp_path, count: int, n: int):
     """Surveys where the single and the multiple question are independent by construction."""
-    from .conftest import MINI_CODEBOOK
-
-    (tmp_path / "cb.toml").write_text(MINI_CODEBOOK, encoding="utf-8")
-    codebook = load_codebook(tmp_path / "cb.toml")
+    codebook = mini_codebook(tmp_path)
     for i in range(count):
         synthetic = synthetic_survey(codebook, n, seed=1000 + i, p_other=0.0)
         frame = synthetic.frame.copy()
@@ -182,12 +242,9 @@ def test_mmi_calibrated_where_tick_chi2_is_not(tmp_path, method) -> None:
 
 @pytest.mark.slow
 def test_spmi_permutation_calibrated(tmp_path) -> None:
-    from .conftest import MINI_CODEBOOK
-
     extra = ('\n[[columns]]\nkeyword = "outils"\nheader = "Outils ?"\nkind = "multiple"\n'
              'options = ["Jupyter", "Vim", "Emacs", "Spyder"]\n')
-    (tmp_path / "cb.toml").write_text(MINI_CODEBOOK + extra, encoding="utf-8")
-    codebook = load_codebook(tmp_path / "cb.toml")
+    codebook = mini_codebook(tmp_path, extra)
     rejections, count = 0, 200
     for i in range(count):
         frame = synthetic_survey(codebook, 300, seed=2000 + i, p_other=0.0).frame

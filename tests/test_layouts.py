@@ -153,7 +153,7 @@ def test_grid_rows_are_not_crossed_with_each_other_by_default(tmp_path) -> None:
     assert ("niveau", "satisf.calcul") in default and len(default) == 9
     asked = parse_pairs("satisf.calcul:satisf.stockage", survey, [])
     assert asked == [("satisf.calcul", "satisf.stockage")]
-    table = screen(survey, n_resamples=99, backend="cpu")
+    table = screen(survey, n_resamples=99, backend="cpu").to_frame()
     assert len(table) == 9 and not ((table["a"] == "satisf.calcul")
                                     & (table["b"] == "satisf.stockage")).any()
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from espri_gpu import load_codebook, read_survey
 from espri_gpu.stats.multiple import (
     MultipleResponseStats,
     bonferroni,
@@ -17,22 +16,17 @@ from espri_gpu.stats.multiple import (
 from espri_gpu.stats.patterns import PatternTable, pattern_table
 from espri_gpu.stats.pooling import POOLED, pool_rare_items
 from espri_gpu.stats.rao_scott import rao_scott
-from espri_gpu.synthetic import synthetic_survey
 
 from ._reference import pearson_of_nonempty
+from .conftest import mini_survey
 
 
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory):
-    from .conftest import MINI_CODEBOOK
-
-    folder = tmp_path_factory.mktemp("mr")
-    (folder / "codebook.toml").write_text(
-        MINI_CODEBOOK + '\n[[columns]]\nkeyword = "outils"\nheader = "Outils ?"\n'
-        'kind = "multiple"\noptions = ["Jupyter", "Vim", "Emacs"]\n', encoding="utf-8")
-    codebook = load_codebook(folder / "codebook.toml")
-    synthetic_survey(codebook, 400, seed=11, p_other=0.05).to_csv(folder / "r.csv")
-    return read_survey(folder / "r.csv", codebook)
+    extra = ('\n[[columns]]\nkeyword = "outils"\nheader = "Outils ?"\nkind = "multiple"\n'
+             'options = ["Jupyter", "Vim", "Emacs"]\n')
+    return mini_survey(tmp_path_factory.mktemp("mr"), 400, seed=11, p_other=0.05,
+                       extra=extra)[1]
 
 
 def _respondent_rows(survey, keyword):

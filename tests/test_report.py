@@ -61,7 +61,7 @@ def test_tests_csv_equals_screen(example_report) -> None:
     out, _ = example_report
     written = pd.read_csv(out / "tests.csv")
     expected = screen(load_example("espri2020"), PAIRS.split(","), n_resamples=199, seed=7,
-                      backend="cpu")
+                      backend="cpu").to_frame()
     assert written[["a", "b", "test"]].values.tolist() == \
         expected[["a", "b", "test"]].values.tolist()
     np.testing.assert_allclose(written["pvalue"], expected["pvalue"])

@@ -19,6 +19,7 @@ from .resampling import (
     observed_table_statistic,
     table_exceedances,
 )
+from .residuals import expected_counts, standardized_residuals
 
 __all__ = ["Chi2Result", "chi2_test", "cramers_v", "cramers_v_corrected"]
 
@@ -44,7 +45,9 @@ class Chi2Result(FrameRepr):
     observed, expected : pandas.DataFrame
         The non-empty table and its expected counts under independence.
     residuals : pandas.DataFrame
-        Adjusted standardized residuals (Agresti): ~N(0, 1) under independence.
+        Adjusted standardized residuals (Agresti): ~N(0, 1) under independence
+        (:func:`~espri_gpu.stats.residuals.standardized_residuals`; the heat maps of
+        :func:`espri_gpu.plotting.heatmap` are coloured by them).
     cramers_v, cramers_v_corrected : float
         Cramér's V and its bias-corrected version (Bergsma 2013).
     min_expected : float
@@ -213,7 +216,7 @@ def chi2_test(table: Any, *, method: Method = "asymptotic", statistic: Statistic
     obs = observed.to_numpy()
     n = int(obs.sum())
     r_sums, c_sums = obs.sum(axis=1), obs.sum(axis=0)
-    expected = np.outer(r_sums, c_sums) / n
+    expected = expected_counts(obs)
     where = backend if method == "montecarlo" else "cpu"
     value = observed_table_statistic(obs, statistic, where)
     x2 = value if statistic == "pearson" else observed_table_statistic(obs, "pearson", where)
@@ -228,8 +231,7 @@ def chi2_test(table: Any, *, method: Method = "asymptotic", statistic: Statistic
         hits = table_exceedances(r_sums, c_sums, value, statistic, n_resamples,
                                  used_seed, backend)
         pvalue, b = (1 + hits) / (n_resamples + 1), n_resamples
-    residuals = (obs - expected) / np.sqrt(
-        expected * np.outer(1 - r_sums / n, 1 - c_sums / n))
+    residuals = standardized_residuals(obs)
     fisher = float(sps.fisher_exact(obs).pvalue) if obs.shape == (2, 2) else None
     like = lambda values: pd.DataFrame(values, index=observed.index,  # noqa: E731
                                        columns=observed.columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -28,8 +28,10 @@ from .resampling import (
     observed_table_statistic,
     pattern_exceedances,
 )
+from .residuals import expected_counts
 
-__all__ = ["IndependenceResult", "independence_test", "pair_seed", "screen"]
+__all__ = ["IndependenceResult", "ScreenResult", "UntestedPair", "independence_test", "pair_seed",
+           "screen"]
 
 Method = Literal["auto", "asymptotic", "montecarlo", "permutation", "bootstrap", "rao-scott",
                  "bonferroni"]
@@ -187,7 +189,7 @@ def _tick_effect_sizes(ticks: np.ndarray) -> dict[str, float]:
     if obs.shape[0] < 2 or obs.shape[1] < 2 or total == 0:
         nan = float("nan")
         return {"cramers_v": nan, "cramers_v_corrected": nan, "min_expected": nan}
-    expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / total
+    expected = expected_counts(obs)
     x2 = observed_table_statistic(obs.astype(np.int64), "pearson", "cpu")
     return {"cramers_v": cramers_v(x2, int(total), obs.shape),
             "cramers_v_corrected": cramers_v_corrected(x2, int(total), obs.shape),
@@ -264,11 +266,159 @@ def _multiple_pair(table: PatternTable, multiple_a: bool, multiple_b: bool, meth
                               **common)
 
 
+@dataclass(frozen=True)
+class UntestedPair:
+    """A pair of questions :func:`screen` could not test, and why.
+
+    Attributes
+    ----------
+    a, b : str
+        Question keywords.
+    kind_a, kind_b : str
+        ``single`` or ``multiple``.
+    reason : str
+        Why no test ran (e.g. nobody answered both questions).
+    """
+
+    a: str
+    b: str
+    kind_a: str
+    kind_b: str
+    reason: str
+
+    @property
+    def test(self) -> str:
+        """``"none"``: no test ran."""
+        return "none"
+
+    @property
+    def pvalue(self) -> float:
+        """NaN: no test ran."""
+        return float("nan")
+
+
+#: Columns of :meth:`ScreenResult.to_frame`, in order.
+SCREEN_COLUMNS = ("a", "b", "kind_a", "kind_b", "n", "n_excluded", "test", "statistic", "dof",
+                  "pvalue", "p_holm", "p_bh", "cramers_v", "cramers_v_corrected",
+                  "min_expected", "n_resamples", "seed", "reason", "warnings")
+
+
+@dataclass(frozen=True, eq=False)
+class ScreenResult(FrameRepr):
+    """Every pair :func:`screen` tested, in order, with p-values adjusted over all of them.
+
+    Iterating gives the pairs' results; ``len`` is the number of pairs; ``result[a, b]`` (or
+    :meth:`pair`) looks a pair up, in either order, ``result[i]`` the i-th pair;
+    :meth:`to_frame` is the tidy table (one row per pair), which Jupyter shows.
+
+    Attributes
+    ----------
+    results : tuple of IndependenceResult or UntestedPair
+        One per pair, in the order screened; a pair that could not be tested is an
+        :class:`UntestedPair` holding the reason (its ``test`` is ``"none"``, its p NaN).
+    p_holm, p_bh : tuple of float
+        Holm and Benjamini–Hochberg adjusted p-values, one per pair, over the pairs tested
+        (NaN for the others).
+
+    Examples
+    --------
+    >>> from espri_gpu import load_example, screen
+    >>> result = screen(load_example("espri2020"), ["lab", "compétence", "big_data"],
+    ...                 n_resamples=199)
+    >>> len(result), result["lab", "compétence"].test
+    (3, 'chi2-montecarlo')
+    >>> result.pair("compétence", "lab") is result["lab", "compétence"]
+    True
+    >>> list(result.to_frame().columns[:4])
+    ['a', 'b', 'kind_a', 'kind_b']
+    """
+
+    results: tuple[IndependenceResult | UntestedPair, ...]
+    p_holm: tuple[float, ...]
+    p_bh: tuple[float, ...]
+    _where: dict[tuple[str, str], int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not len(self.results) == len(self.p_holm) == len(self.p_bh):
+            raise ValueError(f"`results`, `p_holm` and `p_bh` have {len(self.results)}, "
+                             f"{len(self.p_holm)} and {len(self.p_bh)} entries; expected "
+                             "one per pair in each")
+        where: dict[tuple[str, str], int] = {}
+        for i, r in enumerate(self.results):
+            where.setdefault((r.a, r.b), i)
+        for i, r in enumerate(self.results):  # the order screened wins over the reverse
+            where.setdefault((r.b, r.a), i)
+        object.__setattr__(self, "_where", where)
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self) -> Iterator[IndependenceResult | UntestedPair]:
+        return iter(self.results)
+
+    def __getitem__(self, key: tuple[str, str] | int) -> IndependenceResult | UntestedPair:
+        if isinstance(key, int):
+            return self.results[key]
+        return self.results[self._index(*key)]
+
+    def __repr__(self) -> str:
+        tested = sum(isinstance(r, IndependenceResult) for r in self.results)
+        related = int(np.sum(np.asarray(self.p_bh, dtype=float) < 0.05))
+        return (f"ScreenResult({len(self)} pair{'s' * (len(self) != 1)}, {tested} tested, "
+                f"{len(self) - tested} not testable; {related} with p_bh < 0.05)")
+
+    def _index(self, a: str, b: str) -> int:
+        try:
+            return self._where[(a, b)]
+        except KeyError:
+            raise KeyError(f"the pair ({a!r}, {b!r}) was not screened") from None
+
+    def pair(self, a: str, b: str) -> IndependenceResult | UntestedPair:
+        """The result of the pair ``a`` × ``b`` (either order)."""
+        return self[a, b]
+
+    def adjusted_pvalue(self, a: str, b: str, method: str = "bh") -> float:
+        """The adjusted p-value of the pair ``a`` × ``b``: ``"bh"`` (Benjamini–Hochberg) or
+        ``"holm"``."""
+        if method not in ("bh", "holm"):
+            raise ValueError(f"`method` is {method!r}; expected 'bh' or 'holm'")
+        i = self._index(a, b)
+        return self.p_bh[i] if method == "bh" else self.p_holm[i]
+
+    @property
+    def untested(self) -> tuple[UntestedPair, ...]:
+        """The pairs that could not be tested, with their reasons."""
+        return tuple(r for r in self.results if isinstance(r, UntestedPair))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row per pair, in the order screened.
+
+        Columns: a, b, kind_a, kind_b, n, n_excluded, test, statistic, dof, pvalue, p_holm,
+        p_bh, cramers_v, cramers_v_corrected, min_expected, n_resamples, seed, reason,
+        warnings. ``n_resamples`` and ``seed`` are nullable integers (``Int64``; NA for
+        asymptotic tests); a pair that could not be tested has test ``none``, NaN p and its
+        reason.
+        """
+        rows = []
+        for r in self.results:
+            if isinstance(r, IndependenceResult):
+                rows.append(asdict(r) | {"warnings": "; ".join(r.warnings)})
+            else:
+                rows.append({"a": r.a, "b": r.b, "kind_a": r.kind_a, "kind_b": r.kind_b,
+                             "test": r.test, "reason": r.reason, "pvalue": r.pvalue})
+        frame = pd.DataFrame(rows).reindex(columns=list(SCREEN_COLUMNS))
+        for column in ("n_resamples", "seed"):  # exact integers (seeds reach 2**63), NA if none
+            frame[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
+        frame["p_holm"] = np.asarray(self.p_holm, dtype=float)
+        frame["p_bh"] = np.asarray(self.p_bh, dtype=float)
+        return frame
+
+
 def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: str = "auto",
            n_resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
            backend: str | Backend | None = None, progress: Callable[[str], None] | None = None,
-           pairs: Sequence[tuple[str, str]] | None = None) -> pd.DataFrame:
-    """Test every pair of questions; one tidy row per pair with adjusted p-values.
+           pairs: Sequence[tuple[str, str]] | None = None) -> ScreenResult:
+    """Test every pair of questions; adjust the p-values over all of them.
 
     Parameters
     ----------
@@ -280,9 +430,10 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     n_resamples : int
         Default :data:`~espri_gpu.stats.resampling.DEFAULT_RESAMPLES`.
     seed : int
-        Run seed; each pair gets :func:`pair_seed`, recorded in the ``seed`` column as an exact
-        integer: ``independence_test(survey, a, b, method=<test's method>,
-        n_resamples=<n_resamples>, seed=<seed>)`` reproduces the row's p.
+        Run seed; each pair gets :func:`pair_seed`, recorded in its result (and in the
+        ``seed`` column of the table as an exact integer): ``independence_test(survey, a, b,
+        method=<test's method>, n_resamples=<n_resamples>, seed=<seed>)`` reproduces the
+        pair's p.
     backend : {"auto", "cpu", "gpu"}, optional
     progress : callable, optional
         Receives a line per pair.
@@ -291,18 +442,17 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
 
     Returns
     -------
-    pandas.DataFrame
-        Columns: a, b, kind_a, kind_b, n, n_excluded, test, statistic, dof, pvalue,
-        p_holm, p_bh, cramers_v, cramers_v_corrected, min_expected, n_resamples, seed,
-        reason, warnings. ``n_resamples`` and ``seed`` are nullable integers (``Int64``;
-        NA for asymptotic tests). Pairs nobody answered together get a
-        NaN p and a reason.
+    ScreenResult
+        The pairs' :class:`IndependenceResult` (an :class:`UntestedPair` with its reason for a
+        pair nobody answered together), Holm and Benjamini–Hochberg adjusted p-values;
+        ``.to_frame()`` gives the tidy table (one row per pair, written as ``tests.csv`` by
+        the report).
 
     Examples
     --------
     >>> from espri_gpu import load_example, screen
     >>> table = screen(load_example("espri2020"), ["lab", "compétence", "big_data"],
-    ...                n_resamples=199)
+    ...                n_resamples=199).to_frame()
     >>> table[["a", "b", "test"]].values.tolist()[0]
     ['lab', 'compétence', 'chi2-montecarlo']
     """
@@ -314,7 +464,7 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
     for k in keywords:
         survey.answers_to(k)
     back = resolve_backend(backend)
-    rows = []
+    results: list[IndependenceResult | UntestedPair] = []
     for i, (a, b) in enumerate(pairs, start=1):
         if progress:
             progress(f"test {i}/{len(pairs)}: {a} × {b}")
@@ -324,21 +474,12 @@ def screen(survey: Survey, questions: Sequence[str] | None = None, *, method: st
             allowed = MULTIPLE_METHODS if multiple else SINGLE_METHODS
             pair_method = method if method in allowed else "auto"
         try:
-            result = independence_test(survey, a, b, method=pair_method,
-                                       n_resamples=n_resamples, seed=pair_seed(seed, a, b),
-                                       backend=back)
-            rows.append(result.to_frame().iloc[0].to_dict())
+            results.append(independence_test(survey, a, b, method=pair_method,
+                                             n_resamples=n_resamples,
+                                             seed=pair_seed(seed, a, b), backend=back))
         except SurveyInputError as exc:
             qa, qb = survey.codebook.question(a), survey.codebook.question(b)
-            rows.append({"a": a, "b": b, "kind_a": qa.kind, "kind_b": qb.kind,
-                         "test": "none", "reason": str(exc), "pvalue": np.nan})
-    columns = ["a", "b", "kind_a", "kind_b", "n", "n_excluded", "test", "statistic", "dof",
-               "pvalue", "p_holm", "p_bh", "cramers_v", "cramers_v_corrected", "min_expected",
-               "n_resamples", "seed", "reason", "warnings"]
-    frame = pd.DataFrame(rows).reindex(columns=columns)
-    for column in ("n_resamples", "seed"):  # exact integers (seeds reach 2**63), NA if none
-        frame[column] = pd.array([row.get(column) for row in rows], dtype="Int64")
-    p = frame["pvalue"].to_numpy(dtype=float)
-    frame["p_holm"] = holm(p)
-    frame["p_bh"] = benjamini_hochberg(p)
-    return frame
+            results.append(UntestedPair(a, b, qa.kind, qb.kind, str(exc)))
+    p = np.array([r.pvalue for r in results], dtype=float)
+    return ScreenResult(tuple(results), tuple(holm(p).tolist()),
+                        tuple(benjamini_hochberg(p).tolist()))

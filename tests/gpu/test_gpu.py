@@ -133,8 +133,9 @@ def test_cross_tables(surveys, gpu) -> None:
 
 def test_chi2_and_resampling_p_values_are_bit_identical(surveys, gpu) -> None:
     cpu_s, gpu_s = surveys
-    expected = screen(cpu_s, SCREENED, n_resamples=N_RESAMPLES, seed=SEED, backend="cpu")
-    got = screen(gpu_s, SCREENED, n_resamples=N_RESAMPLES, seed=SEED, backend=gpu)
+    expected = screen(cpu_s, SCREENED, n_resamples=N_RESAMPLES, seed=SEED,
+                      backend="cpu").to_frame()
+    got = screen(gpu_s, SCREENED, n_resamples=N_RESAMPLES, seed=SEED, backend=gpu).to_frame()
     assert set(expected["test"]) >= {"chi2-montecarlo", "mmi-permutation", "spmi-permutation"}
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
     for a, b, method in [("lab", "compétence", "asymptotic"),

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from espri_gpu import gpu_contract as data
+from espri_gpu.backend import GPU_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "espri_gpu"
@@ -76,7 +77,7 @@ class _Ref:
 
 
 def _is_gpu_module(name: str) -> bool:
-    return any(name == m or name.startswith(m + ".") for m in data.GPU_MODULES)
+    return any(name == m or name.startswith(m + ".") for m in GPU_MODULES)
 
 
 class _Scanner:
