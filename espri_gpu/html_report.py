@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["HtmlReport", "compress_png"]
+__all__ = ["HtmlReport", "compress_png", "palette_png"]
 
 _STYLE = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;
@@ -56,6 +56,27 @@ def compress_png(png: bytes, colors: int = 256) -> bytes:
         out = io.BytesIO()
         small.save(out, format="PNG", optimize=True)
     return out.getvalue() if out.tell() < len(png) else png
+
+
+def palette_png(rgba: object, colors: int = 256) -> bytes:
+    """An 8-bit palette PNG of an RGBA pixel array (a drawn figure's canvas), without the
+    round trip through a full-colour PNG.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> palette_png(np.zeros((4, 4, 4), dtype=np.uint8))[:4]
+    b'\\x89PNG'
+    """
+    import io
+
+    from PIL import Image
+
+    image = Image.fromarray(rgba, mode="RGBA").convert("RGB")
+    small = image.quantize(colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    small.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
 
 
 @dataclass

@@ -10,14 +10,14 @@ finishes the file it is writing, so no temporary file is left behind.
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 
-from .html_report import compress_png
+from .html_report import palette_png
 from .machine import usable_cores
 from .outputs import atomic_file
 from .progress import Progress
@@ -34,9 +34,9 @@ def save_figure(fig: plt.Figure, out: Path, relative_stem: str,
             path = out / f"{relative_stem}.{fmt}"
             with atomic_file(path) as tmp:
                 if fmt == "png":  # palette PNG: the page embeds it, a third of the size
-                    buffer = io.BytesIO()
-                    fig.savefig(buffer, format="png", dpi=100)
-                    Path(tmp).write_bytes(compress_png(buffer.getvalue()))
+                    fig.set_dpi(100)
+                    fig.canvas.draw()
+                    Path(tmp).write_bytes(palette_png(np.asarray(fig.canvas.buffer_rgba())))
                 else:
                     fig.savefig(tmp, format=fmt, dpi=100)
             saved.append(path)
