@@ -402,24 +402,27 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
         results = screened.to_frame()
         writer.csv("tests.csv", results, index=False)
 
+    # figures are drawn by the workers while the groups are computed
+    drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0
+             and (figures_shown == "all" or screened.adjusted_pvalue(a, bq) < 0.05)]
+    heatmap_jobs = figures.submit([
+        ("heatmap", (shown(crosstabs[(a, bq)]),
+                     {"words": words, "title": _heatmap_title(screened, a, bq, survey, words)}),
+         out, f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
+        for a, bq in drawn])
+    grouped: _Grouped | None = None
+    if group_list:
+        with progress.step("groups"):
+            grouped = _groups(survey, group_list, seed, b, writer, formats, progress, figures,
+                              words, figures_shown == "all")
+
     with progress.step("figures"):
         bars = list(zip(all_counts, [saved[0] for saved in _collect(
             figures, bar_jobs, writer, formats, progress, "bar charts")], strict=True))
-        drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0
-                 and (figures_shown == "all" or screened.adjusted_pvalue(a, bq) < 0.05)]
-        jobs = [("heatmap", (shown(crosstabs[(a, bq)]),
-                             {"words": words, "title": _heatmap_title(screened, a, bq,
-                                                                      survey, words)}),
-                 out, f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
-                for a, bq in drawn]
-        heatmaps = dict(zip(drawn, [saved[0] for saved in _draw(
-            figures, jobs, writer, formats, progress, "heat maps")], strict=True))
-
-    groupings: list[Grouping] = []
-    if group_list:
-        with progress.step("groups"):
-            groupings = _groups(survey, group_list, seed, b, writer, formats, progress,
-                                figures, words, figures_shown == "all")
+        heatmaps = dict(zip(drawn, [saved[0] for saved in _collect(
+            figures, heatmap_jobs, writer, formats, progress, "heat maps")], strict=True))
+        groupings = [] if grouped is None else grouped.collect(figures, writer, formats,
+                                                                progress)
 
     with progress.step("summary"):
         content = PageContent(survey, words, b.name, seed, n_resamples, bars, results,
@@ -447,12 +450,6 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
         writer.finish()
     return ReportResult(out, tuple(writer.files), survey.n_respondents, len(rep.skipped),
                         b.name, dict(progress.seconds))
-
-
-def _draw(figures: FigurePool, jobs: list[tuple], writer: _Writer, formats: Sequence[str],
-          progress: Progress, what: str) -> list[list[Path]]:
-    """Draw figure jobs; record their files."""
-    return _collect(figures, figures.submit(jobs), writer, formats, progress, what)
 
 
 def _collect(figures: FigurePool, handles: list, writer: _Writer, formats: Sequence[str],
@@ -485,10 +482,29 @@ def _screen_pairs(survey: Survey, pairs: list[tuple[str, str]], n_resamples: int
     return screened
 
 
+@dataclass
+class _Grouped:
+    """Groupings computed, their figures submitted to the workers."""
+
+    results: dict
+    verdicts: dict
+    keys: list
+    handles: list
+
+    def collect(self, figures: FigurePool, writer: _Writer, formats: Sequence[str],
+                progress: Progress) -> list[Grouping]:
+        rendered = dict(zip(self.keys, _collect(figures, self.handles, writer, formats,
+                                                progress, "group figures"), strict=True))
+        return [Grouping(a, bq, g, notes, *self.verdicts[(a, bq)],
+                         {kind: saved[0] for (ka, kb, kind), saved in rendered.items()
+                          if (ka, kb) == (a, bq)})
+                for (a, bq), (g, notes) in self.results.items()]
+
+
 def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Backend,
             writer: _Writer, formats: Sequence[str], progress: Progress, figures: FigurePool,
-            words: Words, draw_all: bool) -> list[Grouping]:
-    """Group respondents on each pair; draw the figures of the groupings the page shows
+            words: Words, draw_all: bool) -> _Grouped:
+    """Group respondents on each pair; submit the figures of the groupings the page shows
     (those found, or every one with ``draw_all``)."""
     import warnings
 
@@ -520,9 +536,4 @@ def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Bac
             jobs.append((kind, (g, options[kind]), writer.out, f"{stem}_{kind}",
                          tuple(formats)))
             keys.append((a, bq, kind))
-    rendered = dict(zip(keys, _draw(figures, jobs, writer, formats, progress,
-                                    "group figures"), strict=True))
-    return [Grouping(a, bq, g, notes, *verdicts[(a, bq)],
-                     {kind: saved[0] for (ka, kb, kind), saved in rendered.items()
-                      if (ka, kb) == (a, bq)})
-            for (a, bq), (g, notes) in results.items()]
+    return _Grouped(results, verdicts, keys, figures.submit(jobs))
