@@ -34,7 +34,7 @@ import logging
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import BackendUnavailableError, SurveyInputError
+from .execution import LOCAL, Executor, executor_for
 
 __all__ = [
     "ENV_VAR",
@@ -154,13 +155,17 @@ class Backend:
         ``pandas`` or ``cudf``.
     reason : str
         Why this backend was chosen (shown by ``python -m espri_gpu info`` and in reports).
+    executor : LocalExecutor or DaskExecutor
+        Where the tasks of a call run (:mod:`espri_gpu.execution`): in this process
+        (:data:`~espri_gpu.execution.LOCAL`, the default) or on the workers of a Dask client
+        (:meth:`on`).
 
     Examples
     --------
     >>> from espri_gpu.backend import resolve_backend
     >>> b = resolve_backend("cpu")
-    >>> b.name, b.xp.__name__
-    ('cpu', 'numpy')
+    >>> b.name, b.xp.__name__, b.executor.client is None
+    ('cpu', 'numpy', True)
     >>> b.asnumpy(b.xp.arange(3)).tolist()
     [0, 1, 2]
     """
@@ -169,6 +174,20 @@ class Backend:
     xp: ModuleType
     xdf: ModuleType
     reason: str = ""
+    executor: Executor = LOCAL
+
+    def on(self, client: Any) -> Backend:
+        """This backend with the tasks of its calls sent to the workers of ``client`` (a
+        ``distributed.Client``; None: in this process).
+
+        Examples
+        --------
+        >>> from espri_gpu.backend import cpu_backend
+        >>> b = cpu_backend().on(None)
+        >>> b.name, b.executor.in_process
+        ('cpu', True)
+        """
+        return replace(self, executor=executor_for(client))
 
     @property
     def is_gpu(self) -> bool:
@@ -544,7 +563,7 @@ def requested_backend(backend: str | None = None) -> str:
     return _ALIASES[key]
 
 
-def resolve_backend(backend: str | Backend | None = None) -> Backend:
+def resolve_backend(backend: str | Backend | None = None, *, client: Any = None) -> Backend:
     """Choose the backend for one call.
 
     Parameters
@@ -552,7 +571,12 @@ def resolve_backend(backend: str | Backend | None = None) -> Backend:
     backend : {"auto", "cpu", "gpu"} or Backend, optional
         ``None`` reads ``$ESPRI_GPU_BACKEND`` and falls back to ``"auto"``. Aliases:
         ``"host"``/``"numpy"`` for cpu, ``"device"``/``"cuda"`` for gpu. A
-        :class:`Backend` is returned unchanged.
+        :class:`Backend` is returned unchanged (but for ``client``).
+    client : distributed.Client, optional
+        Run the tasks of the calls given this backend on the workers of ``client``
+        (:meth:`Backend.on`): Monte-Carlo and resampling replicates, the Gram matrix of
+        :func:`~espri_gpu.all_crosstabs`. None keeps the backend's executor (a new
+        backend runs in this process).
 
     Returns
     -------
@@ -571,8 +595,11 @@ def resolve_backend(backend: str | Backend | None = None) -> Backend:
     >>> resolve_backend("host").name
     'cpu'
     """
-    if isinstance(backend, Backend):
-        return backend
+    b = backend if isinstance(backend, Backend) else _choose(backend)
+    return b if client is None else b.on(client)
+
+
+def _choose(backend: str | None) -> Backend:
     choice = requested_backend(backend)
     if choice == "cpu":
         return cpu_backend("requested")
