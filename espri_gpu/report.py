@@ -40,7 +40,7 @@ import pandas as pd
 from . import __version__
 from .backend import Backend, resolve_backend
 from .counting import Counts, all_crosstabs, counts, transposed
-from .distributed import cluster_summary, connect, read_survey_distributed
+from .distributed import cluster_summary, connect
 from .errors import SurveyInputError
 from .example import example_path
 from .i18n import LANGUAGES, Words, describe_test
@@ -57,6 +57,7 @@ from .rare_answers import pool_counts, pool_table
 from .report_figures import FigurePool, save_figure
 from .report_page import Grouping, PageContent, grouping_verdict, write_page
 from .responses import read_survey
+from .responses_partitioned import read_survey_distributed
 from .stats import screen
 from .stats.resampling import DEFAULT_RESAMPLES
 from .survey import Survey
@@ -295,9 +296,9 @@ def run_report(responses: str | Path | Survey | None = None, *,
             codebook = drafted = _draft_codebook(responses, Path(out))
         with connect(cluster, scheduler_file, backend=b) as client:
             pool = FigurePool()
-            try:
-                result = _run(responses, codebook, interpretations, Path(out), b, seed,
-                              n_resamples, pairs, groups, formats, skip_bad_rows, progress,
+            try:  # b.on(client): tests and cross tables cut into tasks for the cluster
+                result = _run(responses, codebook, interpretations, Path(out), b.on(client),
+                              seed, n_resamples, pairs, groups, formats, skip_bad_rows, progress,
                               pool, client, where, drafted is not None, lang, figures,
                               keep_rare_answers)
             except SurveyInputError as exc:

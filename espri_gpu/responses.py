@@ -64,7 +64,8 @@ from .survey import (
 from .tables import RawTable, blank_cells, read_table
 from .timestamps import parse_timestamps
 
-__all__ = ["parse_choice_column", "read_survey"]
+__all__ = ["ParsedColumn", "assemble_survey", "match_header", "parse_choice_column",
+           "read_survey"]
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ def read_survey(
                        header_rows=codebook.header_rows)
     if table.header_cells:
         table = _name_by_either_header_row(table, codebook)
-    by_keyword = _match_header(table, codebook)
+    by_keyword = match_header(table, codebook)
     personal = tuple(c.keyword for c in codebook.columns if c.kind == "personal")
     ignored = [c.keyword for c in codebook.columns if c.kind == "ignore"]
     frame = table.frame.drop(columns=[by_keyword.pop(k) for k in (*personal, *ignored)])
@@ -142,25 +143,27 @@ def read_survey(
         if question.interpreted:
             continue
         if question.layout == "columns":
-            parsed[question.keyword] = _ParsedColumn.from_option_columns(frame, question, b)
+            parsed[question.keyword] = ParsedColumn.from_option_columns(frame, question, b)
         else:
-            parsed[question.keyword] = _ParsedColumn.parse(frame[question.keyword], question, b)
+            parsed[question.keyword] = ParsedColumn.parse(frame[question.keyword], question, b)
     undecodable = tuple((row, keyword_of[name]) for row, name in table.undecodable
                         if name in keyword_of)
-    return _assemble(table, codebook, frame, blank, parsed, personal,
-                     interpretations=interpretations, errors=errors, undecodable=undecodable)
+    return assemble_survey(table, codebook, frame, blank, parsed, personal,
+                           interpretations=interpretations, errors=errors,
+                           undecodable=undecodable)
 
 
-def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: np.ndarray,
-              parsed: dict[str, _ParsedColumn], personal: tuple[str, ...], *,
-              interpretations: str | Path | None, errors: ErrorMode,
-              undecodable: tuple[tuple[int, str], ...] = ()) -> Survey:
+def assemble_survey(table: RawTable, codebook: Codebook, frame: pd.DataFrame,
+                    blank: np.ndarray, parsed: dict[str, ParsedColumn],
+                    personal: tuple[str, ...], *, interpretations: str | Path | None,
+                    errors: ErrorMode, undecodable: tuple[tuple[int, str], ...] = ()) -> Survey:
     """The :class:`Survey` from parsed choice columns (codebook order) and the other columns.
 
     ``frame`` holds (at least) the timestamp and free columns by keyword, one row per data row;
     ``blank`` marks the rows whose every non-personal cell is blank; ``undecodable`` lists
     the (0-based data row, keyword) of cells whose undecodable bytes became U+FFFD. Shared by
-    :func:`read_survey` and the partitioned reader of :mod:`espri_gpu.distributed`.
+    :func:`read_survey` and the partitioned reader
+    (:func:`~espri_gpu.responses_partitioned.read_survey_distributed`).
     """
     state = _RowState(n_rows=len(blank), first_row=table.first_row)
     _check_undecodable(undecodable, parsed, state, table.path, errors)
@@ -215,7 +218,7 @@ def _assemble(table: RawTable, codebook: Codebook, frame: pd.DataFrame, blank: n
 
 
 def _check_undecodable(undecodable: tuple[tuple[int, str], ...],
-                       parsed: dict[str, _ParsedColumn], state: _RowState, path: str,
+                       parsed: dict[str, ParsedColumn], state: _RowState, path: str,
                        errors: ErrorMode) -> None:
     """Stop at the first cell with undecodable bytes, or skip the rows where it is a choice.
 
@@ -258,7 +261,7 @@ def parse_choice_column(values: pd.Series, question: Question,
     >>> a.keywords, a.codes.tolist()
     (('jupyter', 'vim', 'nano'), [0, -1, 2])
     """
-    parsed = _ParsedColumn.parse(values, question, resolve_backend(backend))
+    parsed = ParsedColumn.parse(values, question, resolve_backend(backend))
     parsed.check(_RowState(len(values)), "<column>", "raise")
     if warning := parsed.order_warning("<column>"):
         log.warning(warning)
@@ -291,8 +294,14 @@ def _name_by_either_header_row(table: RawTable, codebook: Codebook) -> RawTable:
     return replace(table, frame=frame)
 
 
-def _match_header(table: RawTable, codebook: Codebook) -> dict[str, str]:
-    """Codebook keyword -> header of the file; exact match first, then lenient."""
+def match_header(table: RawTable, codebook: Codebook) -> dict[str, str]:
+    """Codebook keyword -> header of the file; exact match first, then lenient.
+
+    Raises
+    ------
+    SurveyInputError
+        A codebook column that matches no header, or a header that matches no column.
+    """
     headers = list(table.frame.columns)
     exact = {h: h for h in headers}
     folded = {normalize_text(h): h for h in headers}
@@ -387,8 +396,14 @@ class _RowState:
 
 
 @dataclass
-class _ParsedColumn:
-    """One choice column, factorized, each distinct cell parsed once."""
+class ParsedColumn:
+    """One choice column, factorized, each distinct cell parsed once.
+
+    Built from the column's strings (:meth:`parse`), from codes into its distinct cells
+    (:meth:`from_codes`: the partitioned reader's global codes) or from one indicator column
+    per option (:meth:`from_option_columns`); :meth:`check` lists its invalid rows,
+    :meth:`answers` gives the :class:`~espri_gpu.survey.Answers` of the kept rows.
+    """
 
     question: Question
     codes: np.ndarray                      # per row, index into `cells`; -1 = blank
@@ -400,12 +415,12 @@ class _ParsedColumn:
     mismatch: str | None = None            # why the whole column cannot be read, if so
 
     @classmethod
-    def parse(cls, values: pd.Series, question: Question, b: Backend) -> _ParsedColumn:
+    def parse(cls, values: pd.Series, question: Question, b: Backend) -> ParsedColumn:
         codes, raw = factorize(values, b)
         return cls.from_codes(question, codes, raw)
 
     @classmethod
-    def from_codes(cls, question: Question, codes: np.ndarray, raw: list[str]) -> _ParsedColumn:
+    def from_codes(cls, question: Question, codes: np.ndarray, raw: list[str]) -> ParsedColumn:
         """Parse each distinct cell of ``raw`` once; ``codes`` index ``raw`` (-1: missing).
 
         E-mail addresses and phone numbers in a cell are replaced before it is parsed, so that
@@ -445,7 +460,7 @@ class _ParsedColumn:
 
     @classmethod
     def from_option_columns(cls, frame: pd.DataFrame, question: Question,
-                            b: Backend) -> _ParsedColumn:
+                            b: Backend) -> ParsedColumn:
         """A question written one column per option (``layout = "columns"``).
 
         A cell in :data:`~espri_gpu.codebook.NOT_TICKED` (blank, ``0``, ``N``, ``Non``…) is
