@@ -3,7 +3,7 @@
 The twin of :func:`~espri_gpu.responses.read_survey` for files too large for one process:
 workers read byte ranges of the file, factorize their choice columns (cuDF on the GPU) and send
 back codes and the *distinct* cell strings; this process numbers the distinct cells of all
-partitions, parses each once (:class:`~espri_gpu.responses.ParsedColumn`) and assembles the
+partitions, parses each once (:class:`~espri_gpu.parsing.ParsedColumn`) and assembles the
 survey with :func:`~espri_gpu.responses.assemble_survey`, so the result is the very
 :class:`~espri_gpu.survey.Survey` that ``read_survey`` returns. It decides the encoding,
 delimiter and header with the functions :func:`~espri_gpu.tables.read_table` uses. The
@@ -27,7 +27,8 @@ from .codebook import Codebook, load_codebook
 from .errors import SurveyInputError
 from .execution import Executor, executor_for
 from .factorize import factorize
-from .responses import ParsedColumn, assemble_survey, match_header, read_survey
+from .parsing import ParsedColumn
+from .responses import assemble_survey, match_header, read_survey
 from .survey import Survey
 from .tables import (
     SPREADSHEETS,
