@@ -53,6 +53,7 @@ __all__ = [
     "MLNamespace",
     "configure_gpu_memory",
     "cpu_backend",
+    "cuda_version_text",
     "probe_gpu",
     "resolve_backend",
 ]
@@ -399,14 +400,21 @@ def _driver_problem(driver: int | None) -> str | None:
     if driver <= 0:
         return ("no NVIDIA driver is loaded here (cudaDriverGetVersion gives 0): run on a "
                 "GPU node (on HAL inside `srun --gres=gpu:1`)")
-    return (f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only (driver < "
+    return (f"the NVIDIA driver supports CUDA {cuda_version_text(driver)} only (driver < "
             f"{MIN_DRIVER_VERSION}, cudaDriverGetVersion {driver}) but the RAPIDS CUDA 12 "
-            f"wheels need CUDA >= {_cuda_str(MIN_DRIVER_CUDA)} (driver >= "
+            f"wheels need CUDA >= {cuda_version_text(MIN_DRIVER_CUDA)} (driver >= "
             f"{MIN_DRIVER_VERSION}): ask the admins for a driver >= {MIN_DRIVER_VERSION} or "
             "run on a node that has one (`module load cuda` does not change the driver)")
 
 
-def _cuda_str(version: int | None) -> str:
+def cuda_version_text(version: int | None) -> str:
+    """A CUDA version as ``cudaDriverGetVersion`` gives it (12040), as text ("12.4").
+
+    Examples
+    --------
+    >>> cuda_version_text(12040), cuda_version_text(None)
+    ('12.4', 'unknown')
+    """
     if version is None:
         return "unknown"
     return f"{version // 1000}.{(version % 1000) // 10}"

@@ -41,13 +41,17 @@ from . import __version__
 from .backend import Backend, resolve_backend
 from .counting import Counts, all_crosstabs, counts, transposed
 from .distributed import cluster_summary, connect
+from .drafting import draft_codebook_toml
 from .errors import SurveyInputError
 from .example import example_path
+from .grouping import groups as group_respondents
 from .i18n import LANGUAGES, Words, describe_test
+from .info import CORE, version_of
 from .outputs import (
     OutputLock,
     remove_temporaries,
     safe_name,
+    write_centres,
     write_csv,
     write_json,
     write_text,
@@ -313,8 +317,6 @@ def run_report(responses: str | Path | Survey | None = None, *,
 
 def _draft_codebook(responses: str | Path, out: Path) -> Path:
     """Draft a codebook for ``responses`` into ``out/codebook.toml``; never overwrite another."""
-    from .drafting import draft_codebook_toml
-
     path = out / "codebook.toml"
     text = draft_codebook_toml(responses, output=str(path))
     try:
@@ -428,11 +430,9 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
                               groupings, not keep_rare_answers, figures_shown == "all")
         inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations)
                   if p is not None and not isinstance(p, Survey)}
-        from .info import CORE, _version
-
         summary = {
             "espri_gpu": __version__, "python": platform.python_version(),
-            "versions": {d: _version(d) for d in CORE},
+            "versions": {d: version_of(d) for d in CORE},
             "backend": b.name, "backend_reason": b.reason, "seed": seed,
             "n_resamples": n_resamples, "inputs_sha256": inputs, "codebook_drafted": drafted,
             "respondents": survey.n_respondents, "rows_skipped": len(rep.skipped),
@@ -491,14 +491,11 @@ def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Bac
     (those found, or every one with ``draw_all``)."""
     import warnings
 
-    from .grouping import groups
-    from .outputs import write_centres
-
     results = {}
     for a, bq in progress.track(group_list, "groupings"):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            results[(a, bq)] = (groups(survey, [a, bq], seed=seed, backend=b),
+            results[(a, bq)] = (group_respondents(survey, [a, bq], seed=seed, backend=b),
                                 tuple(str(w.message) for w in caught))
     jobs, keys, verdicts = [], [], {}
     for (a, bq), (g, _) in results.items():
