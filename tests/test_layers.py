@@ -15,6 +15,7 @@ imports another module's private (``_``-prefixed) names.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -275,6 +276,22 @@ def test_no_module_imports_private_names_of_another():
                      and node.value.id in aliases and node.attr.startswith("_")
                      and not node.attr.startswith("__")]
     assert not offences, "private names used across modules:\n" + "\n".join(offences)
+
+
+def test_readme_shows_the_layers():
+    """README "How the code is laid out" has one row per layer, in order, with its modules
+    (``__init__`` is the package, ``name/`` a subpackage and its modules)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How the code is laid out", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1:3] for line in section.splitlines()
+            if line.startswith("| ") and "`" in line]
+    shown = []
+    for name, modules in rows:
+        names = re.findall(r"`([^`]+)`", modules)
+        members = sorted(m for n in names for m in (
+            ("",) if n == "__init__" else (n[:-1], n[:-1] + ".*") if n.endswith("/") else (n,)))
+        shown.append((name.strip(), members))
+    assert shown == [(name, sorted(members)) for name, _, members in LAYERS]
 
 
 # --------------------------------------------------------------------- the checker itself
