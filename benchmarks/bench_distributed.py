@@ -10,7 +10,8 @@ computed through the public driver ``espri_gpu.stats.resampling.table_exceedance
 * in one process (Numba over all cores, then over one core), the reference;
 * on a ``distributed.LocalCluster(n_workers=k, threads_per_worker=1)`` for each k of
   ``--workers``, every worker's Numba limited to one thread (``NUMBA_NUM_THREADS=1``), the
-  driver dispatching chunks of replicates to the workers (``espri_gpu.distributed``).
+  driver dispatching chunks of replicates to the workers (a backend carrying the client:
+  ``resolve_backend("cpu", client=client)``, :mod:`espri_gpu.execution`).
 
 Kernels are compiled on every worker before timing (``client.run``); each measure is the
 fastest of ``--repeat``. The p-value must be the same, bit for bit, everywhere (checked).
@@ -21,6 +22,7 @@ a shared machine other jobs steal cores: compare ratios from one run).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import time
@@ -53,8 +55,8 @@ def main(argv: list[str] | None = None) -> dict:
     import distributed
     import numba
 
+    from espri_gpu.backend import resolve_backend
     from espri_gpu.bench import write_json
-    from espri_gpu.distributed import use_client
     from espri_gpu.kernels import cpu
     from espri_gpu.stats.resampling import STATISTIC_CODES, table_exceedances
 
@@ -62,8 +64,8 @@ def main(argv: list[str] | None = None) -> dict:
     observed = float((SHAPE[0] - 1) * (SHAPE[1] - 1))  # X^2 at its null mean (p near 0.5)
     b, seed = args.resamples, args.seed + 1
 
-    def run() -> int:
-        return table_exceedances(rows, cols, observed, "pearson", b, seed, "cpu")
+    def run(backend: object = "cpu") -> int:
+        return table_exceedances(rows, cols, observed, "pearson", b, seed, backend)
 
     load = os.getloadavg()
     results: dict = {"workload": f"Monte-Carlo X^2, {SHAPE[0]} x {SHAPE[1]} table, total "
@@ -92,8 +94,9 @@ def main(argv: list[str] | None = None) -> dict:
             client.wait_for_workers(k)
             client.run(cpu.table_exceedances, rows, cols, observed,
                        STATISTIC_CODES["pearson"], np.uint64(seed), 0, 10)  # compile
-            with use_client(client):
-                results["seconds"][label], results["hits"][label] = best_of(args.repeat, run)
+            on_dask = resolve_backend("cpu", client=client)
+            results["seconds"][label], results["hits"][label] = best_of(
+                args.repeat, functools.partial(run, on_dask))
         print(f"{label:>40}: {results['seconds'][label]:7.2f} s", flush=True)
 
     hits = set(results["hits"].values())

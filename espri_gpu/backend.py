@@ -34,14 +34,15 @@ import logging
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .errors import BackendUnavailableError, SurveyInputError
+from .errors import BackendUnavailableError, SurveyInputError, one_line
+from .execution import LOCAL, Executor, executor_for
 
 __all__ = [
     "ENV_VAR",
@@ -52,6 +53,7 @@ __all__ = [
     "MLNamespace",
     "configure_gpu_memory",
     "cpu_backend",
+    "cuda_version_text",
     "probe_gpu",
     "resolve_backend",
 ]
@@ -159,13 +161,17 @@ class Backend:
         ``pandas`` or ``cudf``.
     reason : str
         Why this backend was chosen (shown by ``python -m espri_gpu info`` and in reports).
+    executor : LocalExecutor or DaskExecutor
+        Where the tasks of a call run (:mod:`espri_gpu.execution`): in this process
+        (:data:`~espri_gpu.execution.LOCAL`, the default) or on the workers of a Dask client
+        (:meth:`on`).
 
     Examples
     --------
     >>> from espri_gpu.backend import resolve_backend
     >>> b = resolve_backend("cpu")
-    >>> b.name, b.xp.__name__
-    ('cpu', 'numpy')
+    >>> b.name, b.xp.__name__, b.executor.client is None
+    ('cpu', 'numpy', True)
     >>> b.asnumpy(b.xp.arange(3)).tolist()
     [0, 1, 2]
     """
@@ -174,6 +180,20 @@ class Backend:
     xp: ModuleType
     xdf: ModuleType
     reason: str = ""
+    executor: Executor = LOCAL
+
+    def on(self, client: Any) -> Backend:
+        """This backend with the tasks of its calls sent to the workers of ``client`` (a
+        ``distributed.Client``; None: in this process).
+
+        Examples
+        --------
+        >>> from espri_gpu.backend import cpu_backend
+        >>> b = cpu_backend().on(None)
+        >>> b.name, b.executor.in_process
+        ('cpu', True)
+        """
+        return replace(self, executor=executor_for(client))
 
     @property
     def is_gpu(self) -> bool:
@@ -239,7 +259,7 @@ def _ml_namespace(name: str) -> MLNamespace:
         except Exception as exc:
             log.warning("cuML does not import (%s): k-means runs on the host with "
                         "scikit-learn, the rest on the GPU; for GPU k-means: pip install "
-                        "cuml-cu12", _one_line(exc))
+                        "cuml-cu12", one_line(exc))
             return _host_ml_namespace()
         return MLNamespace("cuml", cluster.KMeans, decomposition.PCA)
     cluster = _import_module("sklearn.cluster")
@@ -288,11 +308,6 @@ def _import_module(name: str) -> ModuleType:
     return importlib.import_module(name)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
-
-
 @functools.lru_cache(maxsize=1)
 def probe_gpu() -> GpuProbe:
     """Find out, once per process, whether the GPU backend can run here.
@@ -317,7 +332,7 @@ def probe_gpu() -> GpuProbe:
         try:
             module = _import_module(name)
         except Exception as exc:  # ImportError, or a CUDA error raised at import time
-            errors[name] = _one_line(exc)
+            errors[name] = one_line(exc)
         else:
             modules[name] = module
             versions[name] = str(getattr(module, "__version__", "unknown"))
@@ -334,8 +349,8 @@ def probe_gpu() -> GpuProbe:
         devices = tuple(_describe_device(runtime, i) for i in range(count))
     except Exception as exc:
         problem = _driver_problem(driver)
-        problem = (f"{problem} ({_one_line(exc)})" if problem else
-                   f"no usable CUDA device or driver ({_one_line(exc)})")
+        problem = (f"{problem} ({one_line(exc)})" if problem else
+                   f"no usable CUDA device or driver ({one_line(exc)})")
         return GpuProbe(versions, errors, (), driver, rt_version, problem)
     problem = _diagnose(errors, devices, driver)
     return GpuProbe(versions, errors, devices, driver, rt_version, problem)
@@ -385,14 +400,21 @@ def _driver_problem(driver: int | None) -> str | None:
     if driver <= 0:
         return ("no NVIDIA driver is loaded here (cudaDriverGetVersion gives 0): run on a "
                 "GPU node (on HAL inside `srun --gres=gpu:1`)")
-    return (f"the NVIDIA driver supports CUDA {_cuda_str(driver)} only (driver < "
+    return (f"the NVIDIA driver supports CUDA {cuda_version_text(driver)} only (driver < "
             f"{MIN_DRIVER_VERSION}, cudaDriverGetVersion {driver}) but the RAPIDS CUDA 12 "
-            f"wheels need CUDA >= {_cuda_str(MIN_DRIVER_CUDA)} (driver >= "
+            f"wheels need CUDA >= {cuda_version_text(MIN_DRIVER_CUDA)} (driver >= "
             f"{MIN_DRIVER_VERSION}): ask the admins for a driver >= {MIN_DRIVER_VERSION} or "
             "run on a node that has one (`module load cuda` does not change the driver)")
 
 
-def _cuda_str(version: int | None) -> str:
+def cuda_version_text(version: int | None) -> str:
+    """A CUDA version as ``cudaDriverGetVersion`` gives it (12040), as text ("12.4").
+
+    Examples
+    --------
+    >>> cuda_version_text(12040), cuda_version_text(None)
+    ('12.4', 'unknown')
+    """
     if version is None:
         return "unknown"
     return f"{version // 1000}.{(version % 1000) // 10}"
@@ -408,7 +430,7 @@ def nvjitlink_version() -> tuple[int, int] | str:
         nvjitlink = _import_module("cuda.bindings.nvjitlink")
         major, minor = tuple(nvjitlink.version())[:2]
     except Exception as exc:  # not installed, or the library does not load
-        return _one_line(exc)
+        return one_line(exc)
     return int(major), int(minor)
 
 
@@ -428,7 +450,7 @@ def nvidia_smi_summary() -> list[str]:
             [exe, query, "--format=csv,noheader"], capture_output=True, text=True, timeout=20
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        return [f"nvidia-smi failed: {_one_line(exc)}"]
+        return [f"nvidia-smi failed: {one_line(exc)}"]
     rows = [[f.strip() for f in line.split(",")] for line in out.stdout.splitlines()
             if line.strip()]
     rows = visible_smi_rows(rows, os.environ.get("CUDA_VISIBLE_DEVICES"))
@@ -505,7 +527,7 @@ def configure_gpu_memory() -> str:
         mr = _import_module("rmm.mr")
         rmm_cupy = _import_module("rmm.allocators.cupy")
     except Exception as exc:
-        done = f"CuPy's own memory pool (rmm does not import: {_one_line(exc)})"
+        done = f"CuPy's own memory pool (rmm does not import: {one_line(exc)})"
         log.info("GPU memory: %s", done)
         return done
     current = mr.get_current_device_resource()
@@ -520,7 +542,7 @@ def configure_gpu_memory() -> str:
         # A PoolMemoryResource over cudaMalloc, made the current device's resource.
         rmm.reinitialize(pool_allocator=True, initial_pool_size=size)
     except Exception as exc:  # e.g. out of memory: run on, without a pool
-        done = f"no pool, one cudaMalloc per array ({_one_line(exc)})"
+        done = f"no pool, one cudaMalloc per array ({one_line(exc)})"
         log.warning("GPU memory: %s", done)
         return done
     cupy.cuda.set_allocator(rmm_cupy.rmm_cupy_allocator)
@@ -549,7 +571,7 @@ def requested_backend(backend: str | None = None) -> str:
     return _ALIASES[key]
 
 
-def resolve_backend(backend: str | Backend | None = None) -> Backend:
+def resolve_backend(backend: str | Backend | None = None, *, client: Any = None) -> Backend:
     """Choose the backend for one call.
 
     Parameters
@@ -557,7 +579,12 @@ def resolve_backend(backend: str | Backend | None = None) -> Backend:
     backend : {"auto", "cpu", "gpu"} or Backend, optional
         ``None`` reads ``$ESPRI_GPU_BACKEND`` and falls back to ``"auto"``. Aliases:
         ``"host"``/``"numpy"`` for cpu, ``"device"``/``"cuda"`` for gpu. A
-        :class:`Backend` is returned unchanged.
+        :class:`Backend` is returned unchanged (but for ``client``).
+    client : distributed.Client, optional
+        Run the tasks of the calls given this backend on the workers of ``client``
+        (:meth:`Backend.on`): Monte-Carlo and resampling replicates, the Gram matrix of
+        :func:`~espri_gpu.all_crosstabs`. None keeps the backend's executor (a new
+        backend runs in this process).
 
     Returns
     -------
@@ -576,8 +603,11 @@ def resolve_backend(backend: str | Backend | None = None) -> Backend:
     >>> resolve_backend("host").name
     'cpu'
     """
-    if isinstance(backend, Backend):
-        return backend
+    b = backend if isinstance(backend, Backend) else _choose(backend)
+    return b if client is None else b.on(client)
+
+
+def _choose(backend: str | None) -> Backend:
     choice = requested_backend(backend)
     if choice == "cpu":
         return cpu_backend("requested")

@@ -23,6 +23,8 @@ from typing import Any
 
 from .backend import Backend, probe_gpu, resolve_backend
 from .errors import SurveyInputError
+from .info import CORE, OPTIONAL, version_of
+from .outputs import write_text
 from .workloads import WORKLOADS, Workload
 
 __all__ = ["BenchResult", "machine_info", "plot_results", "run_bench"]
@@ -48,7 +50,6 @@ class BenchResult:
 
 def machine_info() -> dict[str, Any]:
     """CPU model, cores, GPUs (name, driver/CUDA, compute capability) and library versions."""
-    from .info import CORE, OPTIONAL, _version
 
     cpu = platform.processor() or platform.machine()
     try:
@@ -66,7 +67,7 @@ def machine_info() -> dict[str, Any]:
         "gpus": [{"name": d.name, "compute_capability": ".".join(map(str, d.compute_capability)),
                   "memory_gib": round(d.total_memory_bytes / 2**30, 1)} for d in probe.devices],
         "cuda_driver": probe.driver_cuda_version, "cuda_runtime": probe.runtime_cuda_version,
-        "versions": {d: v for d in CORE + OPTIONAL if (v := _version(d))},
+        "versions": {d: v for d in CORE + OPTIONAL if (v := version_of(d))},
     }
 
 
@@ -195,8 +196,6 @@ def results_json(results: Sequence[BenchResult], *, command: str) -> dict[str, A
 
 def write_json(path: str, document: dict[str, Any]) -> None:
     """Write the results document (atomically)."""
-    from .outputs import write_text
-
     write_text(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 

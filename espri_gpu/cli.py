@@ -166,6 +166,7 @@ def _quiet_dask(verbose: bool) -> None:
         return
     logging.getLogger("distributed").setLevel(level)
     logging.getLogger("espri_gpu.distributed").setLevel(level)
+    logging.getLogger("espri_gpu.responses_partitioned").setLevel(level)
 
 
 def _check_inputs(args: argparse.Namespace) -> None:

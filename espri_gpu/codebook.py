@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from .codebook_toml import codebook_to_toml
 from .errors import CodebookError, SurveyInputError
 
 __all__ = ["Codebook", "Column", "Grid", "Option", "Question", "load_codebook",
@@ -261,8 +262,6 @@ class Codebook:
         >>> load_codebook_text(cb.to_toml()).questions == cb.questions
         True
         """
-        from .codebook_toml import codebook_to_toml
-
         return codebook_to_toml(self)
 
     @property

@@ -10,7 +10,9 @@ accumulated in chunks so that float32 GPU sums stay exact.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,7 +22,6 @@ import pandas as pd
 
 from .backend import Backend, resolve_backend
 from .display import FrameRepr
-from .distributed import current_client
 from .encoding import encode, gather_rows
 from .errors import SurveyInputError
 from .survey import Answers, Survey
@@ -33,6 +34,9 @@ Percent = Literal[None, "row", "column", "total"]
 EXACT_FLOAT32_ROWS = 2**24 - 1
 #: Rows per chunk of the all-pairs Gram matrix (bounds the float32 copy: 2^17 rows x width).
 GRAM_CHUNK_ROWS = 1 << 17
+#: Fewest respondents per Gram partition sent to a Dask worker; smaller surveys are crossed
+#: in this process.
+MIN_GRAM_ROWS = 1 << 16
 #: The joint table of distinct cells is used while it has at most this many entries...
 JOINT_MIN_CELLS = 1 << 20
 #: ... and at most this many times the number of respondents used.
@@ -234,7 +238,9 @@ def all_crosstabs(survey: Survey, questions: Sequence[str] | None = None, *,
     survey : Survey
     questions : sequence of str, optional
         Default: every question with answers.
-    backend : {"auto", "cpu", "gpu"}, optional
+    backend : {"auto", "cpu", "gpu"} or Backend, optional
+        A backend with a Dask client (``resolve_backend("cpu", client=client)``) sums the
+        Gram matrices of partitions of respondents computed on its workers (same tables).
 
     Returns
     -------
@@ -273,14 +279,34 @@ def all_crosstabs(survey: Survey, questions: Sequence[str] | None = None, *,
 def indicator_gram(answers: Sequence[Answers], back: Backend) -> tuple[np.ndarray, np.ndarray]:
     """XᵀX of the concatenated indicators and the respondents answering each pair (int64).
 
-    With a current Dask client (:func:`espri_gpu.distributed.use_client`), the sum of the
-    Gram matrices of partitions of respondents, computed on the workers.
+    Where ``back``'s executor runs tasks on Dask workers (:meth:`Backend.on`), the sum of
+    the Gram matrices of partitions of respondents (:data:`MIN_GRAM_ROWS` at least): each
+    worker gets the codes of one partition (4 bytes per respondent and question) and the
+    small distinct-cell tables, builds that partition's indicator rows and returns its Gram
+    matrix, so that no worker holds the whole indicator matrix. Exact in int64: the same
+    result as in one process.
     """
-    client = current_client()
-    if client is not None:
-        from .distributed import indicator_gram as distributed_gram
+    executor = back.executor
+    n = int(answers[0].codes.shape[0])
+    tasks = executor.n_tasks(n, MIN_GRAM_ROWS)
+    if tasks <= 1:
+        return _gram_block(answers, back)
+    size = math.ceil(n / tasks)
+    blocks = [[_slice_codes(a, start, start + size) for a in answers]
+              for start in range(0, n, size)]
+    results = executor.map(functools.partial(_gram_block, backend=executor.portable(back)),
+                           blocks, what=f"the Gram matrix of {len(answers)} questions",
+                           scatter=True)
+    gram = np.sum([g for g, _ in results], axis=0, dtype=np.int64)
+    used = np.sum([u for _, u in results], axis=0, dtype=np.int64)
+    return gram, used
 
-        return distributed_gram(answers, back, client)
+
+def _gram_block(answers: Sequence[Answers], backend: str | Backend
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The Gram matrix of one partition of respondents, in chunks of rows (a task: on a
+    worker, ``backend`` is a name resolved there)."""
+    back = resolve_backend(backend)
     xp = back.xp
     n = answers[0].codes.shape[0]
     width = sum(len(a.levels) for a in answers)

@@ -9,7 +9,7 @@ exit code 2.
 
 from __future__ import annotations
 
-__all__ = ["BackendUnavailableError", "CodebookError", "SurveyInputError"]
+__all__ = ["BackendUnavailableError", "CodebookError", "SurveyInputError", "one_line"]
 
 
 class SurveyInputError(ValueError):
@@ -22,3 +22,17 @@ class CodebookError(SurveyInputError):
 
 class BackendUnavailableError(RuntimeError):
     """The requested compute backend (GPU, RAPIDS libraries) is not available here."""
+
+
+def one_line(exc: BaseException) -> str:
+    r"""``exc`` as ``"TypeName: first line of its message"``, for one-line error messages.
+
+    Examples
+    --------
+    >>> one_line(OSError("connection refused\nmore detail"))
+    'OSError: connection refused'
+    >>> one_line(TimeoutError())
+    'TimeoutError'
+    """
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import SurveyInputError
+from .responses import read_survey
 from .survey import Survey
 
 __all__ = ["EXAMPLES", "example_path", "load_example"]
@@ -44,7 +45,5 @@ def load_example(name: str = "espri2020") -> Survey:
     >>> survey.n_respondents
     62
     """
-    from .responses import read_survey
-
     return read_survey(example_path(name, "responses.csv"), example_path(name, "codebook.toml"),
                        interpretations=example_path(name, "interpretations.csv"))

@@ -1,4 +1,4 @@
-"""Surveys from pandas DataFrames: :meth:`espri_gpu.Survey.from_frame`.
+"""Surveys from pandas DataFrames: what :meth:`espri_gpu.Survey.from_frame` is built from.
 
 Every row of the DataFrame is a respondent; its index is kept as ``survey.ids``. A question
 is one of three shapes:
@@ -36,19 +36,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .answers import Answers, Level, LoadReport, other_answer_counts
 from .backend import Backend
 from .codebook import NOT_TICKED, Codebook, Column, Option, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
+from .interpretations import read_interpretations
+from .parsing import parse_choice_column
 from .redaction import redact_column, redact_personal_data
-from .survey import Answers, Level, LoadReport, Survey, other_answer_counts
+from .timestamps import parse_timestamps
 
-__all__ = ["survey_from_frame"]
+__all__ = ["SurveyParts", "survey_parts_from_frame"]
 
 SOURCE = "<DataFrame>"
 _LISTLIKE = (list, tuple, set, frozenset, np.ndarray)
 
 
-def survey_from_frame(
+@dataclass(frozen=True, eq=False)
+class SurveyParts:
+    """The fields of the :class:`~espri_gpu.survey.Survey` read from a DataFrame (see
+    :meth:`Survey.from_frame <espri_gpu.survey.Survey.from_frame>`, which builds it)."""
+
+    codebook: Codebook
+    answers: dict[str, Answers]
+    respondents: np.ndarray
+    report: LoadReport
+    timestamps: pd.Series | None
+    free_text: pd.DataFrame
+    ids: pd.Index
+
+
+def survey_parts_from_frame(
     frame: pd.DataFrame,
     codebook: str | Path | Codebook | None = None,
     *,
@@ -62,8 +79,9 @@ def survey_from_frame(
     name: str = "dataframe",
     title: str | None = None,
     backend: str | Backend | None = None,
-) -> Survey:
-    """A :class:`~espri_gpu.survey.Survey` from a DataFrame; see :meth:`Survey.from_frame`."""
+) -> SurveyParts:
+    """What the :class:`~espri_gpu.survey.Survey` of a DataFrame is made of; see
+    :meth:`Survey.from_frame <espri_gpu.survey.Survey.from_frame>`."""
     if not isinstance(frame, pd.DataFrame):
         raise SurveyInputError(f"`frame` must be a pandas DataFrame, got {type(frame).__name__}")
     if frame.columns.has_duplicates:
@@ -381,7 +399,7 @@ class _Read:
 def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
            masks: Mapping[str, tuple[Hashable | None, np.ndarray]],
            interpretations: str | Path | None, backend: str | Backend | None, *,
-           from_codebook: bool) -> Survey:
+           from_codebook: bool) -> SurveyParts:
     n = len(frame)
     if n == 0:
         raise SurveyInputError("the DataFrame has no rows (no respondents)")
@@ -407,8 +425,6 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
     answers = {k: r.answers for k, r in reads.items()}
     report_kwargs: dict = {}
     if interpretations is not None:
-        from .interpretations import read_interpretations
-
         result = read_interpretations(interpretations, codebook, n_rows=n)
         answers.update(result.answers)
         report_kwargs.update(interpretations=result.path)
@@ -438,8 +454,8 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
         personal_columns_dropped=personal, unanswered_questions=unanswered,
         personal_data_redacted=tuple(redacted.items()), warnings=tuple(warnings),
         **report_kwargs)
-    return Survey(codebook, answers, np.arange(1, n + 1, dtype=np.int64), report, timestamps,
-                  free_text, ids=frame.index.copy())
+    return SurveyParts(codebook, answers, np.arange(1, n + 1, dtype=np.int64), report,
+                       timestamps, free_text, frame.index.copy())
 
 
 def _read_question(frame: pd.DataFrame, q: Question, source: _Source, mask: np.ndarray | None,
@@ -605,8 +621,6 @@ def _parse_strings(values: pd.Series, q: Question, label: Hashable, index: pd.In
     """A string column read with the rules of an export (same code path as a file), and the
     number of e-mail addresses and phone numbers replaced in it (counted as the reader does:
     in each cell)."""
-    from .responses import parse_choice_column
-
     texts = _strings(values, q)
     try:
         answers = parse_choice_column(texts, q, backend)
@@ -647,8 +661,6 @@ def _locate(message: str, label: Hashable, index: pd.Index) -> str:
 def _timestamps(values: pd.Series, keyword: str, warnings: list[str]) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.reset_index(drop=True).rename(keyword)
-    from .timestamps import parse_timestamps
-
     texts = pd.Series(["" if _missing(v) else str(v) for v in values.array], dtype=object)
     parsed, problems = parse_timestamps(texts, column=f"DataFrame column {values.name!r}",
                                         rows=np.arange(1, len(values) + 1))

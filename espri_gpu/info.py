@@ -11,20 +11,27 @@ from .backend import (
     GPU_INSTALL_HINT,
     GPU_LIBRARIES,
     MIN_NVJITLINK,
-    _cuda_str,
+    cuda_version_text,
     nvidia_smi_summary,
     nvjitlink_version,
     probe_gpu,
 )
 
-__all__ = ["info_text"]
+__all__ = ["CORE", "OPTIONAL", "info_text", "version_of"]
 
 CORE = ("espri_gpu", "numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "numba",
         "matplotlib")
 OPTIONAL = (*GPU_LIBRARIES.values(), "dask-cuda", "numba-cuda", "dask", "distributed")
 
 
-def _version(dist: str) -> str | None:
+def version_of(dist: str) -> str | None:
+    """The installed version of the distribution ``dist`` (a PyPI name), or None.
+
+    Examples
+    --------
+    >>> version_of("numpy") is not None, version_of("no-such-distribution")
+    (True, None)
+    """
     try:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
@@ -54,8 +61,8 @@ def info_text() -> str:
 
     lines = [f"python {sys.version.split()[0]} on {platform.node()} ({platform.machine()}, "
              f"{os.cpu_count()} CPUs)"]
-    lines += [f"  {d:<14} {_version(d) or 'not installed'}" for d in CORE]
-    lines += [f"  {d:<14} {v}" for d in OPTIONAL if (v := _version(d))]
+    lines += [f"  {d:<14} {version_of(d) or 'not installed'}" for d in CORE]
+    lines += [f"  {d:<14} {v}" for d in OPTIONAL if (v := version_of(d))]
     probe = probe_gpu()
     env = os.environ.get(ENV_VAR)
     if env:
@@ -70,10 +77,11 @@ def info_text() -> str:
     for name, error in probe.import_errors.items():
         lines.append(f"  {name}: {error}")
     if probe.driver_cuda_version == 0:
-        lines.append(f"no CUDA driver loaded, runtime {_cuda_str(probe.runtime_cuda_version)}")
+        lines.append("no CUDA driver loaded, runtime "
+                     f"{cuda_version_text(probe.runtime_cuda_version)}")
     elif probe.driver_cuda_version is not None:
-        lines.append(f"CUDA driver supports {_cuda_str(probe.driver_cuda_version)}, runtime "
-                     f"{_cuda_str(probe.runtime_cuda_version)}")
+        lines.append(f"CUDA driver supports {cuda_version_text(probe.driver_cuda_version)}, "
+                     f"runtime {cuda_version_text(probe.runtime_cuda_version)}")
     if probe.versions:
         lines.append(_nvjitlink_line(nvjitlink_version()))
     for d in probe.devices:

@@ -19,17 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .answers import Answers, Level
 from .codebook import Codebook, Question, normalize_text
 from .errors import SurveyInputError
 from .tables import read_table
-
-if TYPE_CHECKING:
-    from .survey import Answers
 
 __all__ = ["InterpretationsResult", "read_interpretations"]
 
@@ -142,8 +139,6 @@ def _level(question: Question, keyword: str, others: list[str]) -> int | None:
 
 def _answers(question: Question, pairs: list[tuple[int, int]], others: list[str],
              keep: np.ndarray) -> Answers:
-    from .survey import Answers, Level
-
     levels = [Level(o.keyword, o.text) for o in question.options]
     levels += [Level(t, t, is_other=True) for t in others]
     n_rows = keep.shape[0]

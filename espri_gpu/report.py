@@ -40,14 +40,18 @@ import pandas as pd
 from . import __version__
 from .backend import Backend, resolve_backend
 from .counting import Counts, all_crosstabs, counts, transposed
-from .distributed import cluster_summary, connect, read_survey_distributed
+from .distributed import cluster_summary, connect
+from .drafting import draft_codebook_toml
 from .errors import SurveyInputError
 from .example import example_path
+from .grouping import groups as group_respondents
 from .i18n import LANGUAGES, Words, describe_test
+from .info import CORE, version_of
 from .outputs import (
     OutputLock,
     remove_temporaries,
     safe_name,
+    write_centres,
     write_csv,
     write_json,
     write_text,
@@ -57,6 +61,7 @@ from .rare_answers import pool_counts, pool_table
 from .report_figures import FigurePool, save_figure
 from .report_page import Grouping, PageContent, grouping_verdict, write_page
 from .responses import read_survey
+from .responses_partitioned import read_survey_distributed
 from .stats import ScreenResult, screen
 from .stats.resampling import DEFAULT_RESAMPLES
 from .survey import Survey
@@ -295,9 +300,9 @@ def run_report(responses: str | Path | Survey | None = None, *,
             codebook = drafted = _draft_codebook(responses, Path(out))
         with connect(cluster, scheduler_file, backend=b) as client:
             pool = FigurePool()
-            try:
-                result = _run(responses, codebook, interpretations, Path(out), b, seed,
-                              n_resamples, pairs, groups, formats, skip_bad_rows, progress,
+            try:  # b.on(client): tests and cross tables cut into tasks for the cluster
+                result = _run(responses, codebook, interpretations, Path(out), b.on(client),
+                              seed, n_resamples, pairs, groups, formats, skip_bad_rows, progress,
                               pool, client, where, drafted is not None, lang, figures,
                               keep_rare_answers)
             except SurveyInputError as exc:
@@ -312,8 +317,6 @@ def run_report(responses: str | Path | Survey | None = None, *,
 
 def _draft_codebook(responses: str | Path, out: Path) -> Path:
     """Draft a codebook for ``responses`` into ``out/codebook.toml``; never overwrite another."""
-    from .drafting import draft_codebook_toml
-
     path = out / "codebook.toml"
     text = draft_codebook_toml(responses, output=str(path))
     try:
@@ -430,11 +433,9 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
                               groupings, not keep_rare_answers, figures_shown == "all")
         inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations)
                   if p is not None and not isinstance(p, Survey)}
-        from .info import CORE, _version
-
         summary = {
             "espri_gpu": __version__, "python": platform.python_version(),
-            "versions": {d: _version(d) for d in CORE},
+            "versions": {d: version_of(d) for d in CORE},
             "backend": b.name, "backend_reason": b.reason, "seed": seed,
             "n_resamples": n_resamples, "inputs_sha256": inputs, "codebook_drafted": drafted,
             "respondents": survey.n_respondents, "rows_skipped": len(rep.skipped),
@@ -508,14 +509,11 @@ def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Bac
     (those found, or every one with ``draw_all``)."""
     import warnings
 
-    from .grouping import groups
-    from .outputs import write_centres
-
     results = {}
     for a, bq in progress.track(group_list, "groupings"):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            results[(a, bq)] = (groups(survey, [a, bq], seed=seed, backend=b),
+            results[(a, bq)] = (group_respondents(survey, [a, bq], seed=seed, backend=b),
                                 tuple(str(w.message) for w in caught))
     jobs, keys, verdicts = [], [], {}
     for (a, bq), (g, _) in results.items():

@@ -17,6 +17,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import plotting
 from .html_report import palette_png
 from .machine import usable_cores
 from .outputs import atomic_file
@@ -52,8 +53,6 @@ def _render(job: tuple) -> list[Path]:
     arguments of the plotting function. Kinds: ``bars`` (data: Counts), ``heatmap`` (a cross
     table), ``tree``, ``cut``, ``pca``, ``centroids`` (a Groups result).
     """
-    from . import plotting
-
     kind, (data, options), out, stem, formats = job
     if kind == "bars":
         ax = plotting.bar_chart(data, **options)
@@ -77,9 +76,8 @@ def _ignore_sigterm() -> None:
 
 
 def _warm_up() -> int:
-    """Worker start-up: import the plotting stack before the first figure is needed."""
-    from . import plotting  # noqa: F401
-
+    """Worker start-up: importing this module (to run this task) imports the plotting stack
+    before the first figure is needed."""
     return 0
 
 

@@ -23,10 +23,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .codebook import normalize_text
 from .errors import SurveyInputError
 from .machine import usable_cores
 
-__all__ = ["RawTable", "blank_cells", "combined_headers", "read_table"]
+__all__ = ["SPREADSHEETS", "RawTable", "blank_cells", "check_header", "clean_frame",
+           "combined_headers", "decode_csv", "header_cells", "pick_delimiter", "read_table",
+           "record_end"]
 
 SPREADSHEETS = {".xlsx": "openpyxl", ".xlsm": "openpyxl", ".ods": "odf"}
 _DELIMITERS = (",", ";", "\t")
@@ -275,12 +278,12 @@ def _decode_with_evidence(data: bytes, path: Path) -> _Decoded:
     raise AssertionError("Latin-1 decodes every byte")  # pragma: no cover
 
 
-def _decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
+def decode_csv(data: bytes, path: Path) -> tuple[str, str, list[str]]:
     """Text, encoding and warnings of a whole CSV file or of one of its byte ranges.
 
     Decides as :func:`read_table` does, except that a UTF-8 file with stray bytes is an
-    error here (the partitioned reader of :mod:`espri_gpu.distributed` cannot name their
-    cells).
+    error here (the partitioned reader of :mod:`espri_gpu.responses_partitioned` cannot
+    name their cells): :class:`SurveyInputError`.
     """
     encoding = _byte_order(data, path)
     if encoding == "utf-16":
@@ -299,10 +302,15 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
     return decoded.text, decoded.encoding, decoded.warnings
 
 
-def _record_end(data: bytes, start: int) -> int:
-    """Offset just past the first line end at or after ``start`` outside quotes (RFC 4180).
+def record_end(data: bytes, start: int) -> int:
+    r"""Offset just past the first line end at or after ``start`` outside quotes (RFC 4180).
 
     ``start`` must be the start of a record; ``len(data)`` when no line end follows.
+
+    Examples
+    --------
+    >>> record_end(b'a,"b\nc"\nd,e\n', 0)  # the line break in quotes is not a record end
+    8
     """
     quotes, pos = 0, start
     while True:
@@ -360,13 +368,13 @@ def _parse_csv(first: bytes, read: Callable[[], bytes], path: Path,
     Raises :class:`_NotUtf8` when a cell is not valid UTF-8; ``whole()`` gives the file's
     bytes again for pandas' parser when a record is irregular (a blank line, a short row).
     """
-    header_end = _record_end(first, 0)
+    header_end = record_end(first, 0)
     try:
         header_text = first[:header_end].decode("utf-8")
     except UnicodeDecodeError:
         raise _NotUtf8 from None
-    delimiter = _pick_delimiter(header_text, expected_headers)
-    cells = _header_cells(header_text, delimiter)
+    delimiter = pick_delimiter(header_text, expected_headers)
+    cells = header_cells(header_text, delimiter)
     names = [str(i) for i in range(len(cells))]
     try:
         tables = _parse_blocks(_record_blocks(first[header_end:], read), names, delimiter)
@@ -384,7 +392,7 @@ def _parse_csv(first: bytes, read: Callable[[], bytes], path: Path,
         raise SurveyInputError(f"{path} is not a readable CSV file ({first_line}); "
                                "export it again as CSV") from None
     frame = _to_frame(tables, names)
-    _check_header(frame, path, cells, unique=False)
+    check_header(frame, path, cells, unique=False)
     return _finish(frame, path, encoding, delimiter, warnings, marked)
 
 
@@ -450,14 +458,14 @@ def _parse_csv_pandas(text: str, path: Path, cells: list[str], delimiter: str, e
         first = str(exc).strip().splitlines()[0]
         raise SurveyInputError(f"{path} is not a readable CSV file ({first}); "
                                "export it again as CSV") from None
-    _check_header(frame, path, cells, unique=False)
+    check_header(frame, path, cells, unique=False)
     return _finish(frame, path, encoding, delimiter, warnings, marked)
 
 
 def _finish(frame: pd.DataFrame, path: Path, encoding: str, delimiter: str,
             warnings: list[str], marked: bool) -> RawTable:
     """The cleaned frame; with ``marked``, the cells holding undecodable bytes located."""
-    frame = _clean(frame)
+    frame = clean_frame(frame)
     undecodable: list[tuple[int, str]] = []
     if marked:
         for column in frame.columns:
@@ -470,27 +478,38 @@ def _finish(frame: pd.DataFrame, path: Path, encoding: str, delimiter: str,
                     tuple(undecodable))
 
 
-def _header_cells(text: str, delimiter: str) -> list[str]:
+def header_cells(text: str, delimiter: str) -> list[str]:
+    r"""The cells of the first CSV record of ``text`` (empty when it has none).
+
+    Examples
+    --------
+    >>> header_cells('Lab,"Methods, tools"\nLMD,kmeans\n', ",")
+    ['Lab', 'Methods, tools']
+    """
     try:
         return next(csv.reader(io.StringIO(text), delimiter=delimiter))
     except (StopIteration, csv.Error):
         return []
 
 
-def _pick_delimiter(text: str, expected_headers: tuple[str, ...]) -> str:
-    """The delimiter whose header row matches the most expected headers (else: most cells)."""
-    from .codebook import normalize_text
+def pick_delimiter(text: str, expected_headers: tuple[str, ...]) -> str:
+    r"""The delimiter whose header row matches the most expected headers (else: most cells).
 
+    Examples
+    --------
+    >>> pick_delimiter("Lab;Methods\nLMD;kmeans\n", ("Lab", "Methods"))
+    ';'
+    """
     wanted = {normalize_text(h) for h in expected_headers}
 
     def score(delimiter: str) -> tuple[int, int]:
-        cells = _header_cells(text, delimiter)
+        cells = header_cells(text, delimiter)
         return sum(normalize_text(c) in wanted for c in cells), len(cells)
 
     return max(_DELIMITERS, key=score)
 
 
-def _check_header(frame: pd.DataFrame, path: Path, cells: list[str], *,
+def check_header(frame: pd.DataFrame, path: Path, cells: list[str], *,
                   unique: bool = True) -> None:
     """Name ``frame``'s columns after the header ``cells``; with ``unique``, a name given
     twice is an error (else :func:`read_table` checks once every header row is read)."""
@@ -505,7 +524,8 @@ def _check_header(frame: pd.DataFrame, path: Path, cells: list[str], *,
         frame.columns = names
 
 
-def _clean(frame: pd.DataFrame) -> pd.DataFrame:
+def clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with stripped column names and every cell a string (missing: ``""``)."""
     frame = frame.rename(columns=lambda c: str(c).strip())
     return frame.fillna("").astype(str)
 
@@ -524,7 +544,7 @@ def _read_spreadsheet(path: Path, engine: str) -> RawTable:
                                f"({type(exc).__name__}); open and re-save it") from None
     if frame.shape[1] == 0 or frame.empty:
         raise SurveyInputError(f"{path} is empty; export the responses again")
-    frame = _clean(frame)
+    frame = clean_frame(frame)
     frame.columns = [str(c).strip() for c in frame.iloc[0]]
     frame = frame.iloc[1:].reset_index(drop=True)
     # a column without header or answers is a spreadsheet's empty margin, not data

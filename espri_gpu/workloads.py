@@ -14,11 +14,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .answers import Level, LoadReport
 from .backend import Backend
-from .codebook import Codebook
-from .encoding import encode
+from .codebook import Codebook, Column, Option, Question, load_codebook
+from .counting import indicator_gram
+from .encoding import encode, one_hot
+from .example import example_path, load_example
 from .grouping import Groups, groups
-from .responses import parse_choice_column
+from .responses import parse_choice_column, read_survey
+from .stats.multiple import mmi_statistics, spmi_statistics
+from .stats.patterns import PatternTable
+from .stats.resampling import pattern_exceedances, table_exceedances
 from .survey import Answers, Survey
 from .synthetic import synthetic_survey
 
@@ -68,8 +74,6 @@ def encoding_data(n: int, seed: int = 0, codebook: Codebook | None = None) -> En
     10
     """
     if codebook is None:
-        from .codebook import load_codebook
-        from .example import example_path
 
         codebook = load_codebook(example_path("espri2020", "codebook.toml"))
     frame = synthetic_survey(codebook, n, seed=seed).frame
@@ -159,8 +163,6 @@ def read_data(n: int, seed: int = 0, codebook: Codebook | None = None) -> ReadDa
     True
     """
     if codebook is None:
-        from .codebook import load_codebook
-        from .example import example_path
 
         codebook = load_codebook(example_path("espri2020", "codebook.toml"))
     path = _READ_FILES.get((n, seed))
@@ -181,8 +183,6 @@ def read_data(n: int, seed: int = 0, codebook: Codebook | None = None) -> ReadDa
 
 def read_espri(data: ReadData, backend: Backend) -> Any:
     """espri_gpu: ``read_survey`` (the whole export) and ``one_hot`` of every choice column."""
-    from .encoding import one_hot
-    from .responses import read_survey
 
     survey = read_survey(data.path, data.codebook, backend=backend)
     return one_hot(survey, list(data.choice_headers), backend=backend).matrix
@@ -222,8 +222,6 @@ class ContingencyData:
 
 def contingency_data(n: int, seed: int = 0) -> ContingencyData:
     """Synthetic answers of ``n`` respondents to 20 questions with 10 options each."""
-    from .codebook import Option, Question
-    from .survey import Answers, Level
 
     rng = np.random.default_rng(seed)
     answers, long = [], {}
@@ -255,7 +253,6 @@ def contingency_data(n: int, seed: int = 0) -> ContingencyData:
 
 def contingency_espri(data: ContingencyData, backend: Backend) -> Any:
     """espri_gpu: one Gram matrix XᵀX of all indicators, in exact float32 chunks."""
-    from .counting import indicator_gram
 
     return indicator_gram(data.answers, backend)[0]
 
@@ -306,7 +303,6 @@ def montecarlo_data(n_resamples: int, seed: int = 0, total: int = 4_000_000) -> 
 
 def montecarlo_espri(data: MonteCarloData, backend: Backend) -> int:
     """espri_gpu: O(1) conditional hypergeometric tables, a counter-based RNG per replicate."""
-    from .stats.resampling import table_exceedances
 
     return table_exceedances(data.rows, data.cols, data.observed, "pearson", data.n_resamples,
                              1, backend)
@@ -376,9 +372,6 @@ def _pattern_exceedances(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, 
                          kind: str, n_resamples: int, backend: Backend) -> int:
     """espri_gpu's permutation test of MMI / SPMI on the table of distinct answer patterns;
     ``a`` and ``b`` are (pattern indicator rows, pattern of each respondent)."""
-    from .stats.multiple import mmi_statistics, spmi_statistics
-    from .stats.patterns import PatternTable
-    from .stats.resampling import pattern_exceedances
 
     (pa, ia), (pb, ib) = a, b
     joint = np.zeros((pa.shape[0], pb.shape[0]), dtype=np.int64)
@@ -570,8 +563,6 @@ def groups_data_worst(n: int, seed: int = 0, *, sizes: tuple[int, ...] = (13, 13
 
 
 def _synthetic(ticks: np.ndarray, sizes: tuple[int, ...], k: int) -> GroupsData:
-    from .codebook import Codebook, Column, Option, Question
-    from .survey import Level, LoadReport
 
     n = ticks.shape[0]
     columns, questions, answers = [], [], {}
@@ -615,7 +606,6 @@ def groups_sklearn(data: GroupsData) -> tuple[Any, np.ndarray]:
 
 def report_data(n: int, seed: int = 0) -> dict:
     """Options of a report on the bundled example crossing its first ``n`` questions."""
-    from .example import load_example
 
     questions = list(load_example("espri2020").questions)[:n]
     groups = "" if n < 6 else ("ml_méthodes:ml_usages" if n < 15 else None)

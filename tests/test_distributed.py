@@ -1,4 +1,7 @@
-"""Dask scale-out (:mod:`espri_gpu.distributed`) on a local cluster of two worker processes.
+"""Dask scale-out on a local cluster of two worker processes: :mod:`espri_gpu.distributed`
+(connecting), :mod:`espri_gpu.execution` (the executor seam), the replicate chunks of
+:mod:`espri_gpu.stats.resampling`, the Gram partitions of :mod:`espri_gpu.counting` and the
+partitioned reader :mod:`espri_gpu.responses_partitioned`.
 
 The acceptance of the scale-out issue, on the CPU: with ``LocalCluster(n_workers=2,
 threads_per_worker=1)``, cross tables, counts and p-values are identical to the
@@ -29,8 +32,18 @@ import pytest
 distributed = pytest.importorskip(
     "distributed", reason="dask.distributed not installed (pip install -e '.[dask]')")
 
-from espri_gpu import all_crosstabs, chi2_test, counts, independence_test, screen  # noqa: E402
+from espri_gpu import (  # noqa: E402
+    all_crosstabs,
+    chi2_test,
+    counting,
+    counts,
+    execution,
+    independence_test,
+    screen,
+)
 from espri_gpu import distributed as edist  # noqa: E402
+from espri_gpu import responses_partitioned as partitioned  # noqa: E402
+from espri_gpu.backend import resolve_backend  # noqa: E402
 from espri_gpu.cli import main  # noqa: E402
 from espri_gpu.errors import BackendUnavailableError, SurveyInputError  # noqa: E402
 from espri_gpu.example import example_path  # noqa: E402
@@ -92,13 +105,12 @@ def assert_same_survey(one, other) -> None:
 def test_montecarlo_pvalue_is_bit_identical_to_single_process(client, monkeypatch,
                                                              tasks_per_thread, min_chunk):
     # 1 chunk (one worker), 2 chunks (one per worker), 14 chunks: the same counts.
-    monkeypatch.setattr(edist, "TASKS_PER_THREAD", tasks_per_thread)
-    monkeypatch.setattr(edist, "MIN_REPLICATES_PER_TASK", min_chunk)
+    monkeypatch.setattr(execution, "TASKS_PER_THREAD", tasks_per_thread)
+    monkeypatch.setattr(resampling, "MIN_REPLICATES_PER_TASK", min_chunk)
     single = chi2_test(SMALL_TABLE, method="montecarlo", n_resamples=4000, seed=11,
                        backend="cpu")
-    with edist.use_client(client):
-        spread = chi2_test(SMALL_TABLE, method="montecarlo", n_resamples=4000, seed=11,
-                           backend="cpu")
+    spread = chi2_test(SMALL_TABLE, method="montecarlo", n_resamples=4000, seed=11,
+                       backend=resolve_backend("cpu", client=client))
     assert spread.pvalue == single.pvalue and spread.statistic == single.statistic
     assert 0 < single.pvalue < 1
 
@@ -107,16 +119,29 @@ def test_permutation_pvalues_are_bit_identical_to_single_process(client, example
     survey = read_survey(*example[:2], backend="cpu")
     for a, b in [("lab", "ml_méthodes"), ("ml_méthodes", "ml_usages")]:  # MMI, SPMI
         single = independence_test(survey, a, b, n_resamples=2500, seed=5, backend="cpu")
-        with edist.use_client(client):
-            spread = independence_test(survey, a, b, n_resamples=2500, seed=5, backend="cpu")
+        spread = independence_test(survey, a, b, n_resamples=2500, seed=5,
+                                   backend=resolve_backend("cpu", client=client))
         assert spread.test == single.test and spread.test.endswith("-permutation")
         assert spread.pvalue == single.pvalue and spread.statistic == single.statistic
 
 
-def test_drivers_run_in_process_without_a_client():
-    assert edist.current_client() is None
-    with edist.use_client(None):
-        assert edist.current_client() is None
+def test_tasks_run_where_the_backend_says(client, monkeypatch):
+    """The executor travels in the Backend given to the public call: nothing else (no
+    global) sends work to a cluster, and a worker resolves its backend with the local one."""
+    sent = []
+    monkeypatch.setattr(execution.DaskExecutor, "gather",
+                        lambda self, futures, what: sent.append(what) or self.client.gather(
+                            futures))
+    local = resolve_backend("cpu")
+    assert local.executor is execution.LOCAL and resolve_backend(local) is local
+    chi2_test(SMALL_TABLE, method="montecarlo", n_resamples=3000, seed=2, backend=local)
+    assert sent == []
+    on_dask = resolve_backend(local, client=client)
+    assert on_dask.executor.client is client and on_dask.on(None).executor is execution.LOCAL
+    chi2_test(SMALL_TABLE, method="montecarlo", n_resamples=3000, seed=2, backend=on_dask)
+    assert sent == ["table_exceedances (3000 replicates, seed 2)"]
+    executors = client.run(lambda: type(resolve_backend("cpu").executor).__name__)
+    assert set(executors.values()) == {"LocalExecutor"}
 
 
 # --- reading in partitions --------------------------------------------------------------
@@ -124,7 +149,7 @@ def test_drivers_run_in_process_without_a_client():
 
 def test_partitioned_read_of_the_example_is_the_single_process_survey(client, example):
     single = read_survey(*example[:2], interpretations=example[2], backend="cpu")
-    spread = edist.read_survey_distributed(*example[:2], client, interpretations=example[2],
+    spread = partitioned.read_survey_distributed(*example[:2], client, interpretations=example[2],
                                            blocksize=1500, backend="cpu")
     assert_same_survey(single, spread)
 
@@ -157,10 +182,10 @@ def test_csv_larger_than_one_partition(client, tmp_path, codebook_path, encoding
     path.write_bytes(csv_text(_big_rows(400), delimiter=delimiter,
                               lineterminator=lineterminator).encode(encoding))
     single = read_survey(path, codebook_path, errors="skip", backend="cpu")
-    layout = edist._sniff_csv(path, ())
-    assert len(edist._byte_ranges(layout, 2048)) > 20  # many partitions
-    with caplog.at_level(logging.INFO, logger="espri_gpu.distributed"):
-        spread = edist.read_survey_distributed(path, codebook_path, client, errors="skip",
+    layout = partitioned._sniff_csv(path, ())
+    assert len(partitioned._byte_ranges(layout, 2048)) > 20  # many partitions
+    with caplog.at_level(logging.INFO, logger="espri_gpu.responses_partitioned"):
+        spread = partitioned.read_survey_distributed(path, codebook_path, client, errors="skip",
                                                blocksize=2048, backend="cpu")
     assert "partition boundaries fell inside quoted cells; merged" in caplog.text
     assert_same_survey(single, spread)
@@ -174,7 +199,7 @@ def test_errors_name_the_same_row_as_single_process(client, tmp_path, codebook_p
     with pytest.raises(SurveyInputError, match=r"row 202, column `lab`: .* two options") as one:
         read_survey(path, codebook_path, backend="cpu")
     with pytest.raises(SurveyInputError) as spread:
-        edist.read_survey_distributed(path, codebook_path, client, blocksize=1024,
+        partitioned.read_survey_distributed(path, codebook_path, client, blocksize=1024,
                                       backend="cpu")
     assert str(spread.value) == str(one.value)
 
@@ -188,7 +213,7 @@ def test_personal_data_in_answers_is_replaced_as_in_one_process(client, tmp_path
     path = tmp_path / "personal.csv"
     path.write_text(csv_text(rows), encoding="utf-8")
     single = read_survey(path, codebook_path, errors="skip", backend="cpu")
-    spread = edist.read_survey_distributed(path, codebook_path, client, errors="skip",
+    spread = partitioned.read_survey_distributed(path, codebook_path, client, errors="skip",
                                            blocksize=1024, backend="cpu")
     assert_same_survey(single, spread)
     assert dict(spread.report.personal_data_redacted) == {"méthodes": 23, "remarques": 23}
@@ -229,9 +254,9 @@ def test_file_not_utf8_after_the_first_bytes_is_read_as_windows_1252(client, tmp
     path.write_bytes(csv_text(rows, header=["Lab", "Methods", "Comment"]).encode("cp1252"))
     single = read_survey(path, codebook, backend="cpu")
     assert single.report.encoding == "cp1252" and single.report.warnings
-    monkeypatch.setattr(edist, "_SAMPLE_BYTES", 4096)  # the client sees UTF-8 at first
-    assert edist._sniff_csv(path, ()).encoding == "utf-8"
-    spread = edist.read_survey_distributed(path, codebook, client, blocksize=2048,
+    monkeypatch.setattr(partitioned, "_SAMPLE_BYTES", 4096)  # the client sees UTF-8 at first
+    assert partitioned._sniff_csv(path, ()).encoding == "utf-8"
+    spread = partitioned.read_survey_distributed(path, codebook, client, blocksize=2048,
                                            backend="cpu")
     assert_same_survey(single, spread)
     assert "Météo-France" in spread.answers_to("lab").keywords
@@ -241,15 +266,15 @@ def test_file_not_utf8_after_the_first_bytes_is_read_as_windows_1252(client, tmp
 
 
 def test_crosstabs_and_counts_are_identical(client, example, monkeypatch):
-    monkeypatch.setattr(edist, "MIN_GRAM_ROWS", 5)  # 62 respondents in 8 partitions
+    monkeypatch.setattr(counting, "MIN_GRAM_ROWS", 5)  # 62 respondents in 8 partitions
     single = read_survey(*example[:2], interpretations=example[2], backend="cpu")
-    spread = edist.read_survey_distributed(*example[:2], client, interpretations=example[2],
+    spread = partitioned.read_survey_distributed(*example[:2], client, interpretations=example[2],
                                            blocksize=4096, backend="cpu")
     tables = all_crosstabs(single, backend="cpu")
-    with edist.use_client(client):
-        spread_tables = all_crosstabs(spread, backend="cpu")
-        assert edist._threads(client) * edist.TASKS_PER_THREAD > 1
-        spread_counts = {q: counts(spread, q, backend="cpu").table for q in spread.questions}
+    on_dask = resolve_backend("cpu", client=client)
+    spread_tables = all_crosstabs(spread, backend=on_dask)
+    assert on_dask.executor.n_tasks(spread.n_respondents, counting.MIN_GRAM_ROWS) > 1
+    spread_counts = {q: counts(spread, q, backend=on_dask).table for q in spread.questions}
     assert list(tables) == list(spread_tables) and len(tables) > 20
     for pair, table in tables.items():
         pd.testing.assert_frame_equal(spread_tables[pair], table)
@@ -264,9 +289,8 @@ def test_crosstabs_and_counts_are_identical(client, example, monkeypatch):
 def test_connect_to_an_address_or_a_scheduler_file(client, tmp_path):
     address = client.scheduler.address
     with edist.connect(address) as c:
-        assert edist.current_client() is c
         assert edist.cluster_summary(c) == {"scheduler": address, "workers": 2, "threads": 2}
-    assert edist.current_client() is None
+    assert c.status == "closed"
     scheduler_file = tmp_path / "scheduler.json"
     scheduler_file.write_text(json.dumps({"address": address}), encoding="utf-8")
     with edist.connect(scheduler_file=scheduler_file) as c:
@@ -368,7 +392,8 @@ def test_cli_report_on_the_cluster_matches_one_process(client, example, tmp_path
 
 
 def test_import_espri_gpu_does_not_import_dask():
-    code = ("import sys, espri_gpu, espri_gpu.distributed, espri_gpu.report; "
+    code = ("import sys, espri_gpu, espri_gpu.distributed, espri_gpu.execution, "
+            "espri_gpu.responses_partitioned, espri_gpu.report; "
             "assert not {'dask', 'distributed'} & set(sys.modules), 'dask imported'")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
@@ -381,9 +406,10 @@ def test_killing_a_worker_mid_test_still_gives_the_right_answer(client):
     n, seed, observed = 60_000, 21, 126.0                  # ... X^2 near its dof
     expected = resampling.table_exceedances(rows, cols, observed, "pearson", n, seed, "cpu")
     assert 0 < expected < n
-    args = (rows, cols, observed, 0)
+    on_dask = resolve_backend("cpu", client=client)
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        job = pool.submit(edist.exceedances, client, "table_exceedances", args, n, seed, "cpu")
+        job = pool.submit(resampling.table_exceedances, rows, cols, observed, "pearson", n, seed,
+                          on_dask)
         deadline = time.monotonic() + 60
         while len([w for w, tasks in client.processing().items() if tasks]) < 2:
             assert time.monotonic() < deadline and not job.done()
@@ -400,4 +426,4 @@ def test_a_task_that_keeps_killing_workers_is_a_clear_error(client):
     future = client.submit(os._exit, 1, pure=False)
     with pytest.raises(BackendUnavailableError, match=r"Dask workers kept dying while "
                                                       r"computing the killer task"):
-        edist._gather(client, [future], "the killer task")
+        execution.DaskExecutor(client).gather([future], "the killer task")

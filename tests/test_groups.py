@@ -174,7 +174,7 @@ def test_answer_patterns_are_the_distinct_indicator_rows(example, monkeypatch, k
     monkeypatch.setattr(patterns, "_KEY_LIMIT", key_limit)  # 4: renumber at every question
     questions = ["lab", "ml_méthodes", "ml_usages", "exec_plateformes"]
     answers = [example.answers_to(q) for q in questions]
-    used, pattern_of, X, w = patterns._answer_patterns(answers, cpu_backend())
+    used, pattern_of, X, w = patterns.answer_patterns(answers, cpu_backend())
     ind = one_hot(example, questions, backend="cpu")
     np.testing.assert_array_equal(used, ind.answered.all(axis=1))
     rows = ind.matrix[used].astype(float)

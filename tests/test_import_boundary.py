@@ -105,7 +105,7 @@ def test_checker_ignores_look_alikes_and_relative_imports():
 
 
 def test_backend_helpers_have_one_copy():
-    """Issue #17: the Dask layer words its errors with the backend's helper, not a copy."""
-    from espri_gpu import backend, distributed
+    """Issue #17: the backend and the Dask layer word their errors with one helper."""
+    from espri_gpu import backend, distributed, errors
 
-    assert distributed._one_line is backend._one_line
+    assert distributed.one_line is backend.one_line is errors.one_line

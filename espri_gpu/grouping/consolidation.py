@@ -1,7 +1,7 @@
 """HCPC's k-means steps around the tree: pre-clusters, and consolidation from many starts.
 
 Beyond ``tree_max`` patterns the tree is built on k-means pre-clusters of the patterns
-(:func:`_preclusters`, HCPC's ``kk``). :func:`_consolidate` runs k-means from the tree's
+(:func:`preclusters`, HCPC's ``kk``). :func:`consolidate` runs k-means from the tree's
 groups and from k-means++ starts; with pre-clusters the starts run on them (a coreset), are
 refined together by a few batched Lloyd steps on all patterns (:func:`_lloyd`, on the
 backend's namespace), and the best are iterated to convergence.
@@ -14,16 +14,16 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
-from .kmeans import _fit_kmeans
+from .kmeans import fit_kmeans
 from .patterns import (
-    _SMALL_ROWS,
-    _absolute_tol,
-    _group_weights,
-    _inertia,
-    _nearest,
-    _one_thread_if,
-    _partition_key,
-    _weighted_means,
+    SMALL_ROWS,
+    absolute_tol,
+    group_weights,
+    nearest_centre,
+    one_thread_if,
+    partition_key,
+    weighted_inertia,
+    weighted_means,
 )
 from .result import KMeansFit
 
@@ -32,14 +32,14 @@ _SHORT_ITER = 5
 _SHORT_SAMPLE = 1 << 16
 _POLISHED_STARTS = 2
 #: With pre-clusters, k-means++ starts on them per requested start (they are cheap).
-_LEAF_STARTS = 5
+LEAF_STARTS = 5
 #: Respondents drawn (per pre-cluster) to seed the pre-clusters.
 _PRECLUSTER_SAMPLE = 50
 #: Rows per block in the batched Lloyd steps.
 _LLOYD_CHUNK = 1 << 14
 
 
-def _preclusters(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray, kk: int,
+def preclusters(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray, kk: int,
                  rng: np.random.Generator, seed: int) -> tuple[Any, Any, Any, float]:
     """HCPC's ``kk``: weighted k-means pre-clusters of the patterns, leaves of the tree.
 
@@ -53,22 +53,22 @@ def _preclusters(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray, kk: in
     draws = rng.choice(P, size=_PRECLUSTER_SAMPLE * kk, p=w_host / w_host.sum())
     sample, counts = np.unique(draws, return_counts=True)
     kk = min(kk, sample.shape[0])
-    with _one_thread_if(not b.is_gpu and sample.shape[0] <= _SMALL_ROWS):
-        fit = _fit_kmeans(b, ml, X[b.asarray(sample)], b.asarray(counts, dtype=np.float64),
+    with one_thread_if(not b.is_gpu and sample.shape[0] <= SMALL_ROWS):
+        fit = fit_kmeans(b, ml, X[b.asarray(sample)], b.asarray(counts, dtype=np.float64),
                           kk, "random", 1, seed, max_iter=20)
-    leaf = _nearest(X, fit.centers, xp)
-    leaf_w = _group_weights(leaf, w, kk, xp)
+    leaf = nearest_centre(X, fit.centers, xp)
+    leaf_w = group_weights(leaf, w, kk, xp)
     keep = b.asnumpy(leaf_w) > 0
     remap = np.cumsum(keep) - 1
     leaf = b.asarray(remap)[leaf]
-    leaves = _weighted_means(leaf, X, w, int(keep.sum()), xp)
+    leaves = weighted_means(leaf, X, w, int(keep.sum()), xp)
     leaf_w = leaf_w[b.asarray(keep)]
-    within = _inertia(X, w, leaves, leaf, xp)
+    within = weighted_inertia(X, w, leaves, leaf, xp)
     return leaf, leaves, leaf_w, within
 
 
 
-def _consolidate(b: Backend, ml: Any, X: Any, w: Any, leaves: Any, leaf_w: Any,
+def consolidate(b: Backend, ml: Any, X: Any, w: Any, leaves: Any, leaf_w: Any,
                  tree_init: np.ndarray | None, k: int, n_init: int, seeds: list[int],
                  exact: bool, rng: np.random.Generator,
                  w_host: np.ndarray) -> tuple[KMeansFit, str]:
@@ -76,7 +76,7 @@ def _consolidate(b: Backend, ml: Any, X: Any, w: Any, leaves: Any, leaf_w: Any,
 
     Lloyd iterations run on the tree leaves from the tree's k groups (HCPC consolidation)
     and from ``n_init`` k-means++ starts. When the leaves are the patterns (``exact``) the
-    lowest inertia wins. With pre-clusters, ``_LEAF_STARTS * n_init`` k-means++ starts run
+    lowest inertia wins. With pre-clusters, ``LEAF_STARTS * n_init`` k-means++ starts run
     on the pre-clusters, the ``n_init`` best distinct leaf solutions (and the tree's) are
     refined by ``_SHORT_ITER`` batched Lloyd steps on the patterns of a sample of
     ``_SHORT_SAMPLE`` respondents (all patterns if fewer), the ``_POLISHED_STARTS`` best
@@ -85,24 +85,24 @@ def _consolidate(b: Backend, ml: Any, X: Any, w: Any, leaves: Any, leaf_w: Any,
     """
     xp = b.xp
     starts: list[tuple[KMeansFit, str]] = []
-    with _one_thread_if(not b.is_gpu and leaves.shape[0] <= _SMALL_ROWS):
+    with one_thread_if(not b.is_gpu and leaves.shape[0] <= SMALL_ROWS):
         if tree_init is not None:
-            starts.append((_fit_kmeans(b, ml, leaves, leaf_w, k, b.asarray(tree_init), 1,
+            starts.append((fit_kmeans(b, ml, leaves, leaf_w, k, b.asarray(tree_init), 1,
                                        seeds[0]), "tree"))
         if exact:
-            starts.append((_fit_kmeans(b, ml, leaves, leaf_w, k, "k-means++", n_init,
+            starts.append((fit_kmeans(b, ml, leaves, leaf_w, k, "k-means++", n_init,
                                        seeds[0]), "k-means++"))
             return min(starts, key=lambda start: start[0].inertia)
         seen, found = set(), []
-        for seed in seeds[1:1 + _LEAF_STARTS * n_init]:
-            fit = _fit_kmeans(b, ml, leaves, leaf_w, k, "k-means++", 1, seed)
-            key = _partition_key(b.asnumpy(fit.labels))
+        for seed in seeds[1:1 + LEAF_STARTS * n_init]:
+            fit = fit_kmeans(b, ml, leaves, leaf_w, k, "k-means++", 1, seed)
+            key = partition_key(b.asnumpy(fit.labels))
             if key not in seen:  # many starts end in the same partition of the leaves
                 seen.add(key)
                 found.append(fit)
         found.sort(key=lambda fit: fit.inertia)
         starts += [(fit, "k-means++") for fit in found[:n_init]]
-    tol = _absolute_tol(X, w, 1e-4, xp)
+    tol = absolute_tol(X, w, 1e-4, xp)
     centers = xp.stack([fit.centers for fit, _ in starts])
     if X.shape[0] > _SHORT_SAMPLE:
         draws = rng.choice(X.shape[0], size=_SHORT_SAMPLE, p=w_host / w_host.sum())
@@ -115,9 +115,9 @@ def _consolidate(b: Backend, ml: Any, X: Any, w: Any, leaves: Any, leaf_w: Any,
     centers, labels, _ = _lloyd(X, w, centers[xp.asarray(best)], 300, tol, xp)
     fits = []
     for j in range(len(best)):
-        means = _weighted_means(labels[:, j], X, w, k, xp)
+        means = weighted_means(labels[:, j], X, w, k, xp)
         means = xp.where(xp.isfinite(means), means, centers[j])
-        fits.append(KMeansFit(means, labels[:, j], _inertia(X, w, means, labels[:, j], xp)))
+        fits.append(KMeansFit(means, labels[:, j], weighted_inertia(X, w, means, labels[:, j], xp)))
     j = min(range(len(best)), key=lambda j: (fits[j].inertia, j))
     return fits[j], starts[int(best[j])][1]
 

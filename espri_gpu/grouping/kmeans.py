@@ -1,6 +1,6 @@
 """Weighted k-means: the public :func:`weighted_kmeans` and the choice of estimator.
 
-:func:`_fit_kmeans` runs one weighted k-means with scikit-learn's meaning of every argument:
+:func:`fit_kmeans` runs one weighted k-means with scikit-learn's meaning of every argument:
 through scikit-learn on the CPU backend (:mod:`.kmeans_host`), through cuML with an absolute
 ``tol`` and weighted starts drawn by espri_gpu on the GPU backend (:mod:`.kmeans_device`).
 """
@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend, resolve_backend
-from .kmeans_device import _fit_cuml
-from .kmeans_host import _fit_sklearn
+from .kmeans_device import fit_cuml
+from .kmeans_host import fit_sklearn
 from .result import KMeansFit
 
 __all__ = ["weighted_kmeans"]
@@ -71,19 +71,19 @@ def weighted_kmeans(X: Any, k: int, *, sample_weight: Any = None, init: Any = "k
                                                                      dtype=np.float64)
     if not isinstance(init, str):
         init = b.asarray(init, dtype=np.float64)
-    return _fit_kmeans(b, b.ml(), X, w, k, init, n_init, seed, max_iter, tol)
+    return fit_kmeans(b, b.ml(), X, w, k, init, n_init, seed, max_iter, tol)
 
 
-def _fit_kmeans(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
+def fit_kmeans(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
                 seed: int, max_iter: int = 300, tol: float = 1e-4) -> KMeansFit:
     """One weighted k-means through the backend's estimator, with scikit-learn's meaning.
 
     ``tol`` is scikit-learn's (relative to the mean variance of the rows) and the starts are
     weighted: scikit-learn's estimator (CPU backend) through
-    :func:`~.kmeans_host._fit_sklearn`, its tolerance rescaled for the weights; cuML's (GPU
+    :func:`~.kmeans_host.fit_sklearn`, its tolerance rescaled for the weights; cuML's (GPU
     backend: its ``tol`` is absolute and its starts ignore ``sample_weight``) through
-    :func:`~.kmeans_device._fit_cuml`.
+    :func:`~.kmeans_device.fit_cuml`.
     """
     if b.is_gpu:
-        return _fit_cuml(b, ml, X, w, k, init, n_init, seed, max_iter, tol)
-    return _fit_sklearn(b, ml, X, w, k, init, n_init, seed, max_iter, tol)
+        return fit_cuml(b, ml, X, w, k, init, n_init, seed, max_iter, tol)
+    return fit_sklearn(b, ml, X, w, k, init, n_init, seed, max_iter, tol)

@@ -4,7 +4,7 @@ cuML's estimator differs from scikit-learn's where espri_gpu relies on it (RAPID
 
 * ``tol``: cuML hands it to cuVS as an *absolute* bound on the total squared shift of the
   centres; scikit-learn multiplies it by the mean variance of the columns. cuML is given
-  the scaled value, ``tol`` × the mean weighted variance (:func:`~.patterns._absolute_tol`).
+  the scaled value, ``tol`` × the mean weighted variance (:func:`~.patterns.absolute_tol`).
 * starts: cuML's k-means++ and random starts ignore ``sample_weight``, and our rows are
   weighted answer patterns. The starts are drawn here, weighted, with scikit-learn's
   algorithm, arithmetic and ``RandomState(seed)`` stream (the CPU's starts for the same
@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
-from .kmeans_host import _kmeans_fit_of
-from .patterns import _absolute_tol, _partition_key
+from .kmeans_host import kmeans_fit_of
+from .patterns import absolute_tol, partition_key
 from .result import KMeansFit
 
 
-def _fit_cuml(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
+def fit_cuml(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
               seed: int, max_iter: int, tol: float) -> KMeansFit:
     """cuML's k-means with scikit-learn's meaning of ``tol`` and weighted starts.
 
@@ -40,7 +40,7 @@ def _fit_cuml(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: in
     as in scikit-learn (a later start only replaces a different partition).
     """
     xp = b.xp
-    tol = _absolute_tol(X, w, tol, xp)
+    tol = absolute_tol(X, w, tol, xp)
     if not isinstance(init, str):
         return _fit_cuml_from(b, ml, X, w, k, init, max_iter, tol, seed)
     rng = np.random.RandomState(int(seed) % (2**31))
@@ -56,9 +56,9 @@ def _fit_cuml(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: in
                                           p=w_host / w_host.sum()))
         fit = _fit_cuml_from(b, ml, X, w, k, X[chosen], max_iter, tol, seed)
         if best is None:
-            best, best_key = fit, _partition_key(b.asnumpy(fit.labels))
+            best, best_key = fit, partition_key(b.asnumpy(fit.labels))
         elif fit.inertia < best.inertia:
-            key = _partition_key(b.asnumpy(fit.labels))
+            key = partition_key(b.asnumpy(fit.labels))
             if key != best_key:
                 best, best_key = fit, key
     return best
@@ -71,7 +71,7 @@ def _fit_cuml_from(b: Backend, ml: Any, X: Any, w: Any, k: int, centers: Any, ma
     model = ml.KMeans(n_clusters=k, init=centers, n_init=1, max_iter=max_iter, tol=tol,
                       random_state=int(seed) % (2**31))
     model.fit(X, sample_weight=w)
-    return _kmeans_fit_of(model, X, w, k, b.xp)
+    return kmeans_fit_of(model, X, w, k, b.xp)
 
 
 

@@ -1,8 +1,8 @@
 """k-means on the host: scikit-learn's ``KMeans`` on weighted rows (the CPU backend).
 
 scikit-learn draws weighted k-means++ / random starts itself and scales ``tol`` by the mean
-unweighted variance of the columns, so :func:`_fit_sklearn` only rescales ``tol`` for the
-weights. :func:`_kmeans_fit_of` reads a fitted estimator back (scikit-learn's or cuML's) as
+unweighted variance of the columns, so :func:`fit_sklearn` only rescales ``tol`` for the
+weights. :func:`kmeans_fit_of` reads a fitted estimator back (scikit-learn's or cuML's) as
 a :class:`~espri_gpu.grouping.result.KMeansFit`: the weighted means of its final groups and
 the inertia around them.
 """
@@ -13,11 +13,11 @@ import warnings
 from typing import Any
 
 from ..backend import Backend
-from .patterns import _inertia, _weighted_means
+from .patterns import weighted_inertia, weighted_means
 from .result import KMeansFit
 
 
-def _fit_sklearn(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
+def fit_sklearn(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init: int,
                  seed: int, max_iter: int = 300, tol: float = 1e-4) -> KMeansFit:
     """scikit-learn's ``KMeans`` on weighted rows, its relative ``tol`` rescaled for them.
 
@@ -37,14 +37,14 @@ def _fit_sklearn(b: Backend, ml: Any, X: Any, w: Any, k: int, init: Any, n_init:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Number of distinct clusters")
         model.fit(X, sample_weight=w)
-    return _kmeans_fit_of(model, X, w, k, xp)
+    return kmeans_fit_of(model, X, w, k, xp)
 
 
-def _kmeans_fit_of(model: Any, X: Any, w: Any, k: int, xp: Any) -> KMeansFit:
+def kmeans_fit_of(model: Any, X: Any, w: Any, k: int, xp: Any) -> KMeansFit:
     """The fitted estimator's groups, their weighted means and the inertia around them."""
     labels = xp.asarray(model.labels_).astype(xp.int64)
-    centers = _weighted_means(labels, X, w, k, xp)
+    centers = weighted_means(labels, X, w, k, xp)
     empty = ~xp.isfinite(centers[:, 0])
     if bool(xp.any(empty)):  # keep the estimator's centre for a group that ended empty
         centers[empty] = xp.asarray(model.cluster_centers_, dtype=xp.float64)[empty]
-    return KMeansFit(centers, labels, _inertia(X, w, centers, labels, xp))
+    return KMeansFit(centers, labels, weighted_inertia(X, w, centers, labels, xp))

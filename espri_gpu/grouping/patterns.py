@@ -1,7 +1,7 @@
 """Answer patterns and weighted rows: the data every step of the grouping runs on.
 
 Respondents with the same answers have the same indicator row, so the grouping runs on the
-*distinct* rows (patterns) weighted by their counts (:func:`_answer_patterns`). The helpers
+*distinct* rows (patterns) weighted by their counts (:func:`answer_patterns`). The helpers
 here compute, on the backend's namespace ``xp`` and in row blocks, what the weighted steps
 share: per-group sums, weights and means, nearest centres, inertia, scikit-learn's absolute
 k-means tolerance, a canonical key of a partition, and the one-thread guard for small CPU
@@ -20,16 +20,16 @@ from ..backend import Backend
 from ..survey import Answers
 
 #: Rows per block when distances to many centres are computed.
-_CHUNK = 1 << 16
+CHUNK_ROWS = 1 << 16
 #: Below this many rows, CPU k-means runs on one thread (OpenMP start-up costs more than it
 #: saves, and much more when other processes hold the cores).
-_SMALL_ROWS = 20_000
+SMALL_ROWS = 20_000
 #: Pattern keys are renumbered before they could pass this bound (int64 arithmetic).
 _KEY_LIMIT = 2**62
 
 
 @contextlib.contextmanager
-def _one_thread_if(condition: bool) -> Iterator[None]:
+def one_thread_if(condition: bool) -> Iterator[None]:
     """Limit OpenMP/BLAS to one thread inside the block when ``condition`` holds."""
     if not condition:
         yield
@@ -41,7 +41,7 @@ def _one_thread_if(condition: bool) -> Iterator[None]:
 
 
 
-def _answer_patterns(answers: list[Answers], b: Backend) -> tuple[np.ndarray, Any, Any, Any]:
+def answer_patterns(answers: list[Answers], b: Backend) -> tuple[np.ndarray, Any, Any, Any]:
     """Distinct concatenated indicator rows of the respondents who answered every question.
 
     Returns ``(used, pattern_of, X, w)``: host mask of the respondents used, the pattern of
@@ -80,55 +80,57 @@ def _answer_patterns(answers: list[Answers], b: Backend) -> tuple[np.ndarray, An
 
 
 
-def _group_sums(labels: Any, X: Any, w: Any, k: int, xp: Any) -> Any:
+def group_sums(labels: Any, X: Any, w: Any, k: int, xp: Any) -> Any:
     """Weighted column sums of the rows of ``X`` per label (k rows), in row blocks."""
     p = X.shape[1]
     out = xp.zeros(k * p, dtype=xp.float64)
     cols = xp.arange(p)
-    for start in range(0, X.shape[0], _CHUNK):
-        lab = labels[start:start + _CHUNK]
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        lab = labels[start:start + CHUNK_ROWS]
         index = (lab[:, None] * p + cols[None, :]).ravel()
-        values = (X[start:start + _CHUNK] * w[start:start + _CHUNK, None]).ravel()
+        values = (X[start:start + CHUNK_ROWS] * w[start:start + CHUNK_ROWS, None]).ravel()
         out += xp.bincount(index, weights=values, minlength=k * p)
     return out.reshape(k, p)
 
 
 
-def _group_weights(labels: Any, w: Any, k: int, xp: Any) -> Any:
+def group_weights(labels: Any, w: Any, k: int, xp: Any) -> Any:
+    """Total weight of each label 0..k-1."""
     return xp.bincount(labels, weights=w, minlength=k)
 
 
 
-def _weighted_means(labels: np.ndarray, X: Any, w: Any, k: int, xp: Any = np) -> Any:
+def weighted_means(labels: np.ndarray, X: Any, w: Any, k: int, xp: Any = np) -> Any:
     """Weighted mean row of each label 0..k-1 (NaN for an empty label)."""
-    sums = _group_sums(xp.asarray(labels), X, w, k, xp)
-    totals = _group_weights(xp.asarray(labels), w, k, xp)
+    sums = group_sums(xp.asarray(labels), X, w, k, xp)
+    totals = group_weights(xp.asarray(labels), w, k, xp)
     with np.errstate(invalid="ignore", divide="ignore"):
         return sums / totals[:, None]
 
 
 
-def _nearest(X: Any, centers: Any, xp: Any) -> Any:
+def nearest_centre(X: Any, centers: Any, xp: Any) -> Any:
     """Index of the nearest centre of each row, in row blocks."""
     c2 = xp.sum(centers * centers, axis=1)
     labels = xp.empty(X.shape[0], dtype=xp.int64)
-    for start in range(0, X.shape[0], _CHUNK):
-        d = c2[None, :] - 2.0 * (X[start:start + _CHUNK] @ centers.T)
-        labels[start:start + _CHUNK] = xp.argmin(d, axis=1)
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        d = c2[None, :] - 2.0 * (X[start:start + CHUNK_ROWS] @ centers.T)
+        labels[start:start + CHUNK_ROWS] = xp.argmin(d, axis=1)
     return labels
 
 
 
-def _inertia(X: Any, w: Any, centers: Any, labels: Any, xp: Any) -> float:
+def weighted_inertia(X: Any, w: Any, centers: Any, labels: Any, xp: Any) -> float:
+    """Weighted sum of squared distances of the rows to their centres, in row blocks."""
     total = 0.0
-    for start in range(0, X.shape[0], _CHUNK):
-        diff = X[start:start + _CHUNK] - centers[labels[start:start + _CHUNK]]
-        total += float(xp.sum(w[start:start + _CHUNK] * xp.sum(diff * diff, axis=1)))
+    for start in range(0, X.shape[0], CHUNK_ROWS):
+        diff = X[start:start + CHUNK_ROWS] - centers[labels[start:start + CHUNK_ROWS]]
+        total += float(xp.sum(w[start:start + CHUNK_ROWS] * xp.sum(diff * diff, axis=1)))
     return total
 
 
 
-def _absolute_tol(X: Any, w: Any, tol: float, xp: Any) -> float:
+def absolute_tol(X: Any, w: Any, tol: float, xp: Any) -> float:
     """scikit-learn's tolerance on the centre shift: ``tol`` × mean (weighted) variance."""
     n = float(xp.sum(w))
     mean = (w @ X) / n
@@ -136,7 +138,7 @@ def _absolute_tol(X: Any, w: Any, tol: float, xp: Any) -> float:
 
 
 
-def _partition_key(labels: np.ndarray) -> bytes:
+def partition_key(labels: np.ndarray) -> bytes:
     """The same bytes for two labelings that differ only by the names of the groups."""
     _, first = np.unique(labels, return_index=True)
     rank = np.empty(first.size, dtype=np.int64)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..backend import Backend, resolve_backend
 from ..errors import SurveyInputError
-from .patterns import _CHUNK
+from .patterns import CHUNK_ROWS
 
 __all__ = ["PCAFit", "weighted_pca"]
 
@@ -58,7 +58,7 @@ def weighted_pca(X: Any, sample_weight: Any = None, *,
     if n <= 1:
         raise SurveyInputError(f"PCA needs a total weight above 1, got {n}")
     mean = (w @ X) / n
-    if X.shape[0] <= _CHUNK:
+    if X.shape[0] <= CHUNK_ROWS:
         scaled = (X - mean) * xp.sqrt(w)[:, None]
         cov = scaled.T @ scaled / (n - 1.0)
     else:  # large: no centred copy (indicator columns have means in [0, 1])

@@ -19,20 +19,20 @@ from ..backend import Backend, resolve_backend
 from ..errors import SurveyInputError
 from ..stats.resampling import make_seed
 from ..survey import Answers, Survey
-from .consolidation import _LEAF_STARTS, _consolidate, _preclusters
+from .consolidation import LEAF_STARTS, consolidate, preclusters
 from .patterns import (
-    _SMALL_ROWS,
-    _answer_patterns,
-    _group_sums,
-    _group_weights,
-    _one_thread_if,
-    _weighted_means,
+    SMALL_ROWS,
+    answer_patterns,
+    group_sums,
+    group_weights,
+    one_thread_if,
+    weighted_means,
 )
 from .pca import weighted_pca
-from .profiles import _profiles
+from .profiles import group_profiles
 from .result import STABLE_ARI, Groups
-from .stability import _stability
-from .ward import _choice_of_k, cut_linkage, ward_linkage
+from .stability import bootstrap_stability
+from .ward import choice_of_k, cut_linkage, ward_linkage
 
 __all__ = ["groups"]
 
@@ -139,11 +139,11 @@ def _groups(answers: list[Answers], b: Backend, *, k: int | str, seed: int, n_in
     xp = b.xp
     ml = b.ml()
     streams = np.random.SeedSequence(seed).spawn(3)
-    start_seeds = [int(s) for s in streams[0].generate_state(_LEAF_STARTS * n_init + 2)]
+    start_seeds = [int(s) for s in streams[0].generate_state(LEAF_STARTS * n_init + 2)]
     rng_sample = np.random.default_rng(streams[1])
     rng_boot = np.random.default_rng(streams[2])
 
-    used, pattern_of, X, w = _answer_patterns(answers, b)
+    used, pattern_of, X, w = answer_patterns(answers, b)
     n_used, P = int(used.sum()), int(X.shape[0])
     width = int(X.shape[1])
     if n_components > width:
@@ -165,14 +165,14 @@ def _groups(answers: list[Answers], b: Backend, *, k: int | str, seed: int, n_in
         within_leaves, tree_leaves = 0.0, "patterns"
     else:
         kk = max(n_preclusters, 4 * (k if k != "auto" else 2))
-        leaf_of_pattern, leaves, leaf_w, within_leaves = _preclusters(
+        leaf_of_pattern, leaves, leaf_w, within_leaves = preclusters(
             b, ml, X, w, w_host, kk, rng_sample, start_seeds[-1])
         tree_leaves = "pre-clusters"
     leaves_h, leaf_w_h = b.asnumpy(leaves), b.asnumpy(leaf_w)
     L = leaves_h.shape[0]
     Z = ward_linkage(leaves_h, leaf_w_h)
     k_hi = min(k_max, L, max(2, n_used // 2))
-    within, criterion = _choice_of_k(Z, within_leaves, min(k_min, k_hi), k_hi)
+    within, criterion = choice_of_k(Z, within_leaves, min(k_min, k_hi), k_hi)
     k_auto = k == "auto"
     if k_auto:
         k = int(criterion.idxmin())
@@ -180,11 +180,11 @@ def _groups(answers: list[Answers], b: Backend, *, k: int | str, seed: int, n_in
         tree_init = None
     else:
         tree_groups = cut_linkage(Z, k)
-        tree_init = _weighted_means(tree_groups, leaves_h, leaf_w_h, k)
+        tree_init = weighted_means(tree_groups, leaves_h, leaf_w_h, k)
 
-    fit, init = _consolidate(b, ml, X, w, leaves, leaf_w, tree_init, k, n_init, start_seeds,
+    fit, init = consolidate(b, ml, X, w, leaves, leaf_w, tree_init, k, n_init, start_seeds,
                              exact=tree_leaves == "patterns", rng=rng_sample, w_host=w_host)
-    order = np.argsort(-b.asnumpy(_group_weights(fit.labels, w, k, xp)), kind="stable")
+    order = np.argsort(-b.asnumpy(group_weights(fit.labels, w, k, xp)), kind="stable")
     relabel = xp.asarray(np.argsort(order).astype(np.int64))
     labels_p = relabel[fit.labels]
     centers = fit.centers[xp.asarray(order)]
@@ -193,8 +193,8 @@ def _groups(answers: list[Answers], b: Backend, *, k: int | str, seed: int, n_in
     comps = pca.components[:n_components]
     coords_p = (X - pca.mean) @ comps.T
 
-    with _one_thread_if(not b.is_gpu and L <= _SMALL_ROWS):
-        scores = _stability(b, ml, X, w, w_host, labels_p, leaf_of_pattern, L, k, n_init,
+    with one_thread_if(not b.is_gpu and L <= SMALL_ROWS):
+        scores = bootstrap_stability(b, ml, X, w, w_host, labels_p, leaf_of_pattern, L, k, n_init,
                             n_bootstrap, rng_boot)
     stability = float(np.mean(scores)) if scores.size else float("nan")
     notes: list[str] = []
@@ -218,7 +218,7 @@ def _groups(answers: list[Answers], b: Backend, *, k: int | str, seed: int, n_in
     columns = pd.MultiIndex.from_tuples(
         [(a.question.keyword, lv.keyword) for a in answers for lv in a.levels],
         names=["question", "keyword"])
-    counts = b.asnumpy(_group_sums(labels_p, X, w, k, xp))
+    counts = b.asnumpy(group_sums(labels_p, X, w, k, xp))
     return Groups(
         questions=tuple(a.question.keyword for a in answers), columns=columns, k=int(k),
         k_auto=k_auto, labels=labels, sizes=sizes, centroids=centroids,
@@ -229,7 +229,7 @@ def _groups(answers: list[Answers], b: Backend, *, k: int | str, seed: int, n_in
         pca_components=b.asnumpy(comps), explained_variance=b.asnumpy(pca.explained_variance),
         explained_variance_ratio=b.asnumpy(pca.explained_variance_ratio),
         stability=stability, stability_scores=scores,
-        profiles=_profiles(np.rint(counts), sizes, columns), seed=seed, backend=b.name,
+        profiles=group_profiles(np.rint(counts), sizes, columns), seed=seed, backend=b.name,
         warnings=tuple(notes))
 
 

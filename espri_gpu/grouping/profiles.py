@@ -1,6 +1,6 @@
 """Group profiles: which options are over- or under-represented in each group.
 
-:func:`_profiles` gives, per group and option, the share ticking it in the group and
+:func:`group_profiles` gives, per group and option, the share ticking it in the group and
 overall, Lebart's test value (v-test) and the exact hypergeometric p-value (the table behind
 :attr:`Groups.profiles <espri_gpu.grouping.result.Groups>` and the report's
 ``groups/<a>__<b>.csv``).
@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats as sps
 
 
-def _profiles(counts: np.ndarray, sizes: np.ndarray, columns: pd.MultiIndex) -> pd.DataFrame:
+def group_profiles(counts: np.ndarray, sizes: np.ndarray, columns: pd.MultiIndex) -> pd.DataFrame:
     """Over/under-represented options per group: Lebart's v-test and a hypergeometric p.
 
     For a group of n_k respondents among n, an option ticked by n_j of them and by n_kj in

@@ -1,7 +1,7 @@
 """Stability of the groups: the weighted adjusted Rand index and its bootstrap.
 
 :func:`adjusted_rand` compares two labelings of weighted items (patterns with counts);
-:func:`_stability` re-runs k-means on bootstrap resamples of the respondents and compares
+:func:`bootstrap_stability` re-runs k-means on bootstrap resamples of the respondents and compares
 the reported groups with each replicate's (every respondent assigned to the nearest
 replicate centre).
 """
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from ..backend import Backend
-from .kmeans import _fit_kmeans
-from .patterns import _group_sums, _group_weights, _nearest
+from .kmeans import fit_kmeans
+from .patterns import group_sums, group_weights, nearest_centre
 
 __all__ = ["adjusted_rand"]
 
@@ -56,7 +56,7 @@ def adjusted_rand(a: Any, b: Any, weights: Any = None) -> float:
 
 
 
-def _stability(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray, labels: Any,
+def bootstrap_stability(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray, labels: Any,
                leaf_of_pattern: Any, n_leaves: int, k: int, n_init: int, n_bootstrap: int,
                rng: np.random.Generator) -> np.ndarray:
     """Adjusted Rand index of the reported groups against each bootstrap replicate.
@@ -74,14 +74,14 @@ def _stability(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray, labels: 
     for r in range(n_bootstrap):
         counts = rng.multinomial(n, w_host / w_host.sum()).astype(np.float64)
         cw = b.asarray(counts)
-        leaf_w = _group_weights(leaf_of_pattern, cw, n_leaves, xp)
+        leaf_w = group_weights(leaf_of_pattern, cw, n_leaves, xp)
         keep = b.asnumpy(leaf_w) > 0
         if int(keep.sum()) < k:
             continue
-        sums = _group_sums(leaf_of_pattern, X, cw, n_leaves, xp)
+        sums = group_sums(leaf_of_pattern, X, cw, n_leaves, xp)
         keep_d = b.asarray(keep)
         leaves = sums[keep_d] / leaf_w[keep_d][:, None]
-        fit = _fit_kmeans(b, ml, leaves, leaf_w[keep_d], k, "k-means++", n_init, int(seeds[r]))
-        replicate = _nearest(X, fit.centers, xp)
+        fit = fit_kmeans(b, ml, leaves, leaf_w[keep_d], k, "k-means++", n_init, int(seeds[r]))
+        replicate = nearest_centre(X, fit.centers, xp)
         scores.append(adjusted_rand(labels_h, b.asnumpy(replicate), w_host))
     return np.asarray(scores, dtype=np.float64)

@@ -2,7 +2,7 @@
 
 :func:`ward_linkage` builds the tree of weighted points (answer patterns and their counts,
 or pre-clusters and their sizes) by the nearest-neighbour chain; :func:`cut_linkage` cuts
-it into k groups; :func:`_choice_of_k` gives within(k) and FactoMineR's HCPC ratio
+it into k groups; :func:`choice_of_k` gives within(k) and FactoMineR's HCPC ratio
 within(k) / within(k - 1). The tree is built on the host (NumPy), whatever the backend.
 """
 
@@ -160,7 +160,7 @@ def cut_linkage(Z: np.ndarray, k: int) -> np.ndarray:
 
 
 
-def _choice_of_k(Z: np.ndarray, within_leaves: float, k_min: int,
+def choice_of_k(Z: np.ndarray, within_leaves: float, k_min: int,
                  k_max: int) -> tuple[pd.Series, pd.Series]:
     """within(k) of the tree's cuts for k = 1..k_max; the HCPC ratio for k = k_min..k_max.
 

@@ -26,7 +26,7 @@ __all__ = ["LOGFACTORIAL_TABLE", "TABLE_SIZE", "atanh2_series", "log1p_series", 
 TABLE_SIZE = 128
 #: ``log(k!)`` for ``k < 1024``, from the exact integer ``k!`` (8 KiB).
 LOGFACTORIAL_TABLE = np.array([math.log(math.factorial(k)) for k in range(1024)])
-_TABLE_LEN = LOGFACTORIAL_TABLE.shape[0]
+TABLE_LEN = LOGFACTORIAL_TABLE.shape[0]
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -45,7 +45,7 @@ def stirling_tail(x):
 
 def logfactorial(k):
     """log(k!) for an integer k >= 0."""
-    if k < _TABLE_LEN:
+    if k < TABLE_LEN:
         return LOGFACTORIAL_TABLE[k]
     x = float(k)
     return (x + 0.5) * math.log(x) - x + _HALF_LOG_2PI + stirling_tail(x)

@@ -52,7 +52,7 @@ import numpy as np
 from espri_gpu.kernels.targets import inline
 
 from .logfactorials import (
-    _TABLE_LEN,
+    TABLE_LEN,
     LOGFACTORIAL_TABLE,
     TABLE_SIZE,
     log1p_series,
@@ -86,7 +86,7 @@ _TWO32 = np.uint64(1 << 32)
 def hypergeometric_inversion(m, total, s, state):
     """HG(m, total - m, s) by inversion from 0; needs m + s <= total, min(m, s) small."""
     k = min(m, s)
-    if total < _TABLE_LEN:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
+    if total < TABLE_LEN:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
         table = LOGFACTORIAL_TABLE
         p = math.exp((table[total - m] - table[total]) + (table[total - s]
                                                           - table[total - m - s]))

@@ -169,8 +169,10 @@ def chi2_test(table: Any, *, method: Method = "asymptotic", statistic: Statistic
     seed : int, optional
         Seed of the counter-based generator; the same seed gives the same p on every
         backend. None draws one at random (and records it in the result).
-    backend : {"auto", "cpu", "gpu"}, optional
-        Where the Monte-Carlo tables are drawn.
+    backend : {"auto", "cpu", "gpu"} or Backend, optional
+        Where the Monte-Carlo tables are drawn; a backend with a Dask client
+        (``resolve_backend("cpu", client=client)``) draws them in chunks on its workers, with
+        the same p-value.
 
     Returns
     -------

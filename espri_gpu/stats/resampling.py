@@ -3,11 +3,15 @@
 Every replicate r of a run with seed s draws from its own counter-based stream (s, r)
 (:mod:`espri_gpu.kernels.rng`), so a run can be cut into chunks of replicates — threads,
 GPU blocks, Dask workers — without changing a single draw: the same seed gives the same
-p-value on the CPU, the GPU and any number of workers.
+p-value on the CPU, the GPU and any number of workers. The backend's executor
+(:mod:`espri_gpu.execution`) says how many chunks and where they run: one chunk in this
+process, or several per worker thread of a Dask cluster, whose exceedance counts are summed.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import secrets
 from collections.abc import Iterator
 from types import ModuleType
@@ -17,20 +21,23 @@ import numpy as np
 
 from ..backend import Backend, resolve_backend
 from ..defaults import DEFAULT_RESAMPLES as _DEFAULT_RESAMPLES
-from ..distributed import current_client
 from ..errors import SurveyInputError
 from ..kernels.registry import PATTERN_KINDS as MR_KINDS
 from ..kernels.registry import RESAMPLING_MODES as MR_MODES
 from ..kernels.registry import STATISTIC_CODES
 
-__all__ = ["DEFAULT_RESAMPLES", "chunks", "kernels_for", "make_seed", "observed_pattern_statistics",
-           "observed_table_statistic", "pattern_exceedances", "table_exceedances"]
+__all__ = ["DEFAULT_RESAMPLES", "MIN_REPLICATES_PER_TASK", "chunks", "exceedance_chunk",
+           "kernels_for", "make_seed", "observed_pattern_statistics", "observed_table_statistic",
+           "pattern_exceedances", "table_exceedances"]
 
 #: Default number of random tables / resamples of every Monte-Carlo and resampling test
 #: (:func:`~espri_gpu.stats.chi2_test`, :func:`~espri_gpu.independence_test`,
 #: :func:`~espri_gpu.screen`, the ``report`` pipeline and command): defined in
 #: :mod:`espri_gpu.defaults`, which the command line reads before any heavy import.
 DEFAULT_RESAMPLES = _DEFAULT_RESAMPLES
+
+#: Fewest replicates per chunk sent to a Dask worker (below, the task overhead would dominate).
+MIN_REPLICATES_PER_TASK = 1000
 
 
 def make_seed(seed: int | None) -> int:
@@ -132,13 +139,38 @@ def pattern_exceedances(row_counts: Any, col_counts: Any, a: Any, b: Any, kind: 
 
 def _exceedances(driver: str, args: tuple, n_resamples: int, seed: int,
                  backend: str | Backend | None) -> int:
-    """Replicates 0 .. n_resamples - 1 of ``driver``: in this process, or in chunks on the
-    workers of the current Dask client (:func:`espri_gpu.distributed.use_client`), with the
-    same total."""
-    client = current_client()
-    if client is not None:
-        from ..distributed import exceedances
+    """Replicates 0 .. n_resamples - 1 of ``driver``, in the chunks the backend's executor
+    asks for (one in this process; several per thread of a Dask cluster), summed: the same
+    total whatever the chunks."""
+    b = resolve_backend(backend)
+    n = int(n_resamples)
+    if n <= 0:
+        return 0
+    executor = b.executor
+    size = math.ceil(n / executor.n_tasks(n, MIN_REPLICATES_PER_TASK))
+    run = functools.partial(exceedance_chunk, driver, executor.portable(b), args, int(seed))
+    return int(sum(executor.map(run, list(chunks(n, size)),
+                                what=f"{driver} ({n} replicates, seed {seed})")))
 
-        return exceedances(client, driver, args, n_resamples, seed, backend)
-    kernels = kernels_for(backend)
-    return int(getattr(kernels, driver)(*args, np.uint64(seed), 0, int(n_resamples)))
+
+def exceedance_chunk(driver: str, backend: str | Backend, args: tuple, seed: int,
+                     chunk: tuple[int, int]) -> int:
+    """``kernels.<driver>(*args, seed, start, count)``: the exceedances among replicates
+    ``start .. start + count - 1`` of ``chunk = (start, count)``.
+
+    ``driver`` is ``"table_exceedances"`` or ``"pattern_exceedances"``, ``args`` their
+    leading arguments as the kernels take them. Chunk ``(start, count)`` draws replicates
+    ``start .. start + count - 1`` from their own streams, so the chunks of a run add up to
+    the single-process count, whatever the number of workers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> args = (np.array([12, 5]), np.array([3, 10]), 4.0, 0)  # margins, X^2 >= 4, Pearson
+    >>> whole = exceedance_chunk("table_exceedances", "cpu", args, 7, (0, 1000))
+    >>> whole == sum(exceedance_chunk("table_exceedances", "cpu", args, 7, chunk)
+    ...              for chunk in chunks(1000, 300))
+    True
+    """
+    start, count = chunk
+    return int(getattr(kernels_for(backend), driver)(*args, np.uint64(seed), start, count))
