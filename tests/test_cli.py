@@ -209,8 +209,11 @@ def test_issue_16_a_full_disk_names_the_path(tmp_path, capsys, monkeypatch, code
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_issue_16_a_full_disk_while_saving_a_figure_names_the_path(tmp_path) -> None:
+@pytest.mark.parametrize("fmt", ["png", "svg"])
+def test_issue_16_a_full_disk_while_saving_a_figure_names_the_path(tmp_path, monkeypatch,
+                                                                   fmt) -> None:
     import errno
+    import pathlib
 
     import matplotlib.pyplot as plt
 
@@ -219,13 +222,17 @@ def test_issue_16_a_full_disk_while_saving_a_figure_names_the_path(tmp_path) -> 
 
     fig = plt.figure()
 
-    def savefig(*args, **kwargs):
+    def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    fig.savefig = savefig
-    with pytest.raises(SurveyInputError, match=r"cannot write .*heatmaps/a__b\.png: the disk"):
-        save_figure(fig, tmp_path, "figures/heatmaps/a__b", ("png",))
-    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+    fig.savefig = full                                     # SVG / PDF are saved by matplotlib
+    if fmt == "png":                                       # the palette PNG is written by us
+        monkeypatch.setattr(pathlib.Path, "write_bytes", full)
+    with pytest.raises(SurveyInputError,
+                       match=rf"cannot write .*heatmaps/a__b\.{fmt}: the disk"):
+        save_figure(fig, tmp_path, "figures/heatmaps/a__b", (fmt,))
+    assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".png"
+                or p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize("verbose", [False, True])
