@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from . import __version__
@@ -398,7 +399,9 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
         for a, bq in pair_list:
             table = tables.get((a, bq))
             crosstabs[(a, bq)] = transposed(tables[(bq, a)]) if table is None else table
-            writer.csv(f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv", crosstabs[(a, bq)])
+            writer.csv(f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv",
+                       _crosstab_file(crosstabs[(a, bq)]),
+                       index=crosstabs[(a, bq)].size <= LONG_CROSSTAB_CELLS)
 
     with progress.step("tests"):
         screened = _screen_pairs(survey, pair_list, n_resamples, seed, b, progress)
@@ -460,6 +463,20 @@ def _collect(figures: FigurePool, handles: list, writer: _Writer, formats: Seque
     for saved in rendered:
         writer.add(saved, formats)
     return rendered
+
+
+#: Cross tables with more cells than this (thousands of distinct free answers) are written
+#: as one line per non-empty cell (``a, b, count``) instead of a mostly-empty grid.
+LONG_CROSSTAB_CELLS = 100_000
+
+
+def _crosstab_file(table: pd.DataFrame) -> pd.DataFrame:
+    """A cross table as written to ``crosstabs/``: the grid, or its non-empty cells."""
+    if table.size <= LONG_CROSSTAB_CELLS:
+        return table
+    rows, cols = np.nonzero(table.to_numpy())
+    return pd.DataFrame({table.index.name: table.index[rows], table.columns.name:
+                         table.columns[cols], "count": table.to_numpy()[rows, cols]})
 
 
 def _heatmap_title(screened: ScreenResult, a: str, b: str, survey: Survey,

@@ -274,3 +274,36 @@ def test_the_page_renders_in_headless_chromium_in_both_languages(reports, lang,
 
     pixels = imread(shot)
     assert pixels.shape[1] == 800 and pixels.std() > 0.05
+
+
+def test_thousands_of_distinct_free_answers_stay_small_and_complete(tmp_path) -> None:
+    """Issue #16 (5): a question with ~1,000 distinct free answers crossed with one of ~200:
+    the report pools them in figures, writes the huge cross table as its non-empty cells
+    (every count kept), and its page stays small."""
+    from espri_gpu import read_survey
+
+    rng = np.random.default_rng(5)
+    n = 1400
+    tools = np.where(rng.random(n) < 0.25, rng.choice(["Python", "R"], n),
+                     [f"outil maison numéro {i % 1000}" for i in range(n)])
+    editors = [", ".join(x for x, p in (("Jupyter", 0.5), ("Spyder", 0.3)) if rng.random() < p)
+               or f"autre chose {i % 200}" for i in range(n)]
+    responses = tmp_path / "r.csv"
+    pd.DataFrame({"Outil ?": tools, "Éditeurs ?": editors}).to_csv(responses, index=False)
+    codebook = tmp_path / "cb.toml"
+    codebook.write_text('[[columns]]\nkeyword = "outil"\nheader = "Outil ?"\nkind = "single"\n'
+                        'other = true\noptions = ["Python", "R"]\n[[columns]]\n'
+                        'keyword = "edit"\nheader = "Éditeurs ?"\nkind = "multiple"\n'
+                        'options = ["Jupyter", "Spyder"]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    run_report(responses, codebook=codebook, out=out, backend="cpu", n_resamples=99,
+               figures="all", progress=Progress(io.StringIO()))
+    table = crosstab(read_survey(responses, codebook), "outil", "edit")
+    assert table.size > 100_000
+    written = pd.read_csv(out / "crosstabs" / "outil__edit.csv")
+    assert list(written.columns) == ["outil", "edit", "count"]
+    assert written["count"].sum() == table.to_numpy().sum() and (written["count"] > 0).all()
+    assert len(written) == int((table.to_numpy() > 0).sum())
+    assert (out / "report.html").stat().st_size < 1_500_000
+    heat = (out / "figures" / "heatmaps" / "outil__edit.png").stat().st_size
+    assert heat < 150_000

@@ -52,8 +52,8 @@ import numpy as np
 from espri_gpu.kernels.targets import inline
 
 from .logfactorials import (
-    TABLE_LEN,
     LOGFACTORIAL_TABLE,
+    TABLE_LEN,
     TABLE_SIZE,
     log1p_series,
     logfactorial_ratio,

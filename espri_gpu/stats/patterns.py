@@ -58,7 +58,11 @@ class PatternTable:
 
 def _patterns(answers: Answers, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(pattern of each respondent, indicator row of each pattern), used patterns only."""
-    rows, inverse = np.unique(answers.cells, axis=0, return_inverse=True)
+    # unique rows of the 0/1 cells, on their packed bits (8x less to sort; same order,
+    # since packed bytes compare as the bit rows do)
+    packed, inverse = np.unique(np.packbits(answers.cells, axis=1), axis=0,
+                                return_inverse=True)
+    rows = np.unpackbits(packed, axis=1, count=answers.cells.shape[1])
     per_respondent = inverse.ravel()[codes]
     used, compact = np.unique(per_respondent, return_inverse=True)
     return compact.ravel(), rows[used].astype(np.float64)
