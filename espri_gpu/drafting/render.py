@@ -29,6 +29,33 @@ which who why will with would you your
 """.split())
 
 
+_FRENCH = frozenset("""
+a au aux avec avez ce ces cette dans de des du en est et etes il je la le les leur nous ou
+par pas pour quel quelle quelles quels que qui sont sur un une vos votre vous
+""".split())
+_ENGLISH = frozenset("""
+a an and any are at be by can did do does for from has have how i in is it of on or our
+that the their this to was we what when where which who why will with you your
+""".split())
+
+
+def guess_language(texts: list[str]) -> str:
+    """``"en"`` when the headers' words are mostly English, else ``"fr"`` (the report's
+    language; the user may change it).
+
+    Examples
+    --------
+    >>> guess_language(["Which tools do you use?", "What is your lab?"])
+    'en'
+    >>> guess_language(["Quels outils utilisez-vous ?", "Votre laboratoire ?"])
+    'fr'
+    """
+    words = [w for t in texts for w in re.findall(r"[a-z]+", fold(t))]
+    french = sum(w in _FRENCH for w in words)
+    english = sum(w in _ENGLISH for w in words)
+    return "en" if english > french else "fr"
+
+
 def _keyword(text: str, taken: set[str], fallback: str) -> str:
     """A short ASCII keyword for ``text`` (first meaningful words), unique among ``taken``."""
     words = re.findall(r"[a-z0-9]+", fold(text))
@@ -135,6 +162,8 @@ def render(entries: list[Entry], *, source: str, output: str, n: int,
         "",
         f"name = {_toml_string(name)}",
         f"title = {_toml_string(stem)}",
+        f"language = {_toml_string(guess_language([e.header for e in entries]))}  # of the "
+        "report: fr | en (guessed from the headers)",
     ]
     if header_rows != 1:
         lines.append(f"header_rows = {header_rows}  # the second header row holds option "
