@@ -142,19 +142,28 @@ def test_cpu_and_cuda_modules_define_every_driver_with_one_signature():
 
 
 def test_both_kernel_modules_define_every_registry_kernel():
-    """One ``<name>_kernel`` per registry entry on each target, with as many parameters as
-    its signature has arguments, named alike on both targets."""
+    """One ``<name>_kernel`` per registry entry on each of its targets, with as many
+    parameters as its signature has arguments, named alike on both targets."""
     import inspect
 
     from numba.core.sigutils import normalize_signature
 
     from espri_gpu.kernels import cpu_kernels, cuda_kernels, registry
 
-    for module in (cpu_kernels, cuda_kernels):
+    modules = {"cpu": cpu_kernels, "cuda": cuda_kernels}
+    for target, module in modules.items():
         defined = {n.removesuffix("_kernel") for n in vars(module) if n.endswith("_kernel")}
-        assert defined == set(registry.KERNELS), module.__name__
+        assert defined == {n for n, k in registry.KERNELS.items() if target in k.targets}, \
+            module.__name__
     for name, kernel in registry.KERNELS.items():
         args, _ = normalize_signature(kernel.signature)
-        params = [list(inspect.signature(getattr(m, f"{name}_kernel")).parameters)
-                  for m in (cpu_kernels, cuda_kernels)]
-        assert params[0] == params[1] and len(params[0]) == len(args), name
+        params = [list(inspect.signature(getattr(modules[t], f"{name}_kernel")).parameters)
+                  for t in kernel.targets]
+        assert all(p == params[0] for p in params) and len(params[0]) == len(args), name
+
+
+def test_cuda_only_kernels_are_refused_on_the_cpu():
+    from espri_gpu.kernels import targets
+
+    with pytest.raises(ValueError, match="'pattern_shuffle' exists for"):
+        targets.kernel("cpu", "pattern_shuffle")
