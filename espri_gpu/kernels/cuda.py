@@ -66,10 +66,10 @@ from .registry import (
     shuffle_labels,
 )
 
-__all__ = ["EXCEEDANCE_RTOL", "MAX_LAUNCH", "RTX_2080_TI", "SCRATCH_BYTES", "THREADS_PER_BLOCK",
-           "DeviceLimits", "LaunchShape", "count_exceedances", "pattern_statistics_shape",
-           "replicate_shape", "resident_blocks", "table_shared_bytes",
-           "table_statistics_shape", "threads_per_block", *DRIVERS]
+__all__ = ["EXCEEDANCE_RTOL", "KERNEL_REGISTERS", "MAX_LAUNCH", "RTX_2080_TI", "SCRATCH_BYTES",
+           "THREADS_PER_BLOCK", "DeviceLimits", "LaunchShape", "count_exceedances",
+           "pattern_statistics_shape", "replicate_shape", "resident_blocks",
+           "table_shared_bytes", "table_statistics_shape", "threads_per_block", *DRIVERS]
 
 _log = logging.getLogger(__name__)
 
@@ -84,6 +84,9 @@ SCRATCH_BYTES = 2**30
 MAX_LAUNCH = 2**20
 _WARP = 32
 _INT32_MAX = 2**31 - 1
+#: Registers per thread the launch shapes assume for the shared-memory kernels: bounds on
+#: what ptxas gives them for sm_75 (``benchmarks/gpu_static.py`` checks that they hold).
+KERNEL_REGISTERS = {"table_statistics_shared": 160, "pattern_shuffle": 208}
 
 #: ``numba.cuda``, bound by :func:`_bind_cuda` on the first call of a driver (the kernels get
 #: theirs from :mod:`.targets`).
@@ -245,7 +248,7 @@ def table_shared_bytes(rows: int, cols: int) -> int:
 
 def table_statistics_shape(rows: int, cols: int, total: int, count: int,
                            device: DeviceLimits = RTX_2080_TI, budget: int = SCRATCH_BYTES,
-                           registers: int = 0) -> LaunchShape:
+                           registers: int | None = None) -> LaunchShape:
     """Shape of the Monte-Carlo table launch (``table_statistics``): shared memory when a
     thread's scratch fits a block's shared memory and ``total < 2**31``, else global.
 
@@ -258,6 +261,8 @@ def table_statistics_shape(rows: int, cols: int, total: int, count: int,
     'global'
     """
     per_thread = table_shared_bytes(rows, cols)
+    if registers is None:
+        registers = KERNEL_REGISTERS["table_statistics_shared"]
     if total <= _INT32_MAX and per_thread <= device.shared_per_block:
         per_launch = max(1, min(count, MAX_LAUNCH))
         threads = threads_per_block(per_launch, device, per_thread, registers)
@@ -267,12 +272,13 @@ def table_statistics_shape(rows: int, cols: int, total: int, count: int,
            f"a {rows} x {cols} table needs {per_thread} bytes of shared memory per thread, "
            f"more than a block's {device.shared_per_block}")
     return replicate_shape("table_statistics", count, 8 * (rows * cols + rows + 2), device,
-                           budget, f"global memory: {why}", registers)
+                           budget, f"global memory: {why}")
 
 
 def pattern_statistics_shape(n: int, npa: int, npb: int, ni: int, nk: int, count: int,
                              binary: bool = True, device: DeviceLimits = RTX_2080_TI,
-                             budget: int = SCRATCH_BYTES, registers: int = 0) -> LaunchShape:
+                             budget: int = SCRATCH_BYTES,
+                             registers: int | None = None) -> LaunchShape:
     """Shape of the MMI / SPMI replicate launch for ``n`` respondents, ``npa x npb``
     patterns and ``ni x nk`` options: block per replicate when the table is filled by
     shuffling (:func:`.registry.shuffle_labels`), the indicators are 0/1 (``binary``) and the
@@ -286,6 +292,8 @@ def pattern_statistics_shape(n: int, npa: int, npb: int, ni: int, nk: int, count
     >>> pattern_statistics_shape(10**4, 3, 4, 2, 3, 4999).path
     'global'
     """
+    if registers is None:
+        registers = KERNEL_REGISTERS["pattern_shuffle"]
     n_labels = shuffle_labels(n, npa, npb)
     joint = 1 if n_labels else npa * npb
     per_replicate = (8 * (joint + 2 * npa + npb + ni * nk + ni + nk + 2)
@@ -300,7 +308,7 @@ def pattern_statistics_shape(n: int, npa: int, npb: int, ni: int, nk: int, count
         why = f"the {ni} x {nk} counts need {shared} bytes of shared memory per block"
     if why:
         return replicate_shape("pattern_statistics", count, per_replicate, device, budget,
-                               f"one thread per replicate: {why}", registers)
+                               f"one thread per replicate: {why}")
     threads = PATTERN_BLOCK_THREADS
     per_block = 4 * n_labels + 8 * (2 * npa + 2 * npb + ni * nk + ni + nk + 3)
     grid = max(1, min(count, budget // per_block,
