@@ -16,8 +16,8 @@ CPU; :data:`RTX_2080_TI` is HAL's card, the drivers read the current device's):
   sums and stream state in the block's shared memory (``8 (r + 1) + 4 r c`` bytes per thread,
   688 for 10 x 15), block size from :func:`threads_per_block` (at B = 4999, 10 x 15: 162
   blocks of 31 threads, 3 per SM, every SM busy, all resident at once). Tables whose
-  per-thread scratch does not fit in the 48 KiB a block may have, or whose total reaches
-  2**31, take the global-memory kernel (logged).
+  scratch for a warp (32 threads) does not fit in the 48 KiB a block may have (above about
+  350 cells), or whose total reaches 2**31, take the global-memory kernel (logged).
 * MMI / SPMI filled by shuffling the respondents (``pattern_statistics`` with many patterns
   per respondent, the benchmark shapes): one 32-thread block per replicate, the blocks looping
   over the replicates (:mod:`.cooperative`): thread 0 draws the permutation (sequential by
@@ -250,7 +250,8 @@ def table_statistics_shape(rows: int, cols: int, total: int, count: int,
                            device: DeviceLimits = RTX_2080_TI, budget: int = SCRATCH_BYTES,
                            registers: int | None = None) -> LaunchShape:
     """Shape of the Monte-Carlo table launch (``table_statistics``): shared memory when a
-    thread's scratch fits a block's shared memory and ``total < 2**31``, else global.
+    warp's scratch fits a block's shared memory (up to about 350 cells) and ``total <
+    2**31``, else global (fewer threads per SM than in global memory otherwise).
 
     Examples
     --------
@@ -263,14 +264,14 @@ def table_statistics_shape(rows: int, cols: int, total: int, count: int,
     per_thread = table_shared_bytes(rows, cols)
     if registers is None:
         registers = KERNEL_REGISTERS["table_statistics_shared"]
-    if total <= _INT32_MAX and per_thread <= device.shared_per_block:
+    if total <= _INT32_MAX and _WARP * per_thread <= device.shared_per_block:
         per_launch = max(1, min(count, MAX_LAUNCH))
         threads = threads_per_block(per_launch, device, per_thread, registers)
         return _shape("table_statistics_shared", "shared", count, per_launch, threads,
                       per_thread, 0, device, registers=registers)
     why = (f"the total {total} reaches 2**31" if total > _INT32_MAX else
-           f"a {rows} x {cols} table needs {per_thread} bytes of shared memory per thread, "
-           f"more than a block's {device.shared_per_block}")
+           f"a warp's {rows} x {cols} tables need {_WARP * per_thread} bytes of shared "
+           f"memory, more than a block's {device.shared_per_block}")
     return replicate_shape("table_statistics", count, 8 * (rows * cols + rows + 2), device,
                            budget, f"global memory: {why}")
 
