@@ -13,6 +13,16 @@ with the launch shapes computed there:
   replicate (:func:`.cooperative.block_pattern_replicate`), the blocks looping over the
   replicates, so that the global scratch (one urn per block) does not grow with their number.
 
+Precision (the RTX 2080 Ti runs FP64 at 1/32 of FP32): counts stay integers (tables
+``int32`` in shared memory, remaining row sums ``int64``, the shuffle's urn and its ``A' J
+B`` counts ``int32``, with shared-memory integer atomics); FP64 stays where a draw or a tie
+depends on it. The samplers' uniforms (53-bit), HRUA's hat, squeezes, log-density brackets
+and logarithms and the inversion's pmf recurrence decide which value is drawn: in FP32 a
+uniform near a boundary would give another value, so the draws would no longer be the
+CPU's. The statistics (X^2, G, MMI, SPMI) are FP64 so that a replicate equal to the observed
+table ties with it exactly (the observed value comes from the same device functions). The
+8 KiB log-factorial table is in constant memory once per kernel (:mod:`.cuda_samplers`).
+
 ``cuda`` is ``numba.cuda``, bound by the CUDA target when it compiles this module (a module
 global: the CUDA simulator swaps in its per-thread fake module), and ``strided_view`` its
 2-D view of a 1-D array (:func:`.targets.strided_view`); importing the module as such never
