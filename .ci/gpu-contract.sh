@@ -9,9 +9,11 @@
 # Runs tests/gpu_contract (contract entries vs installed signatures, every kernel compiled
 # for sm_75), tests/test_kernels_cuda.py (CUDA simulator vs CPU kernels, bit for bit) and
 # tests/test_gpu_namespaces.py (the GPU code path on CPU namespaces, resampling in the
-# simulator). Downloads about 6 GB on a fresh machine (about 4 minutes here). Exit status:
-# pytest's; 3 when the `gpu` extra cannot be installed (network, or ranges that no longer
-# resolve: said on stderr with pip's last lines).
+# simulator), then writes the static sm_75 resource table (benchmarks/gpu_static.py ->
+# benchmarks/results/gpu-static.json). Downloads about 6 GB on a fresh machine (about 4
+# minutes here). Exit status: pytest's; 3 when the `gpu` extra cannot be installed (network,
+# or ranges that no longer resolve: said on stderr with pip's last lines); 4 when only the
+# resource table failed.
 #   ESPRI_GPU_GPU_VENV   where the environment goes (default $TMPDIR/espri_gpu-gpu-venv)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +44,15 @@ echo "gpu-contract: gpu extra installed in $((SECONDS - start)) s:" \
         | tr -s ' ' | paste -sd, -)"
 # ESPRI_GPU_REQUIRE_RAPIDS=1: the contract tests fail (instead of skipping) if RAPIDS does
 # not import. `-p no:cacheprovider` keeps the checkout clean.
+status=0
 ESPRI_GPU_REQUIRE_RAPIDS=1 python -m pytest -q -rs -p no:cacheprovider \
-    tests/gpu_contract tests/test_kernels_cuda.py tests/test_gpu_namespaces.py
+    tests/gpu_contract tests/test_kernels_cuda.py tests/test_gpu_namespaces.py || status=$?
+# The static resource table for sm_75 (registers, spills, FP64 SASS, launch shapes; no GPU):
+# benchmarks/results/gpu-static.json, its goals printed. A failure here is reported, and
+# fails the run only if the tests passed.
+if ! python benchmarks/gpu_static.py; then
+    echo "gpu-contract: error: benchmarks/gpu_static.py failed" >&2
+    [ "$status" -ne 0 ] || status=4
+fi
 echo "gpu-contract: done in $((SECONDS - start)) s"
+exit "$status"

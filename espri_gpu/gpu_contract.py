@@ -154,9 +154,18 @@ CONTRACT: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("dashboard_address", "n_workers", "rmm_allocator_external_lib_list", "rmm_pool_size",
       "threads_per_worker")),
     # --- numba-cuda: kernels/cuda.py, cuda_kernels.py, targets.py
+    ("numba.cuda", "current_context", ()),
     ("numba.cuda", "device_array", ("dtype",)),
+    ("numba.cuda", "get_current_device", ()),
     ("numba.cuda", "grid", ()),
     ("numba.cuda", "jit", ("cache", "device")),
+    ("numba.cuda", "syncthreads", ()),
     ("numba.cuda", "to_device", ()),
+    ("numba.cuda.atomic", "add", ()),
+    ("numba.cuda.blockDim", "x", ()),
+    ("numba.cuda.blockIdx", "x", ()),
+    ("numba.cuda.gridDim", "x", ()),
+    ("numba.cuda.shared", "array", ()),
+    ("numba.cuda.threadIdx", "x", ()),
     (_DEVICE_ARRAY, "copy_to_host", ()),
 )

@@ -26,6 +26,11 @@ from espri_gpu.kernels import cpu
 ROOT = Path(__file__).resolve().parents[1]
 PATTERN_A = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
 PATTERN_B = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+PATTERN_A6 = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0],
+              [1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+PATTERN_B8 = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0],
+              [0.0, 0.0, 0.0, 1.0], [1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0],
+              [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0]]
 
 CASES = [
     ("uniform_draws", [2**64 - 3, 5, 3, 6]),
@@ -51,6 +56,23 @@ CASES = [
                             16, 3, 2]),
     ("pattern_exceedances", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 0, 3.0, 17, 0,
                              3]),
+    # issue 18: the shared-memory table kernel (blocks of several threads), its global
+    # fallback (a warp's 20 x 20 tables exceed a block's shared memory), the block-per-replicate
+    # shuffle kernel (MMI, SPMI, bootstrap, 8 columns over the block's threads), its fallback
+    # for indicators that are not 0/1, and one block looping over all the replicates
+    ("table_statistics", [[5, 9, 6], [4, 6, 3, 7], 0, 21, 0, 300]),
+    ("table_statistics", [[5, 9, 6], [4, 6, 3, 7], 1, 22, 5, 150]),
+    ("table_statistics", [[3] * 20, [3] * 20, 0, 23, 0, 2]),
+    ("pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], np.eye(3).tolist(), PATTERN_B, 0, 0, 18, 0,
+                            3]),
+    ("pattern_statistics", [[9, 5, 8, 6, 7, 5], [6, 4, 5, 7, 3, 5, 6, 4], PATTERN_A6, PATTERN_B8,
+                            1, 0, 24, 0, 3]),
+    ("pattern_statistics", [[9, 5, 8, 6, 7, 5], [6, 4, 5, 7, 3, 5, 6, 4], PATTERN_A6, PATTERN_B8,
+                            1, 1, 25, 2, 2]),
+    ("pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], [[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
+                            PATTERN_B, 1, 0, 19, 0, 2]),
+    ("one_block:pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 1, 20, 4,
+                                      5]),
     # observed statistics (issue 15: computed by the replicates' own device functions)
     ("table_statistic", [[[10, 1], [12, 1]], 1]),
     ("table_statistic", [[[30, 2, 9], [0, 11, 4]], 0]),
@@ -75,8 +97,21 @@ def encode(value):
         return [float(v).hex() for v in value.ravel()] + [list(value.shape)]
     return value.tolist()
 
+used = set()
+kernel = kernels._kernel
+kernels._kernel = lambda name: used.add(name) or kernel(name)
+
+def run(name, args):
+    budget = kernels.SCRATCH_BYTES
+    if name.startswith("one_block:"):  # room for one urn: one block loops over all replicates
+        kernels.SCRATCH_BYTES = 1
+    try:
+        return encode(getattr(kernels, name.partition(":")[2] or name)(*args))
+    finally:
+        kernels.SCRATCH_BYTES = budget
+
 cases = json.load(sys.stdin)
-print(json.dumps([encode(getattr(kernels, name)(*args)) for name, args in cases]))
+print(json.dumps({"results": [run(name, args) for name, args in cases], "used": sorted(used)}))
 print("numba.cuda imported lazily:", "numba.cuda" in sys.modules, file=sys.stderr)
 """
 
@@ -105,8 +140,22 @@ def simulated():
                          ids=[f"{name}-{i}" for i, (name, _) in enumerate(CASES)])
 def test_cuda_simulator_matches_cpu_bit_for_bit(simulated, index):
     name, args = CASES[index]
-    expected = encode(getattr(cpu, name)(*args))
-    assert simulated[index] == expected
+    expected = encode(getattr(cpu, name.partition(":")[2] or name)(*args))
+    assert simulated["results"][index] == expected
+
+
+def test_the_cases_run_every_replicate_kernel_shape(simulated):
+    """Issue 18: the shared-memory and block-per-replicate kernels, and both fallbacks, are
+    among the kernels the cases above compared with the CPU."""
+    assert {"table_statistics_shared", "table_statistics", "pattern_shuffle",
+            "pattern_statistics"} <= set(simulated["used"])
+
+
+def test_one_block_case_really_has_one_block():
+    from espri_gpu.kernels import cuda
+
+    shape = cuda.pattern_statistics_shape(12, 3, 4, 2, 3, 5, budget=1)
+    assert shape.kernel == "pattern_shuffle" and shape.blocks == 1
 
 
 def test_cases_are_not_trivial():
@@ -142,19 +191,28 @@ def test_cpu_and_cuda_modules_define_every_driver_with_one_signature():
 
 
 def test_both_kernel_modules_define_every_registry_kernel():
-    """One ``<name>_kernel`` per registry entry on each target, with as many parameters as
-    its signature has arguments, named alike on both targets."""
+    """One ``<name>_kernel`` per registry entry on each of its targets, with as many
+    parameters as its signature has arguments, named alike on both targets."""
     import inspect
 
     from numba.core.sigutils import normalize_signature
 
     from espri_gpu.kernels import cpu_kernels, cuda_kernels, registry
 
-    for module in (cpu_kernels, cuda_kernels):
+    modules = {"cpu": cpu_kernels, "cuda": cuda_kernels}
+    for target, module in modules.items():
         defined = {n.removesuffix("_kernel") for n in vars(module) if n.endswith("_kernel")}
-        assert defined == set(registry.KERNELS), module.__name__
+        assert defined == {n for n, k in registry.KERNELS.items() if target in k.targets}, \
+            module.__name__
     for name, kernel in registry.KERNELS.items():
         args, _ = normalize_signature(kernel.signature)
-        params = [list(inspect.signature(getattr(m, f"{name}_kernel")).parameters)
-                  for m in (cpu_kernels, cuda_kernels)]
-        assert params[0] == params[1] and len(params[0]) == len(args), name
+        params = [list(inspect.signature(getattr(modules[t], f"{name}_kernel")).parameters)
+                  for t in kernel.targets]
+        assert all(p == params[0] for p in params) and len(params[0]) == len(args), name
+
+
+def test_cuda_only_kernels_are_refused_on_the_cpu():
+    from espri_gpu.kernels import targets
+
+    with pytest.raises(ValueError, match="'pattern_shuffle' exists for"):
+        targets.kernel("cpu", "pattern_shuffle")

@@ -7,10 +7,30 @@ imported on the first call of a driver, never at import time, so this module can
 Numba is imported, the drivers run in Numba's CUDA simulator (slow; tiny inputs only), which
 executes the device functions as Python with the host's libm and is bit-identical to the CPU.
 
-Per-thread scratch (random tables, remaining row sums, RNG states, ...) is allocated by the
-host wrappers as device arrays of shape ``(replicates, ...)``; replicates are launched in
-chunks so that the scratch stays under :data:`SCRATCH_BYTES`. The chunking does not change any
-draw (counter-based streams). Results come back to the host as NumPy arrays or ints.
+Launch shapes (:func:`table_statistics_shape`, :func:`pattern_statistics_shape`,
+:func:`replicate_shape`: pure functions of the sizes and of the GPU's limits, tested on the
+CPU; :data:`RTX_2080_TI` is HAL's card, the drivers read the current device's):
+
+* Monte-Carlo tables (``table_statistics``): one thread per replicate (the fill of a table is
+  sequential: each draw depends on the previous ones), with the thread's table, remaining row
+  sums and stream state in the block's shared memory (``8 (r + 1) + 4 r c`` bytes per thread,
+  688 for 10 x 15), block size from :func:`threads_per_block` (at B = 4999, 10 x 15: 162
+  blocks of 31 threads, 3 per SM, every SM busy, all resident at once). Tables whose
+  scratch for a warp (32 threads) does not fit in the 48 KiB a block may have (above about
+  350 cells), or whose total reaches 2**31, take the global-memory kernel (logged).
+* MMI / SPMI filled by shuffling the respondents (``pattern_statistics`` with many patterns
+  per respondent, the benchmark shapes): one 32-thread block per replicate, the blocks looping
+  over the replicates (:mod:`.cooperative`): thread 0 draws the permutation (sequential by
+  nature), the block fills the urn and counts the pattern table with shared-memory atomics.
+  The grid has as many blocks as fit on the GPU at once, and as many urns (``4 n`` bytes
+  each) as :data:`SCRATCH_BYTES` holds. Indicator matrices that are not 0/1 take the
+  one-thread kernel (logged).
+* everything else (hypergeometric pattern fills, the tables, draws and observed statistics):
+  one thread per replicate with global-memory scratch, replicates launched in chunks whose
+  scratch stays under :data:`SCRATCH_BYTES`, block size from :func:`threads_per_block`.
+
+The chunking and the shapes do not change any draw (counter-based streams). Results come back
+to the host as NumPy arrays or ints.
 
 On a real GPU, libdevice's ``log``/``log1p`` can differ from the CPU's libm by an ulp, and NVVM
 may contract ``a * b + c`` into an FMA (Numba passes NVVM's ``-fma`` option only with
@@ -29,6 +49,9 @@ ignores the cache.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import targets
@@ -43,15 +66,27 @@ from .registry import (
     shuffle_labels,
 )
 
-__all__ = ["EXCEEDANCE_RTOL", "MAX_LAUNCH", "SCRATCH_BYTES", "THREADS_PER_BLOCK",
-           "count_exceedances", *DRIVERS]
+__all__ = ["EXCEEDANCE_RTOL", "KERNEL_REGISTERS", "MAX_LAUNCH", "RTX_2080_TI", "SCRATCH_BYTES",
+           "THREADS_PER_BLOCK", "DeviceLimits", "LaunchShape", "count_exceedances",
+           "pattern_statistics_shape", "replicate_shape", "resident_blocks",
+           "table_shared_bytes", "table_statistics_shape", "threads_per_block", *DRIVERS]
 
-#: Threads per CUDA block.
+_log = logging.getLogger(__name__)
+
+#: Most threads per block of the one-thread-per-replicate kernels.
 THREADS_PER_BLOCK = 128
-#: Most device memory a launch's per-thread scratch and outputs may take.
-SCRATCH_BYTES = 256 * 2**20
+#: Threads per block of the block-per-replicate pattern kernel (one warp).
+PATTERN_BLOCK_THREADS = 32
+#: Most device memory a launch's scratch and outputs may take (also at most a quarter of the
+#: free memory, where the driver can tell).
+SCRATCH_BYTES = 2**30
 #: Most replicates per launch.
 MAX_LAUNCH = 2**20
+_WARP = 32
+_INT32_MAX = 2**31 - 1
+#: Registers per thread the launch shapes assume for the shared-memory kernels: bounds on
+#: what ptxas gives them for sm_75 (``benchmarks/gpu_static.py`` checks that they hold).
+KERNEL_REGISTERS = {"table_statistics_shared": 160, "pattern_shuffle": 208}
 
 #: ``numba.cuda``, bound by :func:`_bind_cuda` on the first call of a driver (the kernels get
 #: theirs from :mod:`.targets`).
@@ -67,6 +102,259 @@ def _bind_cuda() -> None:
         cuda = numba_cuda
 
 
+# --------------------------------------------------------------------- launch shapes
+@dataclass(frozen=True)
+class DeviceLimits:
+    """The limits of a GPU that a launch shape depends on (defaults: HAL's RTX 2080 Ti,
+    compute capability 7.5)."""
+
+    name: str = "NVIDIA GeForce RTX 2080 Ti"
+    sms: int = 68
+    max_threads_per_sm: int = 1024
+    max_blocks_per_sm: int = 16
+    shared_per_block: int = 48 * 1024
+    shared_per_sm: int = 64 * 1024
+    registers_per_sm: int = 65536
+
+
+#: HAL's GPU: 68 SMs, 48 KiB of shared memory per block and 64 KiB per SM.
+RTX_2080_TI = DeviceLimits()
+
+
+@dataclass(frozen=True)
+class LaunchShape:
+    """How a driver launches a kernel for ``count`` replicates.
+
+    ``path`` is ``"shared"`` (one thread per replicate, scratch in shared memory),
+    ``"block"`` (one block per replicate, :mod:`.cooperative`) or ``"global"`` (one thread
+    per replicate, scratch in global memory); ``note`` says why a faster path was not taken.
+    ``blocks`` and ``threads`` are those of the largest launch; ``shared_bytes`` its dynamic
+    shared memory per block; ``scratch_bytes`` its global scratch; ``resident_per_sm`` how
+    many of its blocks an SM holds at once (shared memory, threads, registers when given);
+    ``sms_filled`` how many SMs get at least one block.
+    """
+
+    kernel: str
+    path: str
+    count: int
+    launches: int
+    blocks: int
+    threads: int
+    shared_bytes: int
+    scratch_bytes: int
+    resident_per_sm: int
+    sms_filled: int
+    note: str = ""
+
+    def as_dict(self) -> dict:
+        """The fields, for a JSON report."""
+        return dict(vars(self))
+
+
+def resident_blocks(threads: int, shared_bytes: int = 0, registers: int = 0,
+                    device: DeviceLimits = RTX_2080_TI) -> int:
+    """Blocks of ``threads`` threads (``shared_bytes`` of shared memory, ``registers`` per
+    thread, 0 = not counted) that one SM of ``device`` holds at once.
+
+    Examples
+    --------
+    >>> resident_blocks(32, 32 * 648), resident_blocks(128), resident_blocks(32, 0, 198)
+    (3, 8, 10)
+    """
+    warps = -(-threads // _WARP)
+    fit = min(device.max_blocks_per_sm, device.max_threads_per_sm // (warps * _WARP))
+    if shared_bytes:
+        fit = min(fit, device.shared_per_sm // shared_bytes)
+    if registers:
+        fit = min(fit, device.registers_per_sm // (registers * warps * _WARP))
+    return fit
+
+
+def threads_per_block(count: int, device: DeviceLimits = RTX_2080_TI,
+                      shared_per_thread: int = 0, registers: int = 0) -> int:
+    """Threads per block (1 to 128) for ``count`` one-thread-per-replicate replicates.
+
+    Each replicate is a sequential chain of FP64-heavy draws and a warp issues for all its
+    lanes, so a launch lasts about as long as its busiest SM's warps: the block size is the
+    one that gives the fewest warps to the busiest SM (blocks spread evenly), then the
+    fewest waves (all blocks resident at once), then blocks on the most SMs, then whole
+    warps, then the largest. Sizes whose shared memory (``shared_per_thread`` bytes a
+    thread) exceeds a block's are left out.
+
+    Examples
+    --------
+    >>> threads_per_block(4999), threads_per_block(4999, shared_per_thread=688)
+    (32, 31)
+    >>> threads_per_block(10**6), threads_per_block(640), threads_per_block(5)
+    (128, 10, 1)
+    """
+    best, best_key = 1, None
+    for t in range(1, THREADS_PER_BLOCK + 1):
+        shared = t * shared_per_thread
+        if shared > device.shared_per_block:
+            break
+        resident = resident_blocks(t, shared, registers, device)
+        if resident < 1:
+            break
+        blocks = -(-count // t)
+        per_sm = -(-blocks // device.sms)
+        key = (per_sm * -(-t // _WARP), -(-per_sm // resident), -min(blocks, device.sms),
+               t % _WARP != 0, -t)
+        if best_key is None or key < best_key:
+            best, best_key = t, key
+    return best
+
+
+def _shape(kernel: str, path: str, count: int, per_launch: int, threads: int,
+           shared_per_thread: int, scratch: int, device: DeviceLimits, note: str = "",
+           registers: int = 0) -> LaunchShape:
+    blocks = -(-per_launch // threads) if per_launch else 0
+    shared = threads * shared_per_thread
+    return LaunchShape(kernel, path, count, -(-count // per_launch) if per_launch else 0, blocks,
+                       threads, shared, scratch,
+                       resident_blocks(threads, shared, registers, device),
+                       min(blocks, device.sms), note)
+
+
+def replicate_shape(kernel: str, count: int, bytes_per_replicate: int,
+                    device: DeviceLimits = RTX_2080_TI, budget: int = SCRATCH_BYTES,
+                    note: str = "", registers: int = 0) -> LaunchShape:
+    """Shape of a one-thread-per-replicate kernel with global-memory scratch: chunks of at
+    most :data:`MAX_LAUNCH` replicates whose scratch stays under ``budget``.
+
+    Examples
+    --------
+    >>> s = replicate_shape("tables", 4999, 8 * (150 + 10 + 1))
+    >>> s.launches, s.blocks, s.threads, s.sms_filled
+    (1, 157, 32, 68)
+    """
+    per_launch = max(1, min(count, MAX_LAUNCH, budget // max(1, bytes_per_replicate)))
+    threads = threads_per_block(per_launch, device, registers=registers)
+    return _shape(kernel, "global", count, per_launch, threads, 0,
+                  per_launch * bytes_per_replicate, device, note, registers)
+
+
+def table_shared_bytes(rows: int, cols: int) -> int:
+    """Shared memory per thread of ``table_statistics_shared``: the remaining row sums and
+    the stream state (``int64``) and the table (``int32``).
+
+    Examples
+    --------
+    >>> table_shared_bytes(10, 15)
+    688
+    """
+    return 8 * (rows + 1) + 4 * rows * cols
+
+
+def table_statistics_shape(rows: int, cols: int, total: int, count: int,
+                           device: DeviceLimits = RTX_2080_TI, budget: int = SCRATCH_BYTES,
+                           registers: int | None = None) -> LaunchShape:
+    """Shape of the Monte-Carlo table launch (``table_statistics``): shared memory when a
+    warp's scratch fits a block's shared memory (up to about 350 cells) and ``total <
+    2**31``, else global (fewer threads per SM than in global memory otherwise).
+
+    Examples
+    --------
+    >>> s = table_statistics_shape(10, 15, 4 * 10**6, 4999)
+    >>> s.kernel, s.blocks, s.threads, s.shared_bytes, s.resident_per_sm, s.sms_filled
+    ('table_statistics_shared', 162, 31, 21328, 3, 68)
+    >>> table_statistics_shape(100, 200, 10**5, 4999).path
+    'global'
+    """
+    per_thread = table_shared_bytes(rows, cols)
+    if registers is None:
+        registers = KERNEL_REGISTERS["table_statistics_shared"]
+    if total <= _INT32_MAX and _WARP * per_thread <= device.shared_per_block:
+        per_launch = max(1, min(count, MAX_LAUNCH))
+        threads = threads_per_block(per_launch, device, per_thread, registers)
+        return _shape("table_statistics_shared", "shared", count, per_launch, threads,
+                      per_thread, 0, device, registers=registers)
+    why = (f"the total {total} reaches 2**31" if total > _INT32_MAX else
+           f"a warp's {rows} x {cols} tables need {_WARP * per_thread} bytes of shared "
+           f"memory, more than a block's {device.shared_per_block}")
+    return replicate_shape("table_statistics", count, 8 * (rows * cols + rows + 2), device,
+                           budget, f"global memory: {why}")
+
+
+def pattern_statistics_shape(n: int, npa: int, npb: int, ni: int, nk: int, count: int,
+                             binary: bool = True, device: DeviceLimits = RTX_2080_TI,
+                             budget: int = SCRATCH_BYTES,
+                             registers: int | None = None) -> LaunchShape:
+    """Shape of the MMI / SPMI replicate launch for ``n`` respondents, ``npa x npb``
+    patterns and ``ni x nk`` options: block per replicate when the table is filled by
+    shuffling (:func:`.registry.shuffle_labels`), the indicators are 0/1 (``binary``) and the
+    block's counts fit its shared memory; else one thread per replicate.
+
+    Examples
+    --------
+    >>> s = pattern_statistics_shape(10**6, 900, 900, 10, 10, 4999)
+    >>> s.kernel, s.threads, s.blocks, s.sms_filled, s.shared_bytes
+    ('pattern_shuffle', 32, 266, 68, 1684)
+    >>> pattern_statistics_shape(10**4, 3, 4, 2, 3, 4999).path
+    'global'
+    """
+    if registers is None:
+        registers = KERNEL_REGISTERS["pattern_shuffle"]
+    n_labels = shuffle_labels(n, npa, npb)
+    joint = 1 if n_labels else npa * npb
+    per_replicate = (8 * (joint + 2 * npa + npb + ni * nk + ni + nk + 2)
+                     + 4 * max(n_labels, 1))
+    shared = 4 * (ni * nk + PATTERN_BLOCK_THREADS * ni + 1)
+    why = ""
+    if not n_labels:
+        why = "the table is filled by hypergeometric draws (few patterns per respondent)"
+    elif not binary:
+        why = "an indicator matrix is not 0/1"
+    elif shared > device.shared_per_block:
+        why = f"the {ni} x {nk} counts need {shared} bytes of shared memory per block"
+    if why:
+        return replicate_shape("pattern_statistics", count, per_replicate, device, budget,
+                               f"one thread per replicate: {why}")
+    threads = PATTERN_BLOCK_THREADS
+    per_block = 4 * n_labels + 8 * (2 * npa + 2 * npb + ni * nk + ni + nk + 3)
+    grid = max(1, min(count, budget // per_block,
+                      device.sms * resident_blocks(threads, shared, registers, device)))
+    return LaunchShape("pattern_shuffle", "block", count, 1 if count else 0, grid, threads,
+                       shared, grid * per_block,
+                       resident_blocks(threads, shared, registers, device),
+                       min(grid, device.sms))
+
+
+#: DeviceLimits field -> numba-cuda device attribute (CUDA's CU_DEVICE_ATTRIBUTE_* names).
+_DEVICE_ATTRIBUTES = {
+    "sms": "MULTIPROCESSOR_COUNT",
+    "max_threads_per_sm": "MAX_THREADS_PER_MULTI_PROCESSOR",
+    "max_blocks_per_sm": "MAX_BLOCKS_PER_MULTIPROCESSOR",
+    "shared_per_block": "MAX_SHARED_MEMORY_PER_BLOCK",
+    "shared_per_sm": "MAX_SHARED_MEMORY_PER_MULTIPROCESSOR",
+    "registers_per_sm": "MAX_REGISTERS_PER_MULTIPROCESSOR",
+}
+
+
+def _device_limits() -> DeviceLimits:
+    """The current device's limits (those of :data:`RTX_2080_TI` where it does not tell,
+    as in the simulator)."""
+    try:
+        dev = cuda.get_current_device()
+        found: dict = {"name": "current device"}
+        for field_name, attribute in _DEVICE_ATTRIBUTES.items():
+            value = getattr(dev, attribute, None)
+            if isinstance(value, int) and value > 0:
+                found[field_name] = value
+        return DeviceLimits(**found)
+    except Exception:  # noqa: BLE001 - no device attributes: the defaults
+        return RTX_2080_TI
+
+
+def _budget() -> int:
+    """:data:`SCRATCH_BYTES`, or a quarter of the free device memory if that is less."""
+    try:
+        free, _ = cuda.current_context().get_memory_info()
+        return max(2**20, min(SCRATCH_BYTES, int(free) // 4))
+    except Exception:  # noqa: BLE001 - the simulator, or no memory information
+        return SCRATCH_BYTES
+
+
 def _kernel(name: str):
     """The CUDA entry kernel ``name`` of :data:`.registry.KERNELS` (loaded from Numba's disk
     cache, or compiled, on first use; kept for the process)."""
@@ -75,13 +363,13 @@ def _kernel(name: str):
 
 def _chunks(count: int, bytes_per_replicate: int):
     """(offset, size) of the launches covering ``count`` replicates."""
-    size = max(1, min(count, MAX_LAUNCH, SCRATCH_BYTES // max(1, bytes_per_replicate)))
+    size = max(1, min(count, MAX_LAUNCH, _budget() // max(1, bytes_per_replicate)))
     for offset in range(0, count, size):
         yield offset, min(size, count - offset)
 
 
 def _launch(kernel, size: int, *args) -> None:
-    threads = min(THREADS_PER_BLOCK, size)
+    threads = threads_per_block(size, _device_limits())
     kernel[(size + threads - 1) // threads, threads](*args)
 
 
@@ -198,7 +486,22 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
     rows, cols = as_counts(row_sums), as_counts(col_sums)
     r, c = rows.size, cols.size
     out = np.zeros(count, dtype=np.float64)
+    if not count:
+        return out
+    shape = table_statistics_shape(r, c, int(rows.sum()), count, _device_limits(), _budget())
     d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
+    if shape.path == "shared":
+        kernel = _kernel("table_statistics_shared")
+        per = shape.blocks * shape.threads
+        for lo in range(0, count, per):
+            m = min(per, count - lo)
+            d_out = _empty(m, dtype=np.float64)
+            kernel[-(-m // shape.threads), shape.threads, 0, shape.shared_bytes](
+                d_rows, d_cols, int(rows.sum()), int(statistic), seed_word(seed), start + lo,
+                d_out)
+            out[lo:lo + m] = d_out.copy_to_host()
+        return out
+    _log.info("espri_gpu: table_statistics on %d x %d tables: %s", r, c, shape.note)
     for lo, m in _chunks(count, 8 * (r * c + r + 2)):
         d_out = _empty(m, dtype=np.float64)
         _launch(_kernel("table_statistics"), m, d_rows, d_cols, int(rows.sum()), int(statistic),
@@ -247,9 +550,26 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     a, b = as_indicator(a_ind), as_indicator(b_ind)
     npa, npb, ni, nk = rows.size, cols.size, a.shape[1], b.shape[1]
     out = np.zeros(count, dtype=np.float64)
+    if not count:
+        return out
     inputs = [cuda.to_device(x) for x in (rows, cols, rows.astype(np.float64),
                                           cols.astype(np.float64), a, b)]
     n_labels = shuffle_labels(int(rows.sum()), npa, npb)
+    binary = bool(np.isin(a, (0.0, 1.0)).all() and np.isin(b, (0.0, 1.0)).all())
+    shape = pattern_statistics_shape(int(rows.sum()), npa, npb, ni, nk, count, binary,
+                                     _device_limits(), _budget())
+    if shape.path == "block":
+        grid = shape.blocks
+        d_out = _empty(count, dtype=np.float64)
+        _kernel("pattern_shuffle")[grid, shape.threads, 0, shape.shared_bytes](
+            *inputs, cuda.to_device(a.astype(np.int32)), cuda.to_device(b.astype(np.int32)),
+            int(kind), int(mode), seed_word(seed), start, d_out,
+            _empty(grid, n_labels, dtype=np.int32), _empty(grid, npa + npb + 2),
+            _empty(grid, npa), _empty(grid, npb), _empty(grid, ni, nk, dtype=np.float64),
+            _empty(grid, ni, dtype=np.float64), _empty(grid, nk, dtype=np.float64),
+            _empty(grid, 1, dtype=np.uint64))
+        return d_out.copy_to_host()
+    _log.info("espri_gpu: pattern_statistics (%d x %d patterns): %s", npa, npb, shape.note)
     joint_shape = (1, 1) if n_labels else (npa, npb)  # the shuffle forms no table
     per = (8 * (joint_shape[0] * joint_shape[1] + 2 * npa + npb + ni * nk + ni + nk + 2)
            + 4 * max(n_labels, 1))

@@ -1,17 +1,41 @@
 """The CUDA entry kernels: one ``<name>_kernel`` per entry of :data:`.registry.KERNELS`.
 
 Compiled by :func:`espri_gpu.kernels.targets.kernel` (``numba.cuda.jit`` with the registry's
-signature and ``cache=True``) and launched by the drivers of :mod:`espri_gpu.kernels.cuda`:
-one thread per replicate, thread ``i`` computing replicate ``start + i`` with scratch row
-``i``; the ``observed_*`` kernels run on one thread. ``cuda`` is ``numba.cuda``, bound by the
-CUDA target when it compiles this module (a module global: the CUDA simulator swaps in its
-per-thread fake module); importing the module as such never imports ``numba.cuda``.
+signature and ``cache=True``) and launched by the drivers of :mod:`espri_gpu.kernels.cuda`
+with the launch shapes computed there:
+
+* the two-target kernels: one thread per replicate, thread ``i`` computing replicate
+  ``start + i`` with global-memory scratch row ``i``; the ``observed_*`` kernels run on one
+  thread;
+* ``table_statistics_shared``: the draws of ``table_statistics``, one thread per replicate
+  with its scratch in the block's dynamic shared memory (see the kernel);
+* ``pattern_shuffle``: the draws of ``pattern_statistics`` (shuffle fill), one block per
+  replicate (:func:`.cooperative.block_pattern_replicate`), the blocks looping over the
+  replicates, so that the global scratch (one urn per block) does not grow with their number.
+
+Precision (the RTX 2080 Ti runs FP64 at 1/32 of FP32): counts stay integers (tables
+``int32`` in shared memory, remaining row sums ``int64``, the shuffle's urn and its ``A' J
+B`` counts ``int32``, with shared-memory integer atomics); FP64 stays where a draw or a tie
+depends on it. The samplers' uniforms (53-bit), HRUA's hat, squeezes, log-density brackets
+and logarithms and the inversion's pmf recurrence decide which value is drawn: in FP32 a
+uniform near a boundary would give another value, so the draws would no longer be the
+CPU's. The statistics (X^2, G, MMI, SPMI) are FP64 so that a replicate equal to the observed
+table ties with it exactly (the observed value comes from the same device functions). The
+8 KiB log-factorial table is in constant memory once per kernel (:mod:`.cuda_samplers`).
+
+``cuda`` is ``numba.cuda``, bound by the CUDA target when it compiles this module (a module
+global: the CUDA simulator swaps in its per-thread fake module), and ``strided_view`` its
+2-D view of a 1-D array (:func:`.targets.strided_view`); importing the module as such never
+imports ``numba.cuda``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from numba import int32, int64, uint64
+
+from .cooperative import block_pattern_replicate
 from .replicates import pattern_replicate, table_replicate
 from .rng import stream_start, uniform
 from .samplers import hypergeometric, multinomial
@@ -21,9 +45,12 @@ from .table_fill import random_table
 if TYPE_CHECKING:  # bound by espri_gpu.kernels.targets for the CUDA target
     from numba import cuda
 
+    from .targets import strided_view
+
 __all__ = ["hypergeometric_kernel", "multinomial_kernel", "observed_patterns_kernel",
-           "observed_table_kernel", "pattern_statistics_kernel", "table_statistics_kernel",
-           "tables_kernel", "uniform_kernel"]
+           "observed_table_kernel", "pattern_shuffle_kernel", "pattern_statistics_kernel",
+           "table_statistics_kernel", "table_statistics_shared_kernel", "tables_kernel",
+           "uniform_kernel"]
 
 
 def uniform_kernel(seed, start, out, states):
@@ -66,6 +93,49 @@ def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, 
     if i < out.shape[0]:
         out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i, tables[i],
                                  rowrem[i], states[i])
+
+
+def table_statistics_shared_kernel(row_sums, col_sums, n, statistic, seed, start, out):
+    """``out[i]``: the statistic of replicate ``start + i``'s random table (the draws and
+    value of ``table_statistics_kernel``), the scratch in dynamic shared memory.
+
+    Per thread: the remaining row sums (``int64``), the stream state and the table
+    (``int32``: the drivers launch it for totals below 2**31 only; the sampler gets the
+    same ``int64`` arguments). Interleaved by thread (word ``w`` of thread ``t`` at ``w T +
+    t``), so that the threads of a warp touch consecutive banks: ``T (8 (r + 1) + 4 r c)``
+    bytes per block of ``T`` threads (:func:`espri_gpu.kernels.cuda.table_shared_bytes`).
+    """
+    nr = row_sums.shape[0]
+    nc = col_sums.shape[0]
+    t = cuda.threadIdx.x
+    nt = cuda.blockDim.x
+    words = cuda.shared.array(0, int64)
+    states = cuda.shared.array(0, uint64)
+    cells = cuda.shared.array(0, int32)
+    rowrem = words[t:nr * nt:nt]
+    state = states[nr * nt + t:nr * nt + t + 1]
+    tab = strided_view(cells, 2 * (nr + 1) * nt + t, nr, nc, nc * nt, nt)
+    i = cuda.grid(1)
+    if i < out.shape[0]:
+        out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i, tab, rowrem,
+                                 state)
+
+
+def pattern_shuffle_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
+                           a_int, b_int, kind, mode, seed, start, out, labels, offsets,
+                           a_counts, b_counts, m_out, ra, cb, states):
+    """``out[r]``: the MMI / SPMI of replicate ``start + r`` (the draws and value of
+    ``pattern_statistics_kernel`` with ``shuffle`` 1), block ``b`` computing replicates
+    ``b, b + gridDim, ...`` with its scratch row ``b`` (see :mod:`.cooperative`)."""
+    b = cuda.blockIdx.x
+    shared = cuda.shared.array(0, int32)
+    for r in range(b, out.shape[0], cuda.gridDim.x):
+        stat = block_pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind,
+                                       b_ind, a_int, b_int, kind, mode, seed, start + r,
+                                       labels[b], offsets[b], a_counts[b], b_counts[b],
+                                       m_out[b], ra[b], cb[b], states[b], shared)
+        if cuda.threadIdx.x == 0:
+            out[r] = stat
 
 
 def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,

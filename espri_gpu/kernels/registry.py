@@ -41,11 +41,14 @@ RESAMPLING_MODES = {"permutation": PERMUTATION, "bootstrap": BOOTSTRAP}
 class Kernel:
     """One entry kernel: its Numba signature (C-contiguous arrays; the first dimension of a
     scratch array is the block on the CPU, the replicate on CUDA) and whether it computes
-    replicates (``prange`` over blocks on the CPU, one thread each on CUDA) or one value."""
+    replicates (``prange`` over blocks on the CPU, one thread each on CUDA) or one value;
+    ``targets``: where it exists (the CUDA-only kernels are GPU-shaped versions of a
+    two-target one, same draws)."""
 
     name: str
     signature: str
     per_replicate: bool = True
+    targets: tuple[str, ...] = ("cpu", "cuda")
 
 
 KERNELS = {k.name: k for k in (
@@ -69,6 +72,17 @@ KERNELS = {k.name: k for k in (
     Kernel("observed_patterns",
            "void(int64[:, ::1], float64[:, ::1], float64[:, ::1], int64, float64[:, ::1], "
            "float64[::1], float64[::1], float64[:, ::1], float64[::1])", False),
+    # CUDA only (espri_gpu.kernels.cooperative): scratch in shared memory, one block per
+    # pattern replicate; the draws of table_statistics / pattern_statistics
+    Kernel("table_statistics_shared",
+           "void(int64[::1], int64[::1], int64, int64, uint64, int64, float64[::1])",
+           targets=("cuda",)),
+    Kernel("pattern_shuffle",
+           "void(int64[::1], int64[::1], float64[::1], float64[::1], float64[:, ::1], "
+           "float64[:, ::1], int32[:, ::1], int32[:, ::1], int64, int64, uint64, int64, "
+           "float64[::1], int32[:, ::1], int64[:, ::1], int64[:, ::1], int64[:, ::1], "
+           "float64[:, :, ::1], float64[:, ::1], float64[:, ::1], uint64[:, ::1])",
+           targets=("cuda",)),
 )}
 
 #: The public drivers of :mod:`espri_gpu.kernels.cpu` and :mod:`espri_gpu.kernels.cuda`.

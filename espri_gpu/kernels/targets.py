@@ -77,6 +77,9 @@ class _Target:
     kernel: Callable[[FunctionType, str, bool, bool], Any]  # fn, signature, per_replicate, cache
     kernel_module: str
     bindings: dict[str, Any] = field(default_factory=dict)
+    #: {module: {function: module of its replacement}}: device functions this target
+    #: replaces by a same-draws version of its own (CUDA: :mod:`.cuda_samplers`).
+    overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _cpu_sqrt():
@@ -115,6 +118,62 @@ def _cpu() -> _Target:
                    bindings={"sqrt": _cpu_sqrt()})
 
 
+def strided_view(base, offset, rows, cols, row_step, col_step):
+    """A ``rows x cols`` view of the 1-D array ``base`` from element ``offset``, element
+    ``(i, j)`` at ``offset + i row_step + j col_step`` (NumPy; the CUDA simulator's version
+    of :func:`_cuda_strided_view`)."""
+    from numpy.lib.stride_tricks import as_strided
+
+    item = base.itemsize
+    return as_strided(base[offset:], shape=(rows, cols),
+                      strides=(row_step * item, col_step * item))
+
+
+def _cuda_strided_view():
+    """:func:`strided_view` as a Numba intrinsic, for a 2-D view of a thread's part of the
+    dynamic shared memory (``reshape`` would call a helper that numba-cuda links at load
+    time, and ``as_strided`` cannot return a view on CUDA)."""
+    from llvmlite import ir
+    from numba.core import types
+
+    try:
+        from numba.cuda.extending import intrinsic
+    except ImportError:  # older numba-cuda
+        from numba.core.extending import intrinsic
+
+    @intrinsic
+    def view(typingctx, base, offset, rows, cols, row_step, col_step):
+        if not isinstance(base, types.Array) or base.ndim != 1:
+            return None
+        sig = types.Array(base.dtype, 2, "A")(base, offset, rows, cols, row_step, col_step)
+
+        def codegen(context, builder, signature, args):
+            src = context.make_array(signature.args[0])(context, builder, args[0])
+            out = context.make_array(signature.return_type)(context, builder)
+            intp = context.get_value_type(types.intp)
+            item = ir.Constant(intp, context.get_abi_sizeof(context.get_data_type(base.dtype)))
+            off, nrows, ncols, step0, step1 = (
+                context.cast(builder, v, t, types.intp)
+                for v, t in zip(args[1:], signature.args[1:], strict=True))
+
+            def pack(values):
+                packed = ir.Constant(ir.ArrayType(intp, len(values)), None)
+                for i, value in enumerate(values):
+                    packed = builder.insert_value(packed, value, i)
+                return packed
+
+            context.populate_array(out, data=builder.gep(src.data, [off]),
+                                   shape=pack([nrows, ncols]),
+                                   strides=pack([builder.mul(step0, item),
+                                                 builder.mul(step1, item)]),
+                                   itemsize=item, meminfo=None)
+            return out._getvalue()
+
+        return sig, codegen
+
+    return view
+
+
 def _cuda() -> _Target:
     from numba import cuda
 
@@ -122,8 +181,13 @@ def _cuda() -> _Target:
         return cuda.jit(signature, cache=cache)(fn)
 
     device = cuda.jit(device=True)
+    from numba.core import config
+
+    view = strided_view if config.ENABLE_CUDASIM else _cuda_strided_view()
     return _Target(device=device, inline=device, kernel=compile_kernel,
-                   kernel_module="cuda_kernels", bindings={"cuda": cuda})
+                   kernel_module="cuda_kernels",
+                   bindings={"cuda": cuda, "strided_view": view},
+                   overrides={"samplers": {"hypergeometric_inversion": "cuda_samplers"}})
 
 
 @cache
@@ -212,6 +276,8 @@ def module(target: str, name: str) -> ModuleType:
                     if isinstance(obj, FunctionType) and obj.__module__ == full:
                         jit = spec.inline if vars(obj).get("_espri_inline") else spec.device
                         setattr(mod, attr, jit(obj))
+            for attr, source in spec.overrides.get(name, {}).items():
+                setattr(mod, attr, getattr(module(target, source), attr))
         except BaseException:
             del sys.modules[full]
             raise
@@ -241,6 +307,9 @@ def kernel(target: str, name: str):
     with _lock:
         if key not in _kernels:
             spec = KERNELS[name]
+            if target not in spec.targets:
+                raise ValueError(f"the kernel {name!r} exists for {spec.targets}, "
+                                 f"not for {target!r}")
             fn = kernel_function(target, name)
             fn.__qualname__ = f"{fn.__name__}_{source_digest()}"
             _kernels[key] = _compile_cached(target, fn, spec)

@@ -546,6 +546,8 @@ def check_call(use: Use, import_module: Callable[[str], ModuleType] = importlib.
         target = _target(use.owner, use.name, import_module)
     except LookupError as exc:
         return f"{use.where}: {exc}"
+    if isinstance(target, type) and any(c.__name__ == "Stub" for c in target.__mro__):
+        return None  # numba.cuda's device stubs (atomic.add, ...): typed by Numba, no signature
     sig = signature_of(target)
     if sig is None:
         return None

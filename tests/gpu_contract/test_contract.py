@@ -137,3 +137,15 @@ def test_ptxas_assembles_every_kernel_for_hal(ptx, tmp_path) -> None:
                                "-o", str(tmp_path / f"{name}.cubin")],
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, f"{name}: {done.stderr[-2000:]}"
+
+
+def test_every_kernel_holds_at_most_one_log_factorial_table(ptx) -> None:
+    """Issue 18: Numba gives each compiled function that reads a global array its own
+    constant copy; the CUDA target reads the 8 KiB log-factorial table through one device
+    function (``kernels/cuda_samplers.py``), so a kernel carries it once, not twice."""
+    import re
+
+    for name, text in ptx.items():
+        tables = re.findall(r"\.const \.align 8 \.b8 \S+\[8192\]", text)
+        assert len(tables) <= 1, f"{name}: {len(tables)} copies of the log-factorial table"
+    assert any(".b8" in t and "[8192]" in t for t in ptx.values())  # the pattern still matches
