@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("backend", "where work runs: NumPy or CuPy, this process or Dask workers; the kernels",
      ("execution", "backend", "factorize", "info", "kernels", "kernels.*")),
     ("codebook", "questions and options; splitting a cell into options",
-     ("codebook", "codebook_toml", "splitting")),
+     ("codebook", "codebook_model", "codebook_toml", "splitting")),
     ("answers", "a file as raw cells; parsed answers and the load report",
      ("tables", "answers", "parsing", "interpretations")),
     ("survey", "the Survey, and Survey.from_frame", ("frames", "survey")),
