@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("codebook", "codebook_model", "codebook_toml", "splitting")),
     ("answers", "a file as raw cells; parsed answers and the load report",
      ("tables", "answers", "parsing", "interpretations")),
-    ("survey", "the Survey, and Survey.from_frame", ("frames", "survey")),
+    ("survey", "the Survey, and Survey.from_frame", ("frame_layout", "frames", "survey")),
     ("reading", "reading an export into a Survey (in one process or in partitions); "
                 "drafting a codebook; the bundled example",
      ("responses", "responses_partitioned", "example", "drafting", "drafting.*")),
