@@ -49,7 +49,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("distributed", "report")),
     ("entry", "command line, benchmarks and synthetic data",
      ("cli", "__main__", "bench", "workloads", "synthetic", "synthetic_layouts",
-      "gpu_contract")),
+      "synthetic_answers", "synthetic_writers", "synthetic_check", "gpu_contract")),
 )
 #: Modules that may be imported inside a function (they load a heavy or optional library).
 LAZY = {
