@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
              "public names, resolved on first use",
      ("", "_lazy", "errors", "defaults", "machine", "display", "redaction", "timestamps")),
     ("backend", "where work runs: NumPy or CuPy, this process or Dask workers; the kernels",
-     ("execution", "backend", "factorize", "info", "kernels", "kernels.*")),
+     ("execution", "backend", "gpu_host", "factorize", "info", "kernels", "kernels.*")),
     ("codebook", "questions and options; splitting a cell into options",
      ("codebook", "codebook_model", "codebook_toml", "splitting")),
     ("answers", "a file as raw cells; parsed answers and the load report",
