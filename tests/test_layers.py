@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("codebook", "questions and options; splitting a cell into options",
      ("codebook", "codebook_model", "codebook_toml", "splitting")),
     ("answers", "a file as raw cells; parsed answers and the load report",
-     ("tables", "answers", "parsing", "interpretations")),
+     ("tables", "csv_blocks", "answers", "parsing", "interpretations")),
     ("survey", "the Survey, and Survey.from_frame", ("frame_layout", "frames", "survey")),
     ("reading", "reading an export into a Survey (in one process or in partitions); "
                 "drafting a codebook; the bundled example",
