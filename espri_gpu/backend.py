@@ -24,6 +24,13 @@ else set first (dask-cuda's worker pool, a user's own) is kept.
 Numba's CUDA simulator (``NUMBA_ENABLE_CUDASIM=1``) makes ``numba.cuda.is_available()``
 answer True on a CPU-only machine, so it is deliberately not consulted here: a device is
 only believed when the CUDA runtime (through CuPy) counts one.
+
+Why this module stays one file of about 530 lines: every part left here imports a GPU
+library, or reaches one through the same :func:`_import_module` seam that tests replace (the
+probe, :class:`Backend`, the ML namespace, the memory pool, the choice), and
+``tests/test_import_boundary.py`` lets no other module import them. What needs no GPU library
+(``nvidia-smi`` lines, CUDA version text, the driver check, pool sizes) is in
+:mod:`espri_gpu.gpu_host`, and importable from here.
 """
 
 from __future__ import annotations
@@ -32,8 +39,6 @@ import functools
 import importlib
 import logging
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any, Literal
@@ -43,6 +48,13 @@ import pandas as pd
 
 from .errors import BackendUnavailableError, SurveyInputError, one_line
 from .execution import LOCAL, Executor, executor_for
+
+# `name as name`: not used here, imported so that it stays importable from here
+from .gpu_host import MIN_DRIVER_CUDA as MIN_DRIVER_CUDA
+from .gpu_host import MIN_DRIVER_VERSION as MIN_DRIVER_VERSION
+from .gpu_host import cuda_version_text, driver_problem_text, pool_bytes
+from .gpu_host import nvidia_smi_summary as nvidia_smi_summary
+from .gpu_host import visible_smi_rows as visible_smi_rows
 
 __all__ = [
     "ENV_VAR",
@@ -71,11 +83,6 @@ REQUIRED_GPU_LIBRARIES = ("cupy", "cudf")
 #: imported only by the backend layer (``tests/test_import_boundary.py``).
 GPU_MODULES = ("cupy", "cupyx", "cudf", "cuml", "dask_cuda", "dask_cudf", "rmm", "numba.cuda",
                "cuda.bindings")
-#: Oldest CUDA version the driver must support (``cudaDriverGetVersion``): the RAPIDS 26.x
-#: CUDA 12 wheels need CUDA 12.2, i.e. an NVIDIA driver >= 535 on Linux.
-MIN_DRIVER_CUDA = 12020
-#: The driver that provides :data:`MIN_DRIVER_CUDA`, for messages.
-MIN_DRIVER_VERSION = 535
 #: numba-cuda links the CUDA kernels with nvJitLink (``cuda.bindings.nvjitlink``) from this
 #: version on; without it the driver's own linker gets PTX ISA 8.8 (CUDA 12.9's NVVM), which
 #: a driver older than 575 (CUDA 12.9) refuses.
@@ -85,8 +92,6 @@ MIN_NVJITLINK = (12, 3)
 #: worker on the same GPU (``--cluster local``: half the card) and for CUDA contexts, cuBLAS
 #: and Numba scratch outside the pool.
 GPU_POOL_FRACTION = 0.25
-#: RMM pools are carved in multiples of this many bytes.
-_POOL_ALIGNMENT = 256
 #: RAPIDS supports Volta (compute capability 7.0) and newer; HAL's RTX 2080 Ti is 7.5.
 MIN_COMPUTE_CAPABILITY = (7, 0)
 
@@ -348,7 +353,7 @@ def probe_gpu() -> GpuProbe:
         count = int(runtime.getDeviceCount())
         devices = tuple(_describe_device(runtime, i) for i in range(count))
     except Exception as exc:
-        problem = _driver_problem(driver)
+        problem = driver_problem_text(driver)
         problem = (f"{problem} ({one_line(exc)})" if problem else
                    f"no usable CUDA device or driver ({one_line(exc)})")
         return GpuProbe(versions, errors, (), driver, rt_version, problem)
@@ -384,40 +389,13 @@ def _diagnose(errors: dict[str, str], devices: tuple[GpuDevice, ...],
     if required:
         missing = ", ".join(f"{GPU_LIBRARIES[n]} ({msg})" for n, msg in required.items())
         problems.append(f"a GPU is present but RAPIDS libraries do not import: {missing}")
-    if (driver_problem := _driver_problem(driver)) is not None:
+    if (driver_problem := driver_problem_text(driver)) is not None:
         problems.append(driver_problem)
     old = [d for d in devices if d.compute_capability < MIN_COMPUTE_CAPABILITY]
     if len(old) == len(devices):
         cc = ".".join(map(str, old[0].compute_capability))
         problems.append(f"{old[0].name} has compute capability {cc}; RAPIDS needs 7.0 or newer")
     return "; ".join(problems) or None
-
-
-def _driver_problem(driver: int | None) -> str | None:
-    """One line on a driver too old for the CUDA 12 wheels (None: new enough or unknown)."""
-    if driver is None or driver >= MIN_DRIVER_CUDA:
-        return None
-    if driver <= 0:
-        return ("no NVIDIA driver is loaded here (cudaDriverGetVersion gives 0): run on a "
-                "GPU node (on HAL inside `srun --gres=gpu:1`)")
-    return (f"the NVIDIA driver supports CUDA {cuda_version_text(driver)} only (driver < "
-            f"{MIN_DRIVER_VERSION}, cudaDriverGetVersion {driver}) but the RAPIDS CUDA 12 "
-            f"wheels need CUDA >= {cuda_version_text(MIN_DRIVER_CUDA)} (driver >= "
-            f"{MIN_DRIVER_VERSION}): ask the admins for a driver >= {MIN_DRIVER_VERSION} or "
-            "run on a node that has one (`module load cuda` does not change the driver)")
-
-
-def cuda_version_text(version: int | None) -> str:
-    """A CUDA version as ``cudaDriverGetVersion`` gives it (12040), as text ("12.4").
-
-    Examples
-    --------
-    >>> cuda_version_text(12040), cuda_version_text(None)
-    ('12.4', 'unknown')
-    """
-    if version is None:
-        return "unknown"
-    return f"{version // 1000}.{(version % 1000) // 10}"
 
 
 def nvjitlink_version() -> tuple[int, int] | str:
@@ -432,78 +410,6 @@ def nvjitlink_version() -> tuple[int, int] | str:
     except Exception as exc:  # not installed, or the library does not load
         return one_line(exc)
     return int(major), int(minor)
-
-
-def nvidia_smi_summary() -> list[str]:
-    """GPU name, driver and memory lines from ``nvidia-smi`` (empty when absent).
-
-    Used by ``info`` to describe a GPU even when the RAPIDS libraries are not installed.
-    Only the GPUs of ``$CUDA_VISIBLE_DEVICES`` (Slurm's, for a job) are listed: see
-    :func:`visible_smi_rows`.
-    """
-    exe = shutil.which("nvidia-smi")
-    if exe is None:
-        return []
-    query = "--query-gpu=index,uuid,name,driver_version,memory.total,compute_cap"
-    try:
-        out = subprocess.run(
-            [exe, query, "--format=csv,noheader"], capture_output=True, text=True, timeout=20
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        return [f"nvidia-smi failed: {one_line(exc)}"]
-    rows = [[f.strip() for f in line.split(",")] for line in out.stdout.splitlines()
-            if line.strip()]
-    rows = visible_smi_rows(rows, os.environ.get("CUDA_VISIBLE_DEVICES"))
-    return [", ".join([row[0], *row[2:]]) for row in rows]  # the UUID is only for matching
-
-
-def visible_smi_rows(rows: list[list[str]], visible: str | None) -> list[list[str]]:
-    """The ``nvidia-smi`` rows ``[index, uuid, ...]`` of the GPUs this process may use.
-
-    ``visible`` is ``$CUDA_VISIBLE_DEVICES``: None (unset) keeps every row; else its entries,
-    in order, are indices or (prefixes of) GPU UUIDs, read up to the first one that is
-    neither, as CUDA does. Where an entry matches nothing and ``nvidia-smi`` lists no more
-    GPUs than there are entries, it already sees only the job's GPUs (Slurm's device cgroup
-    numbers them from 0 for CUDA): all are kept.
-
-    Examples
-    --------
-    >>> rows = [["0", "GPU-aa11", "RTX"], ["1", "GPU-bb22", "RTX"]]
-    >>> visible_smi_rows(rows, "1") == visible_smi_rows(rows, "GPU-b") == [rows[1]]
-    True
-    >>> [r[0] for r in visible_smi_rows(rows, None)], visible_smi_rows(rows, "")
-    (['0', '1'], [])
-    """
-    if visible is None:
-        return rows
-    entries = []
-    for entry in visible.split(","):
-        entry = entry.strip()
-        if not (entry.isdigit() or entry.startswith("GPU-")):
-            break
-        entries.append(entry)
-    picked: list[list[str]] = []
-    unmatched = 0
-    for entry in entries:
-        found = [row for row in rows
-                 if ((row + ["", ""])[1].startswith(entry) if entry.startswith("GPU-")
-                     else row[0] == entry)]
-        unmatched += not found
-        picked += [row for row in found if row not in picked]
-    if unmatched and len(rows) <= len(entries):
-        return rows  # a device cgroup: nvidia-smi sees the job's GPUs only
-    return picked
-
-
-def pool_bytes(memory_bytes: int, fraction: float) -> int:
-    """``fraction`` of ``memory_bytes``, rounded down to RMM's 256-byte pool granularity.
-
-    Examples
-    --------
-    >>> pool_bytes(11 * 2**30, 0.25)
-    2952790016
-    """
-    return int(memory_bytes * fraction) // _POOL_ALIGNMENT * _POOL_ALIGNMENT
 
 
 @functools.lru_cache(maxsize=1)

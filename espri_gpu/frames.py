@@ -23,6 +23,9 @@ order given. With a codebook, columns are matched to its headers or keywords as 
 header is, and cells are read with the same rules as an export
 (:func:`~espri_gpu.responses.read_survey`); list items and single-choice values may also be
 option keywords.
+
+Which columns hold which question (the codebook, built or matched) is decided in
+:mod:`espri_gpu.frame_layout`; this module reads the answers of each question.
 """
 
 from __future__ import annotations
@@ -38,17 +41,24 @@ import pandas as pd
 
 from .answers import Answers, Level, LoadReport, other_answer_counts
 from .backend import Backend
-from .codebook import NOT_TICKED, Codebook, Column, Option, Question, load_codebook, normalize_text
+from .codebook import NOT_TICKED, Codebook, Question, load_codebook, normalize_text
 from .errors import SurveyInputError
+from .frame_layout import (
+    SOURCE,
+    FrameSource,
+    cell_key,
+    codebook_from_arguments,
+    holds_lists,
+    is_missing,
+    match_codebook,
+    value_text,
+)
 from .interpretations import read_interpretations
 from .parsing import parse_choice_column
 from .redaction import redact_column, redact_personal_data
 from .timestamps import parse_timestamps
 
 __all__ = ["SurveyParts", "survey_parts_from_frame"]
-
-SOURCE = "<DataFrame>"
-_LISTLIKE = (list, tuple, set, frozenset, np.ndarray)
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,9 +101,9 @@ def survey_parts_from_frame(
     used = {label for label, _ in masks.values() if label is not None}
     built = codebook is None
     if built:
-        codebook, sources = _codebook_from_arguments(frame, single, multiple, ordered,
-                                                     options or {}, separator, used, name,
-                                                     title)
+        codebook, sources = codebook_from_arguments(frame, single, multiple, ordered,
+                                                    options or {}, separator, used, name,
+                                                    title)
     else:
         given = [f"`{k}`" for k, v in (("single", single), ("multiple", multiple),
                                        ("options", options), ("separator", separator))
@@ -104,259 +114,9 @@ def survey_parts_from_frame(
                                    "given; with `codebook`, the codebook describes them")
         if not isinstance(codebook, Codebook):
             codebook = load_codebook(codebook)
-        sources = _match_codebook(frame, codebook, used)
+        sources = match_codebook(frame, codebook, used)
     return _build(frame, codebook, sources, masks, interpretations, backend,
                   from_codebook=not built)
-
-
-# --------------------------------------------------------------------------- codebook
-
-
-@dataclass(frozen=True)
-class _Source:
-    """Where a question's answers are in the frame."""
-
-    shape: str                                   # "cell" or "indicators"
-    columns: tuple[Hashable, ...]                # the cell column, or one per option
-    other_column: Hashable | None = None         # indicators: free "other" texts
-
-
-def _label(value: Any) -> str:
-    """A cell value as an option text (``1.0`` -> ``"1"``)."""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _missing(value: Any) -> bool:
-    if isinstance(value, _LISTLIKE):
-        return False
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _sorted_options(values: list[Any]) -> list[Any]:
-    if all(isinstance(v, (bool, int, float, np.number)) for v in values):
-        return sorted(values, key=float)
-    return sorted(values, key=lambda v: (normalize_text(_label(v)), _label(v)))
-
-
-def _codebook_from_arguments(frame: pd.DataFrame, single: Sequence[Hashable] | None,
-                             multiple: Any, ordered: Any, options: Mapping[Hashable, Any],
-                             separator: str | None,
-                             used: set[Hashable], name: str, title: str | None
-                             ) -> tuple[Codebook, dict[str, _Source]]:
-    separator = ", " if separator is None else separator
-    if not isinstance(separator, str) or not separator.strip(" "):
-        raise SurveyInputError(f"`separator` must be a non-blank string such as \", \" or "
-                               f"\";\", got {separator!r}")
-    cells: dict[str, tuple[Hashable, bool]] = {}      # keyword -> (column, multiple)
-    blocks: dict[str, tuple[Hashable, ...]] = {}      # keyword -> indicator columns
-    for column in _names(single, "single"):
-        _add(cells, str(column), _column(frame, column, "single"), False)
-    if isinstance(multiple, Mapping):
-        for keyword, spec in multiple.items():
-            if spec is None or (isinstance(spec, Hashable) and not isinstance(spec, tuple)):
-                _add(cells, str(keyword), _column(frame, keyword if spec is None else spec,
-                                                  "multiple"), True)
-            else:
-                columns = [_column(frame, c, f"multiple[{keyword!r}]") for c in spec]
-                if not columns:
-                    raise SurveyInputError(f"`multiple[{keyword!r}]` names no column")
-                blocks[str(keyword)] = tuple(columns)
-    else:
-        for column in _names(multiple, "multiple"):
-            _add(cells, str(column), _column(frame, column, "multiple"), True)
-    if single is None:  # every other column is a question too: list cells make it multiple
-        named = used | {c for c, _ in cells.values()} | {c for b in blocks.values() for c in b}
-        for column in frame.columns:
-            if column not in named:
-                _add(cells, str(column), column, _holds_lists(frame[column]))
-    scales = _scales(ordered, [k for k, (_, m) in cells.items() if not m])
-    declared = {str(k): list(v) for k, v in options.items()}
-    for keyword in declared:
-        if keyword not in cells:
-            raise SurveyInputError(f"`options` names {keyword!r}, which is not a question read "
-                                   f"from one column; they are: {', '.join(cells)}")
-        if scales.get(keyword) is not None:
-            raise SurveyInputError(f"{keyword!r} is given a scale in `ordered` and options in "
-                                   "`options`; give them once")
-    entries: list[tuple[int, list[Column], Question]] = []   # (frame position, ...)
-    sources: dict[str, _Source] = {}
-    for keyword, (column, is_multiple) in cells.items():
-        values = frame[column]
-        if is_multiple:
-            raw = declared.get(keyword)
-            if raw is None:
-                raw = _sorted_options(_distinct_items(values, separator))
-            question = Question(keyword, keyword, True, _options(raw, keyword), False, keyword,
-                                separator=separator)
-        else:
-            found, is_ordered = _single_options(values, keyword, scales, declared.get(keyword))
-            question = Question(keyword, keyword, False, found, False, keyword,
-                                ordered=is_ordered)
-        entries.append((frame.columns.get_loc(column),
-                        [Column(keyword, str(column), question.kind, keyword)], question))
-        sources[keyword] = _Source("cell", (column,))
-    for keyword, block in blocks.items():
-        if keyword in cells:
-            raise SurveyInputError(f"question `{keyword}` is named twice in `single`/`multiple`")
-        found = tuple(Option(str(c), str(c), column=str(c)) for c in block)
-        question = Question(keyword, keyword, True, found, False, keyword, layout="columns")
-        entries.append((frame.columns.get_loc(block[0]),
-                        [Column(f"{keyword}[{o.keyword}]", str(c), "option", keyword)
-                         for o, c in zip(found, block, strict=True)], question))
-        sources[keyword] = _Source("indicators", block)
-    if not entries:
-        raise SurveyInputError("no question to read: the DataFrame has no columns besides "
-                               "those of `answered`; pass `single=` / `multiple=`")
-    entries.sort(key=lambda e: e[0])                          # questions in frame order
-    cb = Codebook(name, title or name, tuple(c for e in entries for c in e[1]),
-                  tuple(e[2] for e in entries), SOURCE, separator=separator)
-    return cb, sources
-
-
-def _add(cells: dict[str, tuple[Hashable, bool]], keyword: str, column: Hashable,
-         is_multiple: bool) -> None:
-    if keyword in cells:
-        raise SurveyInputError(f"question `{keyword}` is named twice in `single`/`multiple`")
-    cells[keyword] = (column, is_multiple)
-
-
-def _names(names: Any, what: str) -> list[Hashable]:
-    if names is None:
-        return []
-    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
-        raise SurveyInputError(f"`{what}` must be a list of column names, got {names!r}")
-    return list(names)
-
-
-def _column(frame: pd.DataFrame, column: Hashable, what: str) -> Hashable:
-    if column in frame.columns:
-        return column
-    shown = ", ".join(repr(c) for c in frame.columns[:30])
-    raise SurveyInputError(f"`{what}` names column {column!r}, which the DataFrame does not "
-                           f"have; its columns are: {shown}")
-
-
-def _holds_lists(values: pd.Series) -> bool:
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return False
-    for value in values:
-        if not _missing(value):
-            return isinstance(value, _LISTLIKE)
-    return False
-
-
-def _scales(ordered: Any, singles: list[str]) -> dict[str, Sequence[Any] | None]:
-    """keyword -> scale (None: the categories or sorted values) of each ordered question."""
-    if ordered is True:
-        return dict.fromkeys(singles)
-    if ordered in (False, None):
-        return {}
-    if isinstance(ordered, Mapping):
-        scales = {str(k): v for k, v in ordered.items()}
-    elif isinstance(ordered, Sequence) and not isinstance(ordered, str):
-        scales = dict.fromkeys(str(k) for k in ordered)
-    else:
-        raise SurveyInputError(f"`ordered` must be True, a list of single-choice columns or "
-                               f"a mapping column -> scale, got {ordered!r}")
-    for keyword in scales:
-        if keyword not in singles:
-            raise SurveyInputError(f"`ordered` names {keyword!r}, which is not a single-choice "
-                                   f"column; single-choice columns: {', '.join(singles)}")
-    return scales
-
-
-def _single_options(values: pd.Series, keyword: str, scales: Mapping[str, Any],
-                    declared: Sequence[Any] | None) -> tuple[tuple[Option, ...], bool]:
-    if any(isinstance(v, _LISTLIKE) for v in values.array):
-        raise SurveyInputError(f"single-choice column {keyword!r} holds list-like cells; pass "
-                               "it in `multiple=`")
-    scale = declared if declared is not None else scales.get(keyword)
-    if scale is not None:
-        raw = list(scale)
-    elif isinstance(values.dtype, pd.CategoricalDtype):
-        raw = list(values.cat.categories)
-    else:
-        raw = _sorted_options(list(dict.fromkeys(v for v in values if not _missing(v))))
-    is_ordered = keyword in scales or (isinstance(values.dtype, pd.CategoricalDtype)
-                                       and bool(values.cat.ordered))
-    return _options(raw, keyword), is_ordered
-
-
-def _options(raw: Sequence[Any], keyword: str) -> tuple[Option, ...]:
-    """Options from values (keyword = text = the value as a string, personal data replaced)."""
-    if isinstance(raw, str):
-        raise SurveyInputError(f"the options of {keyword!r} must be a list, got {raw!r}")
-    texts = [redact_personal_data(_label(v))[0] for v in raw]
-    if len(set(texts)) != len(texts) or not all(texts):
-        raise SurveyInputError(f"the options of {keyword!r} must be distinct and non-blank: "
-                               f"{texts}")
-    return tuple(Option(t, t) for t in texts)
-
-
-def _distinct_items(values: pd.Series, separator: str) -> list[Any]:
-    items: dict[Any, None] = {}
-    for cell in pd.unique(values.map(_cell_key(separator)).dropna()):
-        items.update(dict.fromkeys(cell))
-    return list(items)
-
-
-def _cell_key(separator: str | None) -> Callable[[Any], tuple | None]:
-    """Cell -> tuple of the items ticked (None: did not answer)."""
-
-    def key(value: Any) -> tuple | None:
-        if isinstance(value, _LISTLIKE):
-            items = [v for v in (value.tolist() if isinstance(value, np.ndarray) else value)
-                     if not _missing(v)]
-            return tuple(dict.fromkeys(items))
-        if _missing(value):
-            return None
-        if isinstance(value, str) and separator is not None:
-            return tuple(dict.fromkeys(p.strip() for p in value.split(separator) if p.strip()))
-        return (value,)
-
-    return key
-
-
-def _match_codebook(frame: pd.DataFrame, codebook: Codebook, used: set[Hashable]
-                    ) -> dict[str, Any]:
-    """Codebook column keyword -> frame column (headers, then keywords; exact, then lenient)."""
-    labels = [c for c in frame.columns if c not in used]
-    exact = {str(c): c for c in labels}
-    folded = {normalize_text(str(c)): c for c in labels}
-    found: dict[str, Hashable] = {}
-    missing: list[Column] = []
-    taken: set[Hashable] = set()
-    for column in codebook.columns:
-        name = None
-        for key in (column.header, column.keyword):
-            for candidate in (exact.get(key), folded.get(normalize_text(key))):
-                if key and name is None and candidate is not None and candidate not in taken:
-                    name = candidate
-        if name is None:
-            if column.kind in ("single", "multiple", "option"):
-                missing.append(column)
-        else:
-            found[column.keyword] = name
-            taken.add(name)
-    unknown = [c for c in labels if c not in taken]
-    if missing or unknown:
-        parts = []
-        if unknown:
-            parts.append("unknown column(s) " + ", ".join(repr(c) for c in unknown)
-                         + " (drop them, or add them to the codebook with kind = \"ignore\")")
-        if missing:
-            parts.append("missing column(s) " + ", ".join(
-                f"`{c.keyword}` ({c.header!r})" for c in missing))
-        raise SurveyInputError(f"DataFrame columns do not match codebook {codebook.path}: "
-                               + "; ".join(parts))
-    return found
 
 
 # --------------------------------------------------------------------------- answers
@@ -412,14 +172,14 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
     reads: dict[str, _Read] = {}
     for q in readable:
         source = sources.get(q.keyword)
-        if isinstance(source, _Source):
+        if isinstance(source, FrameSource):
             pass
         elif q.layout == "columns":
-            source = _Source("indicators", tuple(sources[f"{q.keyword}[{o.keyword}]"]
-                                                 for o in q.options),
-                             sources.get(f"{q.keyword}[other]"))
+            source = FrameSource("indicators", tuple(sources[f"{q.keyword}[{o.keyword}]"]
+                                                      for o in q.options),
+                                 sources.get(f"{q.keyword}[other]"))
         else:
-            source = _Source("cell", (sources[q.keyword],))
+            source = FrameSource("cell", (sources[q.keyword],))
         mask = masks.get(q.keyword, (None, None))[1]
         reads[q.keyword] = _read_question(frame, q, source, mask, from_codebook, backend)
     answers = {k: r.answers for k, r in reads.items()}
@@ -434,7 +194,7 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
     free_text = pd.DataFrame(index=pd.RangeIndex(n))
     for column in codebook.columns:
         label = sources.get(column.keyword)
-        if label is None or isinstance(label, _Source):
+        if label is None or isinstance(label, FrameSource):
             continue
         if column.kind == "timestamp" and timestamps is None:
             timestamps = _timestamps(frame[label], column.keyword, warnings)
@@ -458,8 +218,9 @@ def _build(frame: pd.DataFrame, codebook: Codebook, sources: Mapping[str, Any],
                        timestamps, free_text, frame.index.copy())
 
 
-def _read_question(frame: pd.DataFrame, q: Question, source: _Source, mask: np.ndarray | None,
-                   from_codebook: bool, backend: str | Backend | None) -> _Read:
+def _read_question(frame: pd.DataFrame, q: Question, source: FrameSource,
+                   mask: np.ndarray | None, from_codebook: bool,
+                   backend: str | Backend | None) -> _Read:
     if source.shape == "indicators":
         where = f"DataFrame columns of `{q.keyword}`"
         codes, distinct = _indicator_cells(frame, q, source)
@@ -467,12 +228,12 @@ def _read_question(frame: pd.DataFrame, q: Question, source: _Source, mask: np.n
         label = source.columns[0]
         where = f"DataFrame column {label!r}"
         values = frame[label]
-        if from_codebook and not _holds_lists(values):
+        if from_codebook and not holds_lists(values):
             answers, redacted = _parse_strings(values, q, label, frame.index, backend)
             if mask is not None:
                 answers = _masked(answers, mask, where, frame.index)
             return _Read(answers, redacted)
-        codes, distinct = _factorize(values, _cell_key(q.separator if q.multiple else None))
+        codes, distinct = _factorize(values, cell_key(q.separator if q.multiple else None))
         if not q.multiple:
             _check_single(codes, distinct, where, frame.index)
     codes, distinct = _apply_mask(codes, distinct, mask, q, where, frame.index)
@@ -499,14 +260,14 @@ def _check_single(codes: np.ndarray, distinct: list[tuple], where: str, index: p
                                    f"value, got {len(cell)}; pass the column in `multiple=`")
 
 
-def _indicator_cells(frame: pd.DataFrame, q: Question, source: _Source
+def _indicator_cells(frame: pd.DataFrame, q: Question, source: FrameSource
                      ) -> tuple[np.ndarray, list[tuple]]:
     ticks = np.column_stack([_ticked(frame[c]) for c in source.columns])
     other = np.full(len(frame), -1, dtype=np.int64)
     texts: list[str] = []
     if source.other_column is not None:
         other_codes, uniques = pd.factorize(frame[source.other_column].map(
-            lambda v: None if _missing(v) else _label(v)), use_na_sentinel=True)
+            lambda v: None if is_missing(v) else value_text(v)), use_na_sentinel=True)
         other, texts = other_codes.astype(np.int64), [str(u) for u in uniques]
     rows = np.column_stack([ticks.astype(np.int64), other])
     patterns, first, codes = np.unique(rows, axis=0, return_index=True, return_inverse=True)
@@ -526,7 +287,7 @@ def _ticked(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
         return np.nan_to_num(numbers, nan=0.0) != 0
-    return np.array([not _missing(v) and normalize_text(_label(v)) not in NOT_TICKED
+    return np.array([not is_missing(v) and normalize_text(value_text(v)) not in NOT_TICKED
                      for v in values.array], dtype=bool)
 
 
@@ -569,7 +330,7 @@ def _answers(q: Question, codes: np.ndarray, distinct: list[tuple], where: str,
     redacted = 0
     for k in np.flatnonzero(used[:-1]):
         for item in distinct[k]:
-            text, count = _label(item), 0
+            text, count = value_text(item), 0
             j = exact.get(text, folded.get(normalize_text(text)))
             if j is None:  # options made from data hold the text with personal data replaced
                 text, count = redact_personal_data(text)
@@ -606,9 +367,9 @@ def _strings(values: pd.Series, q: Question) -> pd.Series:
     known = {normalize_text(o.text) for o in q.options}
 
     def text(value: Any) -> str:
-        if _missing(value):
+        if is_missing(value):
             return ""
-        label = _label(value)
+        label = value_text(value)
         if not q.multiple and normalize_text(label) not in known:
             return texts.get(label, label)
         return label
@@ -661,7 +422,7 @@ def _locate(message: str, label: Hashable, index: pd.Index) -> str:
 def _timestamps(values: pd.Series, keyword: str, warnings: list[str]) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.reset_index(drop=True).rename(keyword)
-    texts = pd.Series(["" if _missing(v) else str(v) for v in values.array], dtype=object)
+    texts = pd.Series(["" if is_missing(v) else str(v) for v in values.array], dtype=object)
     parsed, problems = parse_timestamps(texts, column=f"DataFrame column {values.name!r}",
                                         rows=np.arange(1, len(values) + 1))
     warnings += problems
@@ -670,5 +431,6 @@ def _timestamps(values: pd.Series, keyword: str, warnings: list[str]) -> pd.Seri
 
 def _free(values: pd.Series) -> tuple[pd.Series, int]:
     """A free-text column as strings (blank: ``""``), personal data replaced."""
-    texts, count = redact_column(pd.Series(["" if _missing(v) else str(v) for v in values.array]))
+    texts, count = redact_column(pd.Series(["" if is_missing(v) else str(v)
+                                            for v in values.array]))
     return pd.Series(texts.tolist()), count  # strings, as the reader's free-text columns

@@ -4,6 +4,10 @@ Handles what IPSL users actually have: a Google Forms CSV (UTF-8, with or withou
 the same file re-saved by Excel (Windows-1252, ``;``-separated in a French locale, CRLF),
 quoted cells holding newlines, UTF-16 "Unicode text" files, and ``.xlsx`` / ``.ods``
 spreadsheets downloaded from Google Sheets or saved by LibreOffice.
+
+A UTF-8 CSV file is cut into blocks of whole records and parsed by pyarrow in threads
+(:mod:`espri_gpu.csv_blocks`); this module decides the encoding, the delimiter and the
+header, and falls back to decoding in Python and to pandas' parser when it must.
 """
 
 from __future__ import annotations
@@ -11,9 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import deque
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,11 +23,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from .codebook import normalize_text
+from .csv_blocks import IrregularRows, blocks_to_frame, parse_blocks, record_blocks, record_end
 from .errors import SurveyInputError
-from .machine import usable_cores
 
 __all__ = ["SPREADSHEETS", "RawTable", "blank_cells", "check_header", "clean_frame",
            "combined_headers", "decode_csv", "header_cells", "pick_delimiter", "read_table",
@@ -228,10 +229,6 @@ class _NotUtf8(Exception):
     """pyarrow found a cell that is not valid UTF-8."""
 
 
-class _IrregularRows(Exception):
-    """A record with another number of fields than the header (a blank line, a cut row)."""
-
-
 #: Stands in for each undecodable byte until the cells holding one are located: a
 #: noncharacter that no export contains (checked); shown as U+FFFD afterwards.
 _MARK = "\U0010fffe"
@@ -302,64 +299,6 @@ def decode_csv(data: bytes, path: Path) -> tuple[str, str, list[str]]:
     return decoded.text, decoded.encoding, decoded.warnings
 
 
-def record_end(data: bytes, start: int) -> int:
-    r"""Offset just past the first line end at or after ``start`` outside quotes (RFC 4180).
-
-    ``start`` must be the start of a record; ``len(data)`` when no line end follows.
-
-    Examples
-    --------
-    >>> record_end(b'a,"b\nc"\nd,e\n', 0)  # the line break in quotes is not a record end
-    8
-    """
-    quotes, pos = 0, start
-    while True:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            return len(data)
-        quotes += data.count(b'"', pos, end)
-        pos = end + 1
-        if quotes % 2 == 0:
-            return pos
-
-
-def _last_record_end(buffer: bytes) -> int:
-    """Offset just past the last line end of ``buffer`` outside quotes; 0 if there is none.
-
-    ``buffer`` starts at a record start. A line end is a record end when an even number of
-    ``"`` precede it (RFC 4180: quotes inside a quoted cell are doubled).
-    """
-    before = buffer.count(b'"')
-    pos = len(buffer)
-    while True:
-        end = buffer.rfind(b"\n", 0, pos)
-        if end < 0:
-            return 0
-        before -= buffer.count(b'"', end, pos)
-        pos = end
-        if before % 2 == 0:
-            return end + 1
-
-
-def _record_blocks(first: bytes, read: Callable[[], bytes]) -> Iterator[memoryview]:
-    """Blocks of whole records: ``first`` (starting at a record start), then ``read()``
-    until it returns ``b""``; a multi-line cell is never cut."""
-    pending = first
-    while True:
-        more = read()
-        if not more:
-            if pending:
-                yield memoryview(pending)
-            return
-        buffer = pending + more if pending else more
-        cut = _last_record_end(buffer)
-        if cut == 0:  # one record longer than a block: read on
-            pending = buffer
-            continue
-        yield memoryview(buffer)[:cut]
-        pending = buffer[cut:]
-
-
 def _parse_csv(first: bytes, read: Callable[[], bytes], path: Path,
                expected_headers: tuple[str, ...], encoding: str, warnings: list[str], *,
                whole: Callable[[], bytes], marked: bool = False) -> RawTable:
@@ -377,8 +316,8 @@ def _parse_csv(first: bytes, read: Callable[[], bytes], path: Path,
     cells = header_cells(header_text, delimiter)
     names = [str(i) for i in range(len(cells))]
     try:
-        tables = _parse_blocks(_record_blocks(first[header_end:], read), names, delimiter)
-    except _IrregularRows:
+        tables = parse_blocks(record_blocks(first[header_end:], read), names, delimiter)
+    except IrregularRows:
         try:
             text = whole().decode("utf-8")
         except UnicodeDecodeError:
@@ -391,61 +330,9 @@ def _parse_csv(first: bytes, read: Callable[[], bytes], path: Path,
         first_line = str(exc).strip().splitlines()[0]
         raise SurveyInputError(f"{path} is not a readable CSV file ({first_line}); "
                                "export it again as CSV") from None
-    frame = _to_frame(tables, names)
+    frame = blocks_to_frame(tables, names)
     check_header(frame, path, cells, unique=False)
     return _finish(frame, path, encoding, delimiter, warnings, marked)
-
-
-def _parse_blocks(blocks: Iterator[memoryview], names: list[str],
-                  delimiter: str) -> list[pa.Table]:
-    """Parse record blocks in a thread pool, in order, with a few blocks in flight at most
-    (so that reading never runs far ahead of parsing and memory stays bounded)."""
-    cores = usable_cores()
-    tables: list[pa.Table] = []
-    with ThreadPoolExecutor(cores) as pool:
-        running: deque = deque()
-        for block in blocks:
-            running.append(pool.submit(_parse_chunk, pa.py_buffer(block), names, delimiter))
-            while len(running) > 2 * cores:
-                tables.append(running.popleft().result())
-        tables += [future.result() for future in running]
-    return tables
-
-
-def _parse_chunk(chunk: pa.Buffer, names: list[str], delimiter: str) -> pa.Table:
-    """One run of whole records, every cell a (non-null) UTF-8 string.
-
-    Raises :class:`_IrregularRows` when a record has another number of fields than the
-    header (pandas' parser then reads the file, as it always did).
-    """
-    irregular: list[object] = []
-
-    def note(row: object) -> str:
-        irregular.append(row)
-        return "skip"
-
-    table = pacsv.read_csv(
-        pa.BufferReader(chunk),
-        read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                         ignore_empty_lines=False, invalid_row_handler=note),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
-            quoted_strings_can_be_null=False))
-    if irregular:
-        raise _IrregularRows
-    return table
-
-
-def _to_frame(tables: list[pa.Table], names: list[str]) -> pd.DataFrame:
-    """One DataFrame of the parsed chunks, with pandas' own string columns."""
-    if not tables:
-        return pd.DataFrame({n: pd.Series([], dtype=str) for n in names})
-    table = pa.concat_tables(tables)
-    string_dtype = pd.Series([""], dtype=str).dtype  # pandas 3: arrow-backed; 2.x: object
-    if string_dtype.kind == "O" and not isinstance(string_dtype, pd.StringDtype):
-        return table.to_pandas()
-    return table.to_pandas(types_mapper={pa.string(): string_dtype}.get)
 
 
 def _parse_csv_pandas(text: str, path: Path, cells: list[str], delimiter: str, encoding: str,

@@ -31,12 +31,12 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
              "public names, resolved on first use",
      ("", "_lazy", "errors", "defaults", "machine", "display", "redaction", "timestamps")),
     ("backend", "where work runs: NumPy or CuPy, this process or Dask workers; the kernels",
-     ("execution", "backend", "factorize", "info", "kernels", "kernels.*")),
+     ("execution", "backend", "gpu_host", "factorize", "info", "kernels", "kernels.*")),
     ("codebook", "questions and options; splitting a cell into options",
-     ("codebook", "codebook_toml", "splitting")),
+     ("codebook", "codebook_model", "codebook_toml", "splitting")),
     ("answers", "a file as raw cells; parsed answers and the load report",
-     ("tables", "answers", "parsing", "interpretations")),
-    ("survey", "the Survey, and Survey.from_frame", ("frames", "survey")),
+     ("tables", "csv_blocks", "answers", "parsing", "interpretations")),
+    ("survey", "the Survey, and Survey.from_frame", ("frame_layout", "frames", "survey")),
     ("reading", "reading an export into a Survey (in one process or in partitions); "
                 "drafting a codebook; the bundled example",
      ("responses", "responses_partitioned", "example", "drafting", "drafting.*")),
@@ -49,7 +49,7 @@ LAYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
      ("distributed", "report")),
     ("entry", "command line, benchmarks and synthetic data",
      ("cli", "__main__", "bench", "workloads", "synthetic", "synthetic_layouts",
-      "gpu_contract")),
+      "synthetic_answers", "synthetic_writers", "synthetic_check", "gpu_contract")),
 )
 #: Modules that may be imported inside a function (they load a heavy or optional library).
 LAZY = {

@@ -10,7 +10,8 @@ import pytest
 
 from espri_gpu import SurveyInputError, counts, read_survey
 from espri_gpu import tables as tables_module
-from espri_gpu.tables import _record_blocks, read_table
+from espri_gpu.csv_blocks import record_blocks
+from espri_gpu.tables import read_table
 
 from .conftest import HEADER, MINI_ROWS, csv_text
 
@@ -60,7 +61,7 @@ def test_chunked_parse_equals_the_csv_module(tmp_path, monkeypatch, chunk_bytes,
 def test_record_blocks_end_on_record_ends(block) -> None:
     text = csv_text(_tricky_rows(200, seed=3), header=["id", "a", "b", "c"]).encode("utf-8")
     body = io.BytesIO(text[text.index(b"\n") + 1:])
-    blocks = [bytes(b) for b in _record_blocks(body.read(block), lambda: body.read(block))]
+    blocks = [bytes(b) for b in record_blocks(body.read(block), lambda: body.read(block))]
     assert b"".join(blocks) == text[text.index(b"\n") + 1:]
     records = [list(csv.reader(io.StringIO(b.decode("utf-8"), newline=""))) for b in blocks]
     assert [r for chunk in records for r in chunk] == list(
