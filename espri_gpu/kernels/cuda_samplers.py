@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from .logfactorials import _TABLE_LEN, logfactorial
+from .logfactorials import TABLE_LEN, logfactorial
 from .rng import uniform
 
 __all__ = ["hypergeometric_inversion"]
@@ -32,7 +32,7 @@ def hypergeometric_inversion(m, total, s, state):
     """HG(m, total - m, s) by inversion from 0; needs m + s <= total, min(m, s) small
     (:func:`.samplers.hypergeometric_inversion`, the table read by ``logfactorial``)."""
     k = min(m, s)
-    if total < _TABLE_LEN:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
+    if total < TABLE_LEN:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
         p = math.exp((logfactorial(total - m) - logfactorial(total))
                      + (logfactorial(total - s) - logfactorial(total - m - s)))
     else:  # the same as prod_i (N - max(m, s) - i) / (N - i), i < min(m, s)
