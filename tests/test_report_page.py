@@ -307,3 +307,18 @@ def test_thousands_of_distinct_free_answers_stay_small_and_complete(tmp_path) ->
     assert (out / "report.html").stat().st_size < 1_500_000
     heat = (out / "figures" / "heatmaps" / "outil__edit.png").stat().st_size
     assert heat < 150_000
+
+
+@pytest.mark.slow
+def test_the_bundled_example_with_the_defaults_makes_a_small_page(tmp_path) -> None:
+    """Issue #16 (3, 4): defaults on the bundled example: the page is under 3 MB, only the
+    related pairs get a heat map, and the seconds per step are recorded."""
+    import json
+
+    run_report(out=tmp_path, backend="cpu", progress=Progress(io.StringIO()))
+    assert (tmp_path / "report.html").stat().st_size < 3_000_000
+    tests = pd.read_csv(tmp_path / "tests.csv")
+    heatmaps = list((tmp_path / "figures" / "heatmaps").glob("*.png"))
+    assert len(heatmaps) == int((tests["p_bh"] < 0.05).sum()) < len(tests)
+    seconds = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["seconds"]
+    assert {"read", "counts", "cross tables", "tests", "groups", "figures"} <= set(seconds)
