@@ -67,6 +67,10 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "pour toutes).",
                      "Heat maps of the other pairs are not drawn (--figures all draws every "
                      "pair)."),
+    "more_group_figures": ("Les figures sont dessinées pour les 12 groupements les plus stables "
+                           "(option --figures all pour tous).",
+                           "Figures are drawn for the 12 most stable groupings (--figures all "
+                           "draws every one)."),
     "run_line": ("Calcul : {backend}, graine {seed}, {resamples} tirages par test ; "
                  "espri_gpu {version}.",
                  "Computed on {backend}, seed {seed}, {resamples} resamples per test; "

@@ -469,6 +469,10 @@ def _collect(figures: FigurePool, handles: list, writer: _Writer, formats: Seque
     return rendered
 
 
+#: Groupings found whose figures are drawn by default (the most stable first); the others
+#: are listed in words (``--figures all`` draws every grouping).
+MAX_GROUPINGS_DRAWN = 12
+
 #: Cross tables with more cells than this (thousands of distinct free answers) are written
 #: as one line per non-empty cell (``a, b, count``) instead of a mostly-empty grid.
 LONG_CROSSTAB_CELLS = 100_000
@@ -536,12 +540,15 @@ def _groups(survey: Survey, group_list: list[tuple[str, str]], seed: int, b: Bac
             warnings.simplefilter("always")
             results[(a, bq)] = (group_respondents(survey, [a, bq], seed=seed, backend=b),
                                 tuple(str(w.message) for w in caught))
-    jobs, keys, verdicts = [], [], {}
+    jobs, keys = [], []
+    verdicts = {pair: grouping_verdict(g, words) for pair, (g, _) in results.items()}
+    found = sorted((pair for pair in results if verdicts[pair][0]),
+                   key=lambda pair: -results[pair][0].stability)
+    drawn = set(results) if draw_all else set(found[:MAX_GROUPINGS_DRAWN])
     for (a, bq), (g, _) in results.items():
-        verdicts[(a, bq)] = grouping_verdict(g, words)
         writer.files.append(write_centres(g, writer.out))
         writer.csv(f"groups/{safe_name(a)}__{safe_name(bq)}.csv", g.profiles, index=False)
-        if not (draw_all or verdicts[(a, bq)][0]):
+        if (a, bq) not in drawn:
             continue
         what = " × ".join(survey.codebook.question(q).label for q in (a, bq))
         labels = {(q, k): survey.codebook.question(q).shown(k) for q, k in g.columns}

@@ -165,8 +165,10 @@ def write_page(content: PageContent) -> str:
         found = [g for g in content.groupings if g.found]
         if not found:
             page.paragraph(words("no_groups"))
-        for g in found:
+        for g in sorted(found, key=lambda g: -float(g.result.stability)):
             _grouping(page, g, survey, words, open_=True)
+        if any(not g.figures for g in found):
+            page.paragraph(words("more_group_figures"), "note")
 
     page.heading(words("tests"), anchor="tests")
     page.paragraph(words("tests_note", min_count=MIN_COUNT), "note")
