@@ -67,9 +67,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                      "pour toutes).",
                      "Heat maps of the other pairs are not drawn (--figures all draws every "
                      "pair)."),
-    "more_group_figures": ("Les figures sont dessinées pour les 12 groupements les plus stables "
+    "more_group_figures": ("Les figures sont dessinées pour les {n} groupements les plus stables "
                            "(option --figures all pour tous).",
-                           "Figures are drawn for the 12 most stable groupings (--figures all "
+                           "Figures are drawn for the {n} most stable groupings (--figures all "
                            "draws every one)."),
     "run_line": ("Calcul : {backend}, graine {seed}, {resamples} tirages par test ; "
                  "espri_gpu {version}.",

@@ -168,7 +168,8 @@ def write_page(content: PageContent) -> str:
         for g in sorted(found, key=lambda g: -float(g.result.stability)):
             _grouping(page, g, survey, words, open_=True)
         if any(not g.figures for g in found):
-            page.paragraph(words("more_group_figures"), "note")
+            page.paragraph(words("more_group_figures",
+                                 n=sum(1 for g in found if g.figures)), "note")
 
     page.heading(words("tests"), anchor="tests")
     page.paragraph(words("tests_note", min_count=MIN_COUNT), "note")

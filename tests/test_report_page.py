@@ -322,3 +322,19 @@ def test_the_bundled_example_with_the_defaults_makes_a_small_page(tmp_path) -> N
     assert len(heatmaps) == int((tests["p_bh"] < 0.05).sum()) < len(tests)
     seconds = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))["seconds"]
     assert {"read", "counts", "cross tables", "tests", "groups", "figures"} <= set(seconds)
+
+
+def test_figures_are_drawn_for_the_most_stable_groupings_found_only(tmp_path,
+                                                                    monkeypatch) -> None:
+    from espri_gpu import report
+
+    monkeypatch.setattr(report, "MAX_GROUPINGS_DRAWN", 1)
+    run_report(out=tmp_path, backend="cpu", pairs="lab,compétence", n_resamples=49,
+               groups="ml_méthodes,ml_usages,big_data,exec_plateformes", lang="en",
+               progress=Progress(io.StringIO()))
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    summary = page[page.index("Groups found"):page.index("Which answers are related")]
+    found = summary.count("groups of")
+    drawn = {p.name.rsplit("_", 1)[0] for p in (tmp_path / "figures" / "groups").glob("*.png")}
+    assert found >= 2 and len(drawn) == 1
+    assert "Figures are drawn for the 1 most stable groupings" in summary
