@@ -26,10 +26,14 @@ Log-densities. In HRUA and BRUA the log-density ratio ``T(K) = log f(K) - log f(
 evaluated from log-factorial differences whose error scales with ``|K - mode|``
 (:mod:`.logfactorials`; :func:`hrua_log_ratio`, :func:`brua_log_ratio`); the ``log b`` terms
 collapse into one logarithm per draw. HRUA adds a squeeze of ours: for ``|K - mode| <= w``
-(``w ~ 8 sd``), ``T(K)`` is bracketed by the Taylor expansion of ``log f(x + 1) / f(x)`` at the
-mode with a Lagrange remainder bounded over the window (a quadratic plus a cubic in ``K -
-mode`` whose coefficient is known to within a few ``w / mode``; :func:`hrua_bracket`), and ``2
-log u`` by its series in ``1 - u`` (:func:`log_u_bounds`). On the 10 x 15 benchmark table at
+(``w ~ 8 sd``, at most half the smallest of ``mode, m - mode, s - mode, rest + mode``; no
+window when that is below 4), ``T(K)`` is bracketed by the Taylor expansion of ``log f(x + 1)
+/ f(x)`` at the mode with a Lagrange remainder bounded over the window (a quadratic plus a
+cubic in ``K - mode`` whose coefficient is known to within a few ``w / mode``;
+:func:`hrua_bracket`), and ``2 log u`` by its series in ``1 - u`` (:func:`log_u_bounds`).
+Where the smallest of those is below 128 the bracket is wider but still decides most trials
+(T there is a mix of table lookups and Stirling terms: 2x the cost of a bracketed draw
+without it, at total 4e4). On the 10 x 15 benchmark table at
 total 4e6 (1.36 trials per draw), 93% of the trials are decided by the brackets alone, 1.4%
 need ``log u``, 4% fall outside the window and evaluate ``T``, 1.4% fall outside the hat's
 support; the setup needs no logarithm (``log rho(mode)`` by a series). The brackets are
@@ -182,9 +186,9 @@ def hrua_setup(m, total, s):
     bmin = min(min(b0, b1), min(b2, b3))
     fast = bmin >= TABLE_SIZE + 0.0
     l_up, g0, g2_lo, g2_hi = 0.0, 0.0, 0.0, 0.0
-    # The bracket needs w <= 1/(2 c_j) for the four reciprocals below (w < bmin / 2).
-    # Below that size T(k) is a few table lookups: no bracket (w = -1).
-    w = min(int(_BRACKET_SD * c) + 1, int(0.5 * bmin) - 1) if fast else -1
+    # The bracket needs w <= 1/(2 c_j) for the four reciprocals below (w < bmin / 2); with
+    # bmin < 4 there is no window (w <= 0) and every trial evaluates T.
+    w = min(int(_BRACKET_SD * c) + 1, int(0.5 * bmin) - 1)
     if w > 0:
         l_up, g0, g2_lo, g2_hi = hrua_bracket_setup(b0, b1, b2, b3, w)
     return (m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, l_up, g0, g2_lo, g2_hi)
