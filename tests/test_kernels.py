@@ -24,6 +24,7 @@ import pytest
 from scipy import stats
 
 from espri_gpu.kernels import cpu, samplers, targets
+from espri_gpu.kernels.registry import ball_limit, table_scratch
 
 from ._reference import pearson_of_nonempty, table_probability, tables_with_margins
 
@@ -453,7 +454,9 @@ def test_random_tables_keep_both_margins_exactly():
 
 
 @pytest.mark.parametrize(("rows", "cols"), [((3, 2, 2), (4, 3)), ((2, 3, 1), (2, 2, 2)),
-                                            ((4, 4), (1, 2, 5))])
+                                            ((4, 4), (1, 2, 5)),
+                                            # a column drawn, the others ball by ball
+                                            ((30, 21), (40, 5, 6)), ((30, 25, 15), (64, 3, 3))])
 def test_random_tables_follow_the_exact_law(rows, cols):
     tables = tables_with_margins(rows, cols)
     pmf = np.array([table_probability(t) for t in tables])
@@ -463,6 +466,76 @@ def test_random_tables_follow_the_exact_law(rows, cols):
                               count=30_000)
     codes = np.array([index[t.tobytes()] for t in draws])
     assert gof_pmf(codes, pmf) > ALPHA
+
+
+def ref_random_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
+    """The fill documented in espri_gpu.kernels.table_fill, orchestrated here from the
+    compiled samplers on the replicate's stream: columns reaching ball_limit in order by
+    conditional hypergeometric draws (the last column by subtraction when all do), then the
+    others ball by ball, each row but the (first) fullest drawing its remaining sum from the
+    urn of their balls, the fullest taking the rest."""
+    dev = targets.device_functions("cpu")
+    state = np.array([dev.stream_start(np.uint64(seed), replicate)], dtype=np.uint64)
+    nr, nc, limit = len(rows), len(cols), ball_limit(len(rows))
+    table, rowrem, total = np.zeros((nr, nc), dtype=np.int64), list(rows), sum(rows)
+    small = [j for j in range(nc) if cols[j] < limit]
+    for j in (j for j in range(nc) if cols[j] >= limit):
+        if not small and j == nc - 1:
+            table[:, j] = rowrem
+            break
+        need, rest, last = cols[j], total, nr - 1
+        for i in range(nr - 1):
+            if need == 0:
+                last = i
+                break
+            rest -= rowrem[i]
+            x = dev.hypergeometric(rowrem[i], rest, need, state)
+            table[i, j], rowrem[i], need = x, rowrem[i] - x, need - x
+        table[last, j] += need
+        rowrem[last] -= need
+        total -= cols[j]
+    if not small:
+        return table
+    urn = [j for j in small for _ in range(cols[j])]
+    fullest = int(np.argmax(rowrem))
+    for i in range(nr):
+        if i != fullest:
+            for _ in range(rowrem[i]):
+                t = dev.below(len(urn), state)
+                table[i, urn[t]] += 1
+                urn[t] = urn[-1]
+                urn.pop()
+    for j in urn:
+        table[fullest, j] += 1
+    return table
+
+
+@pytest.mark.parametrize(("rows", "cols"), [((3000, 5000, 2000), (4000, 1000, 5000)),
+                                            ((60, 50, 44), (70, 8, 12, 64)),
+                                            ((3, 0, 7, 5), (4, 6, 1, 4)),
+                                            ((0, 9), (0, 4, 5))])
+def test_random_tables_are_the_documented_fill(rows, cols):
+    """Which columns are drawn and which filled ball by ball, in which order, and which row
+    takes the rest: the tables are those of the documented recipe, to the last ball (and
+    tables whose columns are all drawn are the conditional-hypergeometric fill of before)."""
+    got = cpu.random_tables(rows, cols, seed=4, start=0, count=20)
+    for r in range(20):
+        assert np.array_equal(got[r], ref_random_table(rows, cols, 4, r))
+
+
+def test_random_table_scratch_is_exactly_what_the_fill_uses():
+    """The pure-Python fill (IndexError out of bounds) runs in a scratch row of exactly
+    ``table_scratch`` entries, which the drivers of both targets allocate."""
+    fill = targets.module("python", "table_fill").random_table
+    dev = targets.device_functions("cpu")
+    for rows, cols in [((60, 50, 44), (70, 8, 12, 64)), ((5, 6), (3, 8)), ((9,), (4, 5)),
+                       ((3000, 2000), (4000, 1000))]:
+        scratch = np.zeros(table_scratch(rows, cols), dtype=np.int64)
+        table = np.zeros((len(rows), len(cols)), dtype=np.int64)
+        state = np.array([dev.stream_start(np.uint64(2), 0)], dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            fill(np.array(rows), np.array(cols), table, scratch, state)
+        assert (table.sum(axis=1) == rows).all() and (table.sum(axis=0) == cols).all()
 
 
 def test_random_table_cells_are_hypergeometric_with_large_margins():

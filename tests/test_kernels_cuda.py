@@ -41,6 +41,9 @@ CASES = [
     ("multinomial_draws", [10**6, [0.3, 0.7], 10, 0, 2]),
     ("random_tables", [[3, 2, 2], [4, 3], 11, 0, 4]),
     ("random_tables", [[3000, 5000, 2000], [4000, 1000, 5000], 12, 2, 2]),
+    # columns drawn, then the small ones ball by ball (table_fill.ball_columns)
+    ("random_tables", [[60, 50, 44], [70, 8, 12, 64], 18, 0, 3]),
+    ("table_statistics", [[60, 50, 44], [70, 8, 12, 64], 0, 19, 0, 3]),
     ("table_statistics", [[30, 20, 50], [10, 40, 25, 25], 0, 13, 0, 4]),
     ("table_statistics", [[30, 20, 50], [10, 40, 25, 25], 1, 13, 0, 4]),
     ("table_exceedances", [[30, 20, 50], [10, 40, 25, 25], 5.0, 0, 14, 0, 6]),
