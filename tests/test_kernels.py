@@ -24,6 +24,7 @@ import pytest
 from scipy import stats
 
 from espri_gpu.kernels import cpu, samplers, targets
+from espri_gpu.kernels.registry import ball_limit, table_scratch
 
 from ._reference import pearson_of_nonempty, table_probability, tables_with_margins
 
@@ -265,7 +266,9 @@ def test_hypergeometric_in_a_population_of_two_billion_has_the_right_moments():
 
 @pytest.mark.parametrize(("m", "total", "s"), [(100, 400, 150), (45, 10**6, 10**5),
                                                (5000, 25_000, 8000), (27000, 4 * 10**6, 405000),
-                                               (2 * 10**6, 7 * 10**6, 10**6)])
+                                               (2 * 10**6, 7 * 10**6, 10**6),
+                                               (600, 41_000, 1000), (300, 40_300, 2000),
+                                               (40, 100_000, 2000)])
 def test_hrua_log_density_ratio_and_its_bracket_are_exact(m, total, s):
     """T(k) = log f(k) - log f(mode) against sums of log f(i+1)/f(i) (exact ratios), and the
     log-concavity bracket used to skip computing T."""
@@ -292,7 +295,9 @@ def test_hrua_log_density_ratio_and_its_bracket_are_exact(m, total, s):
                 inside += 1
                 lower, upper = dev.hrua_bracket(st, int(k))
                 assert lower <= t + 1e-9 and t - 1e-9 <= upper
-                if abs(k - mode) <= 3 * c:  # where the draws fall: a narrow bracket
+                if st[5] and abs(k - mode) <= 3 * c:  # where most draws fall, at the
+                    # Stirling sizes: a narrow bracket (below them a wide one still decides
+                    # most trials, and T is cheaper)
                     assert upper - lower <= 0.02 * (1.0 + abs(t))
         assert inside > 0
 
@@ -331,7 +336,10 @@ def ref_plain_hrua(m: int, total: int, s: int, seed: int, replicate: int) -> int
 
 @pytest.mark.parametrize(("m", "total", "s"), [(27_000, 4 * 10**6, 405_000),
                                                (400_000, 4 * 10**6, 267_000),
-                                               (5_000, 40_000, 9_000)])
+                                               (5_000, 40_000, 9_000),
+                                               # modes below the Stirling size (14, 15, 5)
+                                               (600, 41_000, 1000), (300, 40_300, 2000),
+                                               (100, 4000, 200)])
 def test_hrua_with_brackets_draws_exactly_what_plain_hrua_draws(m, total, s):
     """The brackets (Taylor bound of T, series bounds of log u) only skip work: every draw,
     the number of uniforms included, is the one plain HRUA makes from the same stream."""
@@ -446,7 +454,9 @@ def test_random_tables_keep_both_margins_exactly():
 
 
 @pytest.mark.parametrize(("rows", "cols"), [((3, 2, 2), (4, 3)), ((2, 3, 1), (2, 2, 2)),
-                                            ((4, 4), (1, 2, 5))])
+                                            ((4, 4), (1, 2, 5)),
+                                            # a column drawn, the others ball by ball
+                                            ((30, 21), (40, 5, 6)), ((30, 25, 15), (64, 3, 3))])
 def test_random_tables_follow_the_exact_law(rows, cols):
     tables = tables_with_margins(rows, cols)
     pmf = np.array([table_probability(t) for t in tables])
@@ -456,6 +466,76 @@ def test_random_tables_follow_the_exact_law(rows, cols):
                               count=30_000)
     codes = np.array([index[t.tobytes()] for t in draws])
     assert gof_pmf(codes, pmf) > ALPHA
+
+
+def ref_random_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
+    """The fill documented in espri_gpu.kernels.table_fill, orchestrated here from the
+    compiled samplers on the replicate's stream: columns reaching ball_limit in order by
+    conditional hypergeometric draws (the last column by subtraction when all do), then the
+    others ball by ball, each row but the (first) fullest drawing its remaining sum from the
+    urn of their balls, the fullest taking the rest."""
+    dev = targets.device_functions("cpu")
+    state = np.array([dev.stream_start(np.uint64(seed), replicate)], dtype=np.uint64)
+    nr, nc, limit = len(rows), len(cols), ball_limit(len(rows))
+    table, rowrem, total = np.zeros((nr, nc), dtype=np.int64), list(rows), sum(rows)
+    small = [j for j in range(nc) if cols[j] < limit]
+    for j in (j for j in range(nc) if cols[j] >= limit):
+        if not small and j == nc - 1:
+            table[:, j] = rowrem
+            break
+        need, rest, last = cols[j], total, nr - 1
+        for i in range(nr - 1):
+            if need == 0:
+                last = i
+                break
+            rest -= rowrem[i]
+            x = dev.hypergeometric(rowrem[i], rest, need, state)
+            table[i, j], rowrem[i], need = x, rowrem[i] - x, need - x
+        table[last, j] += need
+        rowrem[last] -= need
+        total -= cols[j]
+    if not small:
+        return table
+    urn = [j for j in small for _ in range(cols[j])]
+    fullest = int(np.argmax(rowrem))
+    for i in range(nr):
+        if i != fullest:
+            for _ in range(rowrem[i]):
+                t = dev.below(len(urn), state)
+                table[i, urn[t]] += 1
+                urn[t] = urn[-1]
+                urn.pop()
+    for j in urn:
+        table[fullest, j] += 1
+    return table
+
+
+@pytest.mark.parametrize(("rows", "cols"), [((3000, 5000, 2000), (4000, 1000, 5000)),
+                                            ((60, 50, 44), (70, 8, 12, 64)),
+                                            ((3, 0, 7, 5), (4, 6, 1, 4)),
+                                            ((0, 9), (0, 4, 5))])
+def test_random_tables_are_the_documented_fill(rows, cols):
+    """Which columns are drawn and which filled ball by ball, in which order, and which row
+    takes the rest: the tables are those of the documented recipe, to the last ball (and
+    tables whose columns are all drawn are the conditional-hypergeometric fill of before)."""
+    got = cpu.random_tables(rows, cols, seed=4, start=0, count=20)
+    for r in range(20):
+        assert np.array_equal(got[r], ref_random_table(rows, cols, 4, r))
+
+
+def test_random_table_scratch_is_exactly_what_the_fill_uses():
+    """The pure-Python fill (IndexError out of bounds) runs in a scratch row of exactly
+    ``table_scratch`` entries, which the drivers of both targets allocate."""
+    fill = targets.module("python", "table_fill").random_table
+    dev = targets.device_functions("cpu")
+    for rows, cols in [((60, 50, 44), (70, 8, 12, 64)), ((5, 6), (3, 8)), ((9,), (4, 5)),
+                       ((3000, 2000), (4000, 1000))]:
+        scratch = np.zeros(table_scratch(rows, cols), dtype=np.int64)
+        table = np.zeros((len(rows), len(cols)), dtype=np.int64)
+        state = np.array([dev.stream_start(np.uint64(2), 0)], dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            fill(np.array(rows), np.array(cols), table, scratch, state)
+        assert (table.sum(axis=1) == rows).all() and (table.sum(axis=0) == cols).all()
 
 
 def test_random_table_cells_are_hypergeometric_with_large_margins():

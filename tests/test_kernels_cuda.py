@@ -46,6 +46,9 @@ CASES = [
     ("multinomial_draws", [10**6, [0.3, 0.7], 10, 0, 2]),
     ("random_tables", [[3, 2, 2], [4, 3], 11, 0, 4]),
     ("random_tables", [[3000, 5000, 2000], [4000, 1000, 5000], 12, 2, 2]),
+    # columns drawn, then the small ones ball by ball (table_fill.ball_columns)
+    ("random_tables", [[60, 50, 44], [70, 8, 12, 64], 18, 0, 3]),
+    ("table_statistics", [[60, 50, 44], [70, 8, 12, 64], 0, 19, 0, 3]),
     ("table_statistics", [[30, 20, 50], [10, 40, 25, 25], 0, 13, 0, 4]),
     ("table_statistics", [[30, 20, 50], [10, 40, 25, 25], 1, 13, 0, 4]),
     ("table_exceedances", [[30, 20, 50], [10, 40, 25, 25], 5.0, 0, 14, 0, 6]),
@@ -60,8 +63,10 @@ CASES = [
     # fallback (a warp's 20 x 20 tables exceed a block's shared memory), the block-per-replicate
     # shuffle kernel (MMI, SPMI, bootstrap, 8 columns over the block's threads), its fallback
     # for indicators that are not 0/1, and one block looping over all the replicates
-    ("table_statistics", [[5, 9, 6], [4, 6, 3, 7], 0, 21, 0, 300]),
+    ("table_statistics", [[5, 9, 6], [4, 6, 3, 7], 0, 21, 0, 300]),   # ball fill: global
     ("table_statistics", [[5, 9, 6], [4, 6, 3, 7], 1, 22, 5, 150]),
+    ("table_statistics", [[200, 300, 250], [180, 220, 160, 190], 0, 26, 0, 300]),  # shared
+    ("table_statistics", [[200, 300, 250], [180, 220, 160, 190], 1, 27, 5, 150]),
     ("table_statistics", [[3] * 20, [3] * 20, 0, 23, 0, 2]),
     ("pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], np.eye(3).tolist(), PATTERN_B, 0, 0, 18, 0,
                             3]),

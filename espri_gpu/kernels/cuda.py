@@ -62,8 +62,10 @@ from .registry import (
     as_counts,
     as_indicator,
     count_exceedances,
+    pattern_scratch,
     seed_word,
     shuffle_labels,
+    table_scratch,
 )
 
 __all__ = ["EXCEEDANCE_RTOL", "KERNEL_REGISTERS", "MAX_LAUNCH", "RTX_2080_TI", "SCRATCH_BYTES",
@@ -462,10 +464,11 @@ def random_tables(row_sums, col_sums, seed: int, start: int, count: int) -> np.n
     r, c = rows.size, cols.size
     out = np.zeros((count, r, c), dtype=np.int64)
     d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
-    for lo, m in _chunks(count, 8 * (r * c + r + 1)):
+    scratch = table_scratch(rows, cols)
+    for lo, m in _chunks(count, 8 * (r * c + scratch + 1)):
         d_out = _empty(m, r, c)
         _launch(_kernel("tables"), m, d_rows, d_cols, seed_word(seed), start + lo, d_out,
-                _empty(m, r), _empty(m, 1, dtype=np.uint64))
+                _empty(m, scratch), _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
 
@@ -490,7 +493,10 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
         return out
     shape = table_statistics_shape(r, c, int(rows.sum()), count, _device_limits(), _budget())
     d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
-    if shape.path == "shared":
+    scratch = table_scratch(rows, cols)
+    # the shared-memory kernel holds the remaining row sums only: tables with columns filled
+    # ball by ball (their urn in the scratch, registry.table_scratch) use the global kernel
+    if shape.path == "shared" and scratch == r:
         kernel = _kernel("table_statistics_shared")
         per = shape.blocks * shape.threads
         for lo in range(0, count, per):
@@ -501,11 +507,13 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
                 d_out)
             out[lo:lo + m] = d_out.copy_to_host()
         return out
-    _log.info("espri_gpu: table_statistics on %d x %d tables: %s", r, c, shape.note)
-    for lo, m in _chunks(count, 8 * (r * c + r + 2)):
+    note = shape.note if shape.path != "shared" else (
+        "columns below the ball-fill limit keep an urn in the scratch: global memory")
+    _log.info("espri_gpu: table_statistics on %d x %d tables: %s", r, c, note)
+    for lo, m in _chunks(count, 8 * (r * c + scratch + 2)):
         d_out = _empty(m, dtype=np.float64)
         _launch(_kernel("table_statistics"), m, d_rows, d_cols, int(rows.sum()), int(statistic),
-                seed_word(seed), start + lo, d_out, _empty(m, r, c), _empty(m, r),
+                seed_word(seed), start + lo, d_out, _empty(m, r, c), _empty(m, scratch),
                 _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
@@ -571,13 +579,14 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
         return d_out.copy_to_host()
     _log.info("espri_gpu: pattern_statistics (%d x %d patterns): %s", npa, npb, shape.note)
     joint_shape = (1, 1) if n_labels else (npa, npb)  # the shuffle forms no table
-    per = (8 * (joint_shape[0] * joint_shape[1] + 2 * npa + npb + ni * nk + ni + nk + 2)
+    rowrem = pattern_scratch(rows, cols, mode)
+    per = (8 * (joint_shape[0] * joint_shape[1] + rowrem + npa + npb + ni * nk + ni + nk + 2)
            + 4 * max(n_labels, 1))
     for lo, m in _chunks(count, per):
         d_out = _empty(m, dtype=np.float64)
         _launch(_kernel("pattern_statistics"), m, *inputs, int(kind), int(mode),
                 int(n_labels > 0), seed_word(seed), start + lo, d_out, _empty(m, *joint_shape),
-                _empty(m, npa), _empty(m, max(n_labels, 1), dtype=np.int32), _empty(m, npa),
+                _empty(m, rowrem), _empty(m, max(n_labels, 1), dtype=np.int32), _empty(m, npa),
                 _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
                 _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),
                 _empty(m, 1, dtype=np.uint64))

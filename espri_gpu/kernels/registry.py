@@ -8,7 +8,8 @@
 * the public drivers that :mod:`.cpu` and :mod:`.cuda` both define, same names and
   signatures (:data:`DRIVERS`);
 * the preparation of their arguments and the exceedance count (:func:`seed_word`,
-  :func:`as_counts`, :func:`as_indicator`, :func:`shuffle_labels`, :func:`count_exceedances`).
+  :func:`as_counts`, :func:`as_indicator`, :func:`shuffle_labels`, :func:`table_scratch`,
+  :func:`count_exceedances`).
 
 Importing this module imports NumPy only.
 """
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BOOTSTRAP", "DRIVERS", "EXCEEDANCE_RTOL", "G", "KERNELS", "MMI", "PATTERN_KINDS",
-           "PEARSON", "PERMUTATION", "RESAMPLING_MODES", "SHUFFLE_CELLS_RATIO", "SPMI",
-           "STATISTIC_CODES", "Kernel", "as_counts", "as_indicator", "count_exceedances",
-           "seed_word", "shuffle_labels"]
+__all__ = ["BALL_COLUMN_RATIO", "BOOTSTRAP", "DRIVERS", "EXCEEDANCE_RTOL", "G", "KERNELS", "MMI",
+           "PATTERN_KINDS", "PEARSON", "PERMUTATION", "RESAMPLING_MODES", "SHUFFLE_CELLS_RATIO",
+           "SPMI", "STATISTIC_CODES", "Kernel", "as_counts", "as_indicator", "ball_limit",
+           "count_exceedances", "pattern_scratch", "seed_word", "shuffle_labels", "table_scratch"]
 
 # ------------------------------------------------------------------------- statistic codes
 #: ``statistic`` of the table kernels: Pearson's X^2 or the likelihood ratio G.
@@ -103,6 +104,49 @@ _MASK64 = (1 << 64) - 1
 #: conditional hypergeometric draws (up to ``(Pa - 1)(Pb - 1)``) when ``n`` is at most this
 #: many times the number of free cells (measured: MMI at 1e5 respondents x 15k patterns).
 SHUFFLE_CELLS_RATIO = 2
+
+
+#: A column of a random table whose total is below this many times (rows - 1) is filled ball
+#: by ball (one exact bounded integer per unit, from the urn of those columns' balls: ~2 ns
+#: each) rather than by one conditional hypergeometric draw per row (20-70 ns each; measured
+#: on 10 x 15 and 2 x 3 tables of totals 300 to 8000, where 32 was the best of 4 to 48).
+BALL_COLUMN_RATIO = 32
+
+
+def ball_limit(n_rows: int) -> int:
+    """Column total from which a random table's column is filled by hypergeometric draws
+    rather than ball by ball (:data:`BALL_COLUMN_RATIO`); the device functions use the same
+    rule.
+
+    Examples
+    --------
+    >>> ball_limit(10), ball_limit(1)
+    (288, 0)
+    """
+    return BALL_COLUMN_RATIO * (n_rows - 1)
+
+
+def table_scratch(row_sums, col_sums) -> int:
+    """Length of the ``int64`` scratch row of a random table: the remaining row sums, then
+    the urn of the balls of the columns filled ball by ball (:func:`ball_limit`).
+
+    Examples
+    --------
+    >>> table_scratch([3, 2, 2], [4, 3]), table_scratch([300, 200], [400, 100])
+    (10, 2)
+    """
+    cols = np.asarray(col_sums, dtype=np.int64)
+    rows = len(row_sums)
+    return int(rows + cols[cols < ball_limit(rows)].sum())
+
+
+def pattern_scratch(row_counts, col_counts, mode: int) -> int:
+    """Length of the ``rowrem`` scratch row of the pattern kernel: :func:`table_scratch` of
+    the pattern table, or its bound over resampled column counts (``mode`` BOOTSTRAP)."""
+    if mode != BOOTSTRAP:
+        return table_scratch(row_counts, col_counts)
+    rows = len(row_counts)
+    return int(rows + min(int(np.sum(row_counts)), len(col_counts) * ball_limit(rows)))
 
 
 def seed_word(seed) -> np.uint64:

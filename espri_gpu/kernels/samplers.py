@@ -24,12 +24,16 @@ The expected cost of every draw is bounded whatever the population size. Counts 
 
 Log-densities. In HRUA and BRUA the log-density ratio ``T(K) = log f(K) - log f(mode)`` is
 evaluated from log-factorial differences whose error scales with ``|K - mode|``
-(:mod:`.logfactorials`; :func:`hrua_log_ratio`, :func:`brua_log_ratio`); the ``log b`` terms
-collapse into one logarithm per draw. HRUA adds a squeeze of ours: for ``|K - mode| <= w``
-(``w ~ 8 sd``), ``T(K)`` is bracketed by the Taylor expansion of ``log f(x + 1) / f(x)`` at the
-mode with a Lagrange remainder bounded over the window (a quadratic plus a cubic in ``K -
-mode`` whose coefficient is known to within a few ``w / mode``; :func:`hrua_bracket`), and ``2
-log u`` by its series in ``1 - u`` (:func:`log_u_bounds`). On the 10 x 15 benchmark table at
+(:mod:`.logfactorials`; :func:`hrua_log_ratio`, :func:`brua_log_ratio`), pair by pair
+(Stirling steps where both arguments are >= TABLE_SIZE, the table below); the ``log b`` terms
+collapse into one logarithm per evaluation. HRUA adds a squeeze of ours: for ``|K - mode| <= w``
+(``w ~ 8 sd``, at most half the smallest of ``mode, m - mode, s - mode, rest + mode``; no
+window when that is below 4), ``T(K)`` is bracketed by the Taylor expansion of ``log f(x + 1)
+/ f(x)`` at the mode with a Lagrange remainder bounded over the window (a quadratic plus a
+cubic in ``K - mode`` whose coefficient is known to within a few ``w / mode``;
+:func:`hrua_bracket`), and ``2 log u`` by its series in ``1 - u`` (:func:`log_u_bounds`).
+Where the smallest of those is below 128 the bracket is wider but still decides most trials
+(without it such draws took twice as long, at total 4e4). On the 10 x 15 benchmark table at
 total 4e6 (1.36 trials per draw), 93% of the trials are decided by the brackets alone, 1.4%
 need ``log u``, 4% fall outside the window and evaluate ``T``, 1.4% fall outside the hat's
 support; the setup needs no logarithm (``log rho(mode)`` by a series). The brackets are
@@ -56,6 +60,7 @@ from .logfactorials import (
     TABLE_LEN,
     TABLE_SIZE,
     log1p_series,
+    logfactorial,
     logfactorial_ratio,
     stirling_step,
     stirling_tail_recip,
@@ -155,6 +160,7 @@ def hrua_setup(m, total, s):
     Returns the tuple ``(m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, l_up,
     g0, g2_lo, g2_hi)`` read by :func:`hrua_log_ratio` and :func:`hrua_bracket`: ``b_j``
     are the mode-side factorial arguments ``mode, m - mode, s - mode, rest + mode``,
+    ``fast`` whether all four are at least TABLE_SIZE (the bracket is then narrow; tests),
     ``l_up = log rho(mode)`` with ``rho(x) = f(x + 1) / f(x)``, ``g0 = g(mode)`` and
     ``[g2_lo, g2_hi]`` bounds of ``g'`` on ``[mode - w, mode + w]`` (see
     :func:`hrua_bracket`).
@@ -182,34 +188,65 @@ def hrua_setup(m, total, s):
     bmin = min(min(b0, b1), min(b2, b3))
     fast = bmin >= TABLE_SIZE + 0.0
     l_up, g0, g2_lo, g2_hi = 0.0, 0.0, 0.0, 0.0
-    # The bracket needs w <= 1/(2 c_j) for the four reciprocals below (w < bmin / 2).
-    # Below that size T(k) is a few table lookups: no bracket (w = -1).
-    w = min(int(_BRACKET_SD * c) + 1, int(0.5 * bmin) - 1) if fast else -1
+    # The bracket needs w <= 1/(2 c_j) for the four reciprocals below (w < bmin / 2); with
+    # bmin < 4 there is no window (w <= 0) and every trial evaluates T.
+    w = min(int(_BRACKET_SD * c) + 1, int(0.5 * bmin) - 1)
     if w > 0:
         l_up, g0, g2_lo, g2_hi = hrua_bracket_setup(b0, b1, b2, b3, w)
     return (m, s, rest, mode, w, fast, a, h, upper, b0, b1, b2, b3, l_up, g0, g2_lo, g2_hi)
 
 
 def hrua_log_ratio(st, k):
-    """T(k) = log f(k) - log f(mode) of the hypergeometric law set up in ``st``."""
+    """T(k) = log f(k) - log f(mode) of the hypergeometric law set up in ``st``.
+
+    T(k) = -sum_j (log a_j! - log b_j!) over the factorial arguments ``a_j = k, m - k, s -
+    k, rest + k`` and their mode-side ``b_j``, ``a_j = b_j + d_j`` with ``d_j = +-(k -
+    mode)``. Each pair whose arguments are both >= TABLE_SIZE is a Stirling step,
+    ``log a! - log b! = step(b, 1/b, d) + d (log b - 1) - tail(b)``, and the ``d_j log b_j``
+    of those pairs collapse into one logarithm; the other pairs come from the table.
+    """
     m, s, rest, mode = st[0], st[1], st[2], st[3]
-    if st[5] and min(min(k, m - k), min(s - k, rest + k)) >= TABLE_SIZE:
-        # Stirling: log a! - log b! = step(b, d) + d (log b - 1) - tail(b), and
-        # sum_j d_j (log b_j - 1) = (k - mode) log(b0 b3 / (b1 b2)).
-        b0, b1, b2, b3 = st[9], st[10], st[11], st[12]
-        p01 = b0 * b1
-        p23 = b2 * b3
-        r = 1.0 / (p01 * p23)
-        i0, i1, i2, i3 = r * b1 * p23, r * b0 * p23, r * p01 * b3, r * p01 * b2  # 1 / b_j
-        log_ratio = math.log((b0 * b3) / (b1 * b2))
-        dk = float(k - mode)
-        tails = ((stirling_tail_recip(i0) + stirling_tail_recip(i1))
-                 + (stirling_tail_recip(i2) + stirling_tail_recip(i3)))
-        return tails - dk * log_ratio - (
-            (stirling_step(b0, i0, dk) + stirling_step(b1, i1, -dk))
-            + (stirling_step(b2, i2, -dk) + stirling_step(b3, i3, dk)))
-    return (logfactorial_ratio(mode, k) + logfactorial_ratio(m - mode, m - k)
-            + logfactorial_ratio(s - mode, s - k) + logfactorial_ratio(rest + mode, rest + k))
+    dk = float(k - mode)
+    total = 0.0  # sum_j (log a_j! - log b_j!)
+    num = 1.0  # product of the Stirling b_j with d_j = +dk, over those with d_j = -dk
+    den = 1.0
+    dsum = 0.0  # sum of the Stirling d_j
+    if min(k, mode) >= TABLE_SIZE:
+        b = st[9]
+        inv = 1.0 / b
+        total += stirling_step(b, inv, dk) - stirling_tail_recip(inv)
+        num *= b
+        dsum += dk
+    else:
+        total += logfactorial(k) - logfactorial(mode)
+    if min(m - k, m - mode) >= TABLE_SIZE:
+        b = st[10]
+        inv = 1.0 / b
+        total += stirling_step(b, inv, -dk) - stirling_tail_recip(inv)
+        den *= b
+        dsum -= dk
+    else:
+        total += logfactorial(m - k) - logfactorial(m - mode)
+    if min(s - k, s - mode) >= TABLE_SIZE:
+        b = st[11]
+        inv = 1.0 / b
+        total += stirling_step(b, inv, -dk) - stirling_tail_recip(inv)
+        den *= b
+        dsum -= dk
+    else:
+        total += logfactorial(s - k) - logfactorial(s - mode)
+    if min(rest + k, rest + mode) >= TABLE_SIZE:
+        b = st[12]
+        inv = 1.0 / b
+        total += stirling_step(b, inv, dk) - stirling_tail_recip(inv)
+        num *= b
+        dsum += dk
+    else:
+        total += logfactorial(rest + k) - logfactorial(rest + mode)
+    # sum over the Stirling pairs of d_j (log b_j - 1) = dk log(num / den) - sum d_j
+    if num != den:
+        total += dk * math.log(num / den)
+    return dsum - total
 
 
 @inline
