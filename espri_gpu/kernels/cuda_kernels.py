@@ -21,7 +21,8 @@ and logarithms and the inversion's pmf recurrence decide which value is drawn: i
 uniform near a boundary would give another value, so the draws would no longer be the
 CPU's. The statistics (X^2, G, MMI, SPMI) are FP64 so that a replicate equal to the observed
 table ties with it exactly (the observed value comes from the same device functions). The
-8 KiB log-factorial table is in constant memory once per kernel (:mod:`.cuda_samplers`).
+8 KiB log-factorial table is in constant memory once per kernel (every sampler reads it
+through :func:`.logfactorials.logfactorial`).
 
 ``cuda`` is ``numba.cuda``, bound by the CUDA target when it compiles this module (a module
 global: the CUDA simulator swaps in its per-thread fake module), and ``strided_view`` its

@@ -56,7 +56,6 @@ import numpy as np
 from espri_gpu.kernels.targets import inline
 
 from .logfactorials import (
-    LOGFACTORIAL_TABLE,
     TABLE_LEN,
     TABLE_SIZE,
     log1p_series,
@@ -92,9 +91,10 @@ def hypergeometric_inversion(m, total, s, state):
     """HG(m, total - m, s) by inversion from 0; needs m + s <= total, min(m, s) small."""
     k = min(m, s)
     if total < TABLE_LEN:  # P(X = 0) = (N-m)! (N-s)! / (N! (N-m-s)!), exact log terms
-        table = LOGFACTORIAL_TABLE
-        p = math.exp((table[total - m] - table[total]) + (table[total - s]
-                                                          - table[total - m - s]))
+        # read through logfactorial (the table's entries): a CUDA kernel then holds one
+        # copy of the table in constant memory, not two
+        p = math.exp((logfactorial(total - m) - logfactorial(total))
+                     + (logfactorial(total - s) - logfactorial(total - m - s)))
     else:  # the same as prod_i (N - max(m, s) - i) / (N - i), i < min(m, s)
         big = max(m, s)
         num = 1.0

@@ -78,7 +78,7 @@ class _Target:
     kernel_module: str
     bindings: dict[str, Any] = field(default_factory=dict)
     #: {module: {function: module of its replacement}}: device functions this target
-    #: replaces by a same-draws version of its own (CUDA: :mod:`.cuda_samplers`).
+    #: replaces by a same-draws version of its own (none today).
     overrides: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -186,8 +186,7 @@ def _cuda() -> _Target:
     view = strided_view if config.ENABLE_CUDASIM else _cuda_strided_view()
     return _Target(device=device, inline=device, kernel=compile_kernel,
                    kernel_module="cuda_kernels",
-                   bindings={"cuda": cuda, "strided_view": view},
-                   overrides={"samplers": {"hypergeometric_inversion": "cuda_samplers"}})
+                   bindings={"cuda": cuda, "strided_view": view})
 
 
 @cache

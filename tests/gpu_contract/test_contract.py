@@ -141,8 +141,8 @@ def test_ptxas_assembles_every_kernel_for_hal(ptx, tmp_path) -> None:
 
 def test_every_kernel_holds_at_most_one_log_factorial_table(ptx) -> None:
     """Issue 18: Numba gives each compiled function that reads a global array its own
-    constant copy; the CUDA target reads the 8 KiB log-factorial table through one device
-    function (``kernels/cuda_samplers.py``), so a kernel carries it once, not twice."""
+    constant copy; every sampler reads the 8 KiB log-factorial table through one device
+    function (``logfactorials.logfactorial``), so a kernel carries it once, not twice."""
     import re
 
     for name, text in ptx.items():
