@@ -3,6 +3,10 @@
 One registry (:data:`WORKLOADS`) feeds both the benchmarks (``benchmarks/``) and the tests
 that check each pair computes the same thing, so a benchmark never times two different
 computations.
+
+Why one module of ~700 lines: each workload's data maker, its espri_gpu side and its
+alternative are kept next to each other, because a benchmark's fairness is judged by reading
+the two sides together (is the alternative the fastest reasonable pandas/NumPy/SciPy code?).
 """
 
 from __future__ import annotations
