@@ -338,3 +338,19 @@ def test_figures_are_drawn_for_the_most_stable_groupings_found_only(tmp_path,
     drawn = {p.name.rsplit("_", 1)[0] for p in (tmp_path / "figures" / "groups").glob("*.png")}
     assert found >= 2 and len(drawn) == 1
     assert "Figures are drawn for the 1 most stable groupings" in summary
+
+
+def test_a_drafted_codebook_of_an_english_export_reports_in_english(tmp_path) -> None:
+    from espri_gpu.drafting import draft_codebook_toml
+
+    rows = [[f"2020/05/0{1 + i % 9} 10:00:00", ["Python", "R", "Julia"][i % 3],
+             ["Yes", "No"][i % 2]] for i in range(30)]
+    path = tmp_path / "export.csv"
+    pd.DataFrame(rows, columns=["Timestamp", "Which language do you use?",
+                                "Do you have a GPU for your work?"]).to_csv(path, index=False)
+    assert load_codebook_text(draft_codebook_toml(path)).language == "en"
+    path_fr = tmp_path / "export_fr.csv"
+    pd.DataFrame(rows, columns=["Horodateur", "Quel langage utilisez-vous ?",
+                                "Avez-vous un GPU pour votre travail ?"]).to_csv(path_fr,
+                                                                                index=False)
+    assert load_codebook_text(draft_codebook_toml(path_fr)).language == "fr"
