@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["HtmlReport", "compress_png", "palette_png"]
+__all__ = ["HtmlReport", "palette_png"]
 
 _STYLE = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;
@@ -31,36 +31,10 @@ font-weight:600}details{margin:.4em 0}summary{cursor:pointer}
 """
 
 
-def compress_png(png: bytes, colors: int = 256) -> bytes:
-    """A figure's PNG as an optimised 8-bit palette PNG, when that is smaller.
-
-    Charts have few colours (flat fills, anti-aliased text): an adaptive palette of 256
-    colours is visually the same at a third of the size or less.
-
-    Examples
-    --------
-    >>> import io
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots()
-    >>> _ = ax.plot([0, 1], [1, 0]); buffer = io.BytesIO(); fig.savefig(buffer, format="png")
-    >>> len(compress_png(buffer.getvalue())) < len(buffer.getvalue())
-    True
-    """
-    import io
-
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        small = image.convert("RGB").quantize(colors, method=Image.Quantize.MEDIANCUT,
-                                              dither=Image.Dither.NONE)
-        out = io.BytesIO()
-        small.save(out, format="PNG", optimize=True)
-    return out.getvalue() if out.tell() < len(png) else png
-
-
 def palette_png(rgba: object, colors: int = 256) -> bytes:
     """An 8-bit palette PNG of an RGBA pixel array (a drawn figure's canvas), without the
-    round trip through a full-colour PNG.
+    round trip through a full-colour PNG. Charts have few colours (flat fills, anti-aliased
+    text): an adaptive palette of 256 colours looks the same at a third of the size or less.
 
     Examples
     --------
@@ -110,7 +84,7 @@ class HtmlReport:
 
     def image(self, png: Path, alt: str) -> None:
         """Embed a PNG file as a data URI (as it is: the report saves its figures already
-        compressed, :func:`compress_png`)."""
+        as palette PNGs, :func:`palette_png`)."""
         data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
         self.parts.append(f'<img src="data:image/png;base64,{data}" '
                           f'alt="{html.escape(alt, quote=True)}">')
