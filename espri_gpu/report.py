@@ -403,9 +403,8 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
         for a, bq in pair_list:
             table = tables.get((a, bq))
             crosstabs[(a, bq)] = transposed(tables[(bq, a)]) if table is None else table
-            writer.csv(f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv",
-                       _crosstab_file(crosstabs[(a, bq)]),
-                       index=crosstabs[(a, bq)].size <= LONG_CROSSTAB_CELLS)
+            _write_crosstab(writer, f"crosstabs/{safe_name(a)}__{safe_name(bq)}.csv",
+                            crosstabs[(a, bq)])
 
     with progress.step("tests"):
         screened = _screen_pairs(survey, pair_list, n_resamples, seed, b, progress)
@@ -415,8 +414,9 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
     # figures are drawn by the workers while the groups are computed
     drawn = [(a, bq) for a, bq in pair_list if crosstabs[(a, bq)].to_numpy().sum() > 0
              and (figures_shown == "all" or screened.adjusted_pvalue(a, bq) < 0.05)]
+    drawn_tables = {pair: shown(crosstabs[pair]) for pair in drawn}  # related ones included
     heatmap_jobs = figures.submit([
-        ("heatmap", (shown(crosstabs[(a, bq)]),
+        ("heatmap", (drawn_tables[(a, bq)],
                      {"words": words, "title": _heatmap_title(screened, a, bq, survey, words)}),
          out, f"figures/heatmaps/{safe_name(a)}__{safe_name(bq)}", tuple(formats))
         for a, bq in drawn])
@@ -436,8 +436,8 @@ def _run(responses: str | Path | Survey, codebook: str | Path | None,
 
     with progress.step("summary"):
         content = PageContent(survey, words, b.name, seed, n_resamples, bars, results,
-                              {k: shown(t) for k, t in crosstabs.items()}, heatmaps,
-                              groupings, not keep_rare_answers, figures_shown == "all")
+                              drawn_tables, heatmaps, groupings, not keep_rare_answers,
+                              figures_shown == "all")
         inputs = {str(p): _sha256(Path(p)) for p in (responses, codebook, interpretations)
                   if p is not None and not isinstance(p, Survey)}
         summary = {
@@ -478,13 +478,16 @@ MAX_GROUPINGS_DRAWN = 12
 LONG_CROSSTAB_CELLS = 100_000
 
 
-def _crosstab_file(table: pd.DataFrame) -> pd.DataFrame:
-    """A cross table as written to ``crosstabs/``: the grid, or its non-empty cells."""
+def _write_crosstab(writer: _Writer, relative: str, table: pd.DataFrame) -> None:
+    """Write a cross table to ``crosstabs/``: the grid, or its non-empty cells."""
     if table.size <= LONG_CROSSTAB_CELLS:
-        return table
-    rows, cols = np.nonzero(table.to_numpy())
-    return pd.DataFrame({table.index.name: table.index[rows], table.columns.name:
-                         table.columns[cols], "count": table.to_numpy()[rows, cols]})
+        writer.csv(relative, table)
+        return
+    values = table.to_numpy()
+    rows, cols = np.nonzero(values)
+    writer.csv(relative, pd.DataFrame({table.index.name: table.index[rows],
+                                       table.columns.name: table.columns[cols],
+                                       "count": values[rows, cols]}), index=False)
 
 
 def _heatmap_title(screened: ScreenResult, a: str, b: str, survey: Survey,

@@ -55,7 +55,7 @@ class PageContent:
     n_resamples: int
     bars: Sequence[tuple[Counts, Path]]
     results: pd.DataFrame  # the tests: ScreenResult.to_frame()
-    tables: Mapping[tuple[str, str], pd.DataFrame]
+    tables: Mapping[tuple[str, str], pd.DataFrame]  # as shown, the drawn (so related) pairs
     heatmaps: Mapping[tuple[str, str], Path]
     groupings: Sequence[Grouping]
     pooled: bool
@@ -189,8 +189,8 @@ def write_page(content: PageContent) -> str:
         page.table(_counts_table(c, words), index=False)
         page.close_details()
 
-    others = [(a, b) for (a, b) in content.heatmaps
-              if not ((related["a"] == a) & (related["b"] == b)).any()]
+    shown_first = set(zip(related["a"], related["b"], strict=True))
+    others = [pair for pair in content.heatmaps if pair not in shown_first]
     if others or not content.all_figures:
         page.heading(words("pairs"), anchor="pairs")
         if not content.all_figures:
