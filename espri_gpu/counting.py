@@ -181,17 +181,23 @@ def crosstab(survey: Survey, a: str, b: str, *, percent: Percent = None,
             frame = 100.0 * frame / n_used if n_used else frame * np.nan
     frame.attrs.update(n_used=n_used, n_excluded=survey.n_respondents - n_used,
                        row_respondents=rows_base.tolist(), column_respondents=cols_base.tolist(),
-                       **_labels(answers_a, answers_b))
+                       **_labels(_shown(answers_a), _shown(answers_b)))
     return frame
 
 
-def _labels(a: Answers, b: Answers) -> dict[str, object]:
-    """What figures show for the rows and columns of a cross table of ``a`` by ``b``."""
-    return {"row_labels": [a.question.shown(k) for k in a.keywords],
-            "column_labels": [b.question.shown(k) for k in b.keywords],
-            "row_title": a.question.label, "column_title": b.question.label,
-            "row_other": [lv.is_other for lv in a.levels],
-            "column_other": [lv.is_other for lv in b.levels]}
+def _shown(a: Answers) -> tuple[list[str], str, list[bool]]:
+    """What figures show of one question's levels: their labels, the question's label, and
+    which levels are respondents' own answers."""
+    return ([a.question.shown(k) for k in a.keywords], a.question.label,
+            [lv.is_other for lv in a.levels])
+
+
+def _labels(a: tuple[list[str], str, list[bool]],
+            b: tuple[list[str], str, list[bool]]) -> dict[str, object]:
+    """The ``attrs`` of a cross table of ``a`` by ``b`` saying what its rows and columns show
+    (``a``, ``b``: :func:`_shown` of each question)."""
+    return {"row_labels": a[0], "column_labels": b[0], "row_title": a[1],
+            "column_title": b[1], "row_other": a[2], "column_other": b[2]}
 
 
 def transposed(table: pd.DataFrame) -> pd.DataFrame:
@@ -261,6 +267,7 @@ def all_crosstabs(survey: Survey, questions: Sequence[str] | None = None, *,
     back = resolve_backend(backend)
     gram, used = indicator_gram(answers, back)
     offsets = np.cumsum([0] + [len(a.levels) for a in answers])
+    shown = [_shown(a) for a in answers]  # once per question, not once per pair
     tables = {}
     for i, j in itertools.combinations(range(len(answers)), 2):
         a, b = answers[i], answers[j]
@@ -271,7 +278,8 @@ def all_crosstabs(survey: Survey, questions: Sequence[str] | None = None, *,
         n_used = int(used[i, j])
         frame.attrs.update(n_used=n_used, n_excluded=survey.n_respondents - n_used,
                            row_respondents=rows_base.tolist(),
-                           column_respondents=cols_base.tolist(), **_labels(a, b))
+                           column_respondents=cols_base.tolist(),
+                           **_labels(shown[i], shown[j]))
         tables[(a.question.keyword, b.question.keyword)] = frame
     return tables
 
