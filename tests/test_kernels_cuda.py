@@ -26,6 +26,7 @@ from espri_gpu.kernels import cpu
 ROOT = Path(__file__).resolve().parents[1]
 PATTERN_A = [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]
 PATTERN_B = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 0.0, 0.0]]
+PATTERN_WIDE = [[float((q + k) % 3 == 0) for k in range(17)] for q in range(3)]
 
 CASES = [
     ("uniform_draws", [2**64 - 3, 5, 3, 6]),
@@ -54,6 +55,11 @@ CASES = [
                             16, 3, 2]),
     ("pattern_exceedances", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 0, 3.0, 17, 0,
                              3]),
+    # a column drawn, the others ball by ball; 17 items (two packed groups)
+    ("pattern_statistics", [[30, 21], [40, 5, 6], [[1.0, 0.0], [0.0, 1.0]], PATTERN_WIDE, 0, 0,
+                            20, 0, 3]),
+    ("pattern_statistics", [[30, 21], [40, 5, 6], [[1.0, 0.0], [0.0, 1.0]], PATTERN_WIDE, 0, 1,
+                            20, 0, 3]),
     # observed statistics (issue 15: computed by the replicates' own device functions)
     ("table_statistic", [[[10, 1], [12, 1]], 1]),
     ("table_statistic", [[[30, 2, 9], [0, 11, 4]], 0]),

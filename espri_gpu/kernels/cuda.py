@@ -39,9 +39,9 @@ from .registry import (
     as_counts,
     as_indicator,
     count_exceedances,
-    pattern_scratch,
+    pack_items,
+    pattern_labels,
     seed_word,
-    shuffle_labels,
     table_scratch,
 )
 
@@ -252,20 +252,16 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     npa, npb, ni, nk = rows.size, cols.size, a.shape[1], b.shape[1]
     out = np.zeros(count, dtype=np.float64)
     inputs = [cuda.to_device(x) for x in (rows, cols, rows.astype(np.float64),
-                                          cols.astype(np.float64), a, b)]
-    n_labels = shuffle_labels(int(rows.sum()), npa, npb)
-    joint_shape = (1, 1) if n_labels else (npa, npb)  # the shuffle forms no table
-    rowrem = pattern_scratch(rows, cols, mode)
-    per = (8 * (joint_shape[0] * joint_shape[1] + rowrem + npa + npb + ni * nk + ni + nk + 2)
-           + 4 * max(n_labels, 1))
+                                          cols.astype(np.float64), a, b, pack_items(b))]
+    n_labels = pattern_labels(rows, cols, mode)
+    per = 8 * (npa * nk + 2 * npa + npb + ni * nk + ni + nk + 2) + 4 * n_labels
     for lo, m in _chunks(count, per):
         d_out = _empty(m, dtype=np.float64)
         _launch(_kernel("pattern_statistics"), m, *inputs, int(kind), int(mode),
-                int(n_labels > 0), seed_word(seed), start + lo, d_out, _empty(m, *joint_shape),
-                _empty(m, rowrem), _empty(m, max(n_labels, 1), dtype=np.int32), _empty(m, npa),
-                _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
-                _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),
-                _empty(m, 1, dtype=np.uint64))
+                seed_word(seed), start + lo, d_out, _empty(m, npa, nk), _empty(m, npa),
+                _empty(m, n_labels, dtype=np.int32), _empty(m, npa), _empty(m, npb),
+                _empty(m, ni, nk, dtype=np.float64), _empty(m, ni, dtype=np.float64),
+                _empty(m, nk, dtype=np.float64), _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
 

@@ -69,13 +69,13 @@ def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, 
 
 
 def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
-                              kind, mode, shuffle, seed, start, out, joint, rowrem, labels,
+                              b_words, kind, mode, seed, start, out, ticks, rowrem, labels,
                               a_counts, b_counts, m_out, ra, cb, states):
     """``out[i]``: the MMI / SPMI of replicate ``start + i``'s pattern table."""
     i = cuda.grid(1)
     if i < out.shape[0]:
         out[i] = pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                   b_ind, kind, mode, shuffle, seed, start + i, joint[i],
+                                   b_ind, b_words, kind, mode, seed, start + i, ticks[i],
                                    rowrem[i], labels[i], a_counts[i], b_counts[i], m_out[i],
                                    ra[i], cb[i], states[i])
 

@@ -20,7 +20,9 @@ The expected cost of every draw is bounded whatever the population size. Counts 
   Bin(n - sum_{j<i} X_j, w_i / sum_{j>=i} w_j)``, last category by subtraction. Exactly
   multinomial when the weights are integer-valued (as counts are); the remaining weight is
   then computed without rounding.
-* :func:`below` ``(bound, state)``: a uniform integer in ``[0, bound)``, exactly (Lemire 2019).
+* :func:`below` ``(bound, state)``: a uniform integer in ``[0, bound)``, exactly (Lemire 2019);
+  :func:`below2` two of them (bounds ``bound`` and ``bound - 1``: two balls drawn without
+  replacement) from one 64-bit draw.
 
 Log-densities. In HRUA and BRUA the log-density ratio ``T(K) = log f(K) - log f(mode)`` is
 evaluated from log-factorial differences whose error scales with ``|K - mode|``
@@ -67,8 +69,8 @@ from .logfactorials import (
 )
 from .rng import next_u64, uniform, uniform_open
 
-__all__ = ["BINOMIAL_INVERSION_MEAN", "INVERSION_MAX", "below", "binomial", "hypergeometric",
-           "multinomial"]
+__all__ = ["BINOMIAL_INVERSION_MEAN", "INVERSION_MAX", "below", "below2", "binomial",
+           "hypergeometric", "multinomial"]
 
 #: Hypergeometric draws whose support has at most ``INVERSION_MAX + 1`` values use inversion.
 INVERSION_MAX = 32
@@ -472,3 +474,28 @@ def below(bound, state):
             m = (next_u64(state) >> _SHIFT32) * b
             low = m & _MASK32
     return int(m >> _SHIFT32)
+
+
+@inline
+def below_after(bound, half, state):
+    """Uniform integer in [0, bound) from the 32-bit ``half`` (Lemire's product), drawn
+    again from fresh words (as :func:`below`) when it falls in the rejected low end."""
+    b = np.uint64(bound)
+    m = half * b
+    low = m & _MASK32
+    if low < b:
+        threshold = (_TWO32 - b) % b
+        while low < threshold:
+            m = (next_u64(state) >> _SHIFT32) * b
+            low = m & _MASK32
+    return int(m >> _SHIFT32)
+
+
+@inline
+def below2(bound, state):
+    """Two uniform integers, in [0, bound) and [0, bound - 1) (2 <= bound < 2**32), exactly,
+    from the two 32-bit halves of one draw (top half first); a half that Lemire's test
+    rejects is replaced by fresh draws, as in :func:`below`."""
+    word = next_u64(state)
+    first = below_after(bound, word >> _SHIFT32, state)
+    return first, below_after(bound - 1, word & _MASK32, state)
