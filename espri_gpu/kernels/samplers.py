@@ -67,10 +67,10 @@ from .logfactorials import (
     stirling_step,
     stirling_tail_recip,
 )
-from .rng import next_u64, uniform, uniform_open
+from .rng import GOLDEN, mix64, next_u64, uniform, uniform_open
 
-__all__ = ["BINOMIAL_INVERSION_MEAN", "INVERSION_MAX", "below", "below2", "binomial",
-           "hypergeometric", "multinomial"]
+__all__ = ["BINOMIAL_INVERSION_MEAN", "INVERSION_MAX", "below", "below2", "below2_from",
+           "binomial", "hypergeometric", "multinomial"]
 
 #: Hypergeometric draws whose support has at most ``INVERSION_MAX + 1`` values use inversion.
 INVERSION_MAX = 32
@@ -477,18 +477,31 @@ def below(bound, state):
 
 
 @inline
-def below_after(bound, half, state):
-    """Uniform integer in [0, bound) from the 32-bit ``half`` (Lemire's product), drawn
-    again from fresh words (as :func:`below`) when it falls in the rejected low end."""
+def below_from(bound, half, s):
+    """``(k, s)``: a uniform integer k in [0, bound) from the 32-bit ``half`` (Lemire's
+    product), drawn again from the next words of the SplitMix64 state ``s`` (as
+    :func:`below`) when it falls in the rejected low end; ``s`` advanced past them."""
     b = np.uint64(bound)
     m = half * b
     low = m & _MASK32
     if low < b:
         threshold = (_TWO32 - b) % b
         while low < threshold:
-            m = (next_u64(state) >> _SHIFT32) * b
+            s = s + GOLDEN
+            m = (mix64(s) >> _SHIFT32) * b
             low = m & _MASK32
-    return int(m >> _SHIFT32)
+    return int(m >> _SHIFT32), s
+
+
+@inline
+def below2_from(bound, s):
+    """``(k1, k2, s)``: :func:`below2` on the SplitMix64 state ``s`` held in a register
+    (loops of draws keep it out of memory), ``s`` advanced."""
+    s = s + GOLDEN
+    word = mix64(s)
+    first, s = below_from(bound, word >> _SHIFT32, s)
+    second, s = below_from(bound - 1, word & _MASK32, s)
+    return first, second, s
 
 
 @inline
@@ -496,6 +509,6 @@ def below2(bound, state):
     """Two uniform integers, in [0, bound) and [0, bound - 1) (2 <= bound < 2**32), exactly,
     from the two 32-bit halves of one draw (top half first); a half that Lemire's test
     rejects is replaced by fresh draws, as in :func:`below`."""
-    word = next_u64(state)
-    first = below_after(bound, word >> _SHIFT32, state)
-    return first, below_after(bound - 1, word & _MASK32, state)
+    first, second, s = below2_from(bound, state[0])
+    state[0] = s
+    return first, second

@@ -34,7 +34,7 @@ import numpy as np
 from espri_gpu.kernels.registry import BALL_COLUMN_RATIO, PATTERN_BALL_RATIO
 from espri_gpu.kernels.targets import inline
 
-from .samplers import below, below2, hypergeometric
+from .samplers import below, below2, below2_from, hypergeometric
 
 __all__ = ["add_balls", "add_column_ticks", "ball_columns", "hypergeometric_column",
            "pattern_ticks", "random_table", "unpack_ticks"]
@@ -89,8 +89,9 @@ def ball_columns(col_sums, limit, out, rowrem, state):
             last = i
     for i in range(nr):
         if i != last:
+            s = state[0]
             for _ in range(rowrem[i] // 2):  # two balls per 64-bit draw
-                t, u = below2(left, state)
+                t, u, s = below2_from(left, s)
                 left -= 1
                 j = rowrem[nr + t]
                 rowrem[nr + t] = rowrem[nr + left]
@@ -99,6 +100,7 @@ def ball_columns(col_sums, limit, out, rowrem, state):
                 j = rowrem[nr + u]
                 rowrem[nr + u] = rowrem[nr + left]
                 out[i, j] += 1
+            state[0] = s
             if rowrem[i] % 2 == 1:
                 t = below(left, state)
                 left -= 1
