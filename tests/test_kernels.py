@@ -815,14 +815,15 @@ def test_pattern_ticks_are_the_products_of_the_drawn_table():
         assert np.array_equal(ticks, table @ b.astype(np.int64))
 
 
-def test_pattern_ticks_count_past_their_16_bit_fields():
-    """Rows drawing more than 65535 balls, and a fullest row taking more than that: every
-    ball ticks all 20 items, so every count is the row's total."""
+def test_pattern_ticks_count_past_their_8_bit_fields():
+    """Rows drawing thousands of balls (packed 8-bit counts emptied every 255 balls), and a
+    fullest row taking thousands: every ball ticks all 20 items, so every count is the
+    row's total."""
     dev = targets.device_functions("cpu")
-    cols = np.random.default_rng(6).integers(20, 40, size=6000)
+    cols = np.random.default_rng(6).integers(20, 40, size=600)
     n = int(cols.sum())
     rows = np.array([n // 2 - 2000, n - n // 2 - 2000, 4000])
-    assert min(rows[:2]) > 65535 and cols.max() < pattern_limit(3)
+    assert min(rows) > 10 * 255 and cols.max() < pattern_limit(3)
     b = np.ones((cols.size, 20))
     ticks = np.zeros((3, 20), np.int64)
     state = np.array([dev.stream_start(np.uint64(1), 0)], dtype=np.uint64)

@@ -159,21 +159,22 @@ def pattern_labels(row_counts, col_counts, mode: int) -> int:
 def pack_items(b_ind) -> np.ndarray:
     """The 0/1 pattern x item matrix B packed for
     :func:`espri_gpu.kernels.table_fill.pattern_ticks`: item k of pattern q in bits
-    ``16 (k % 4) ..`` of word ``k // 4`` of row q, four words per 16 items.
+    ``8 (k % 8) ..`` of word ``k // 8`` of row q, two words per 16 items (a ball adds its
+    pattern's words to 8-bit counters, emptied every 255 balls).
 
     Examples
     --------
-    >>> pack_items([[1, 0, 1], [0, 1, 0]])[:, 0].tolist()
-    [4294967297, 65536]
+    >>> pack_items([[1, 0, 1], [0, 1, 0]]).tolist()
+    [[65537, 0], [256, 0]]
     """
     b = np.asarray(b_ind, dtype=np.float64)
     if not np.isin(b, (0.0, 1.0)).all():
         raise ValueError("`b_ind` holds values other than 0 and 1; expected a 0/1 indicator "
                          "matrix")
     npb, nk = b.shape
-    words = np.zeros((npb, 4 * max(1, -(-nk // 16))), dtype=np.uint64)
+    words = np.zeros((npb, 2 * max(1, -(-nk // 16))), dtype=np.uint64)
     for k in range(nk):
-        words[:, k // 4] |= b[:, k].astype(np.uint64) << np.uint64(16 * (k % 4))
+        words[:, k // 8] |= b[:, k].astype(np.uint64) << np.uint64(8 * (k % 8))
     return words
 
 

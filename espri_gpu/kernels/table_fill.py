@@ -39,8 +39,8 @@ from .samplers import below, below2, below2_from, hypergeometric
 __all__ = ["add_balls", "add_column_ticks", "ball_columns", "hypergeometric_column",
            "pattern_ticks", "random_table", "unpack_ticks"]
 
-_FIELD = np.uint64(0xFFFF)
-_FIELD_MAX = 0xFFFF
+_FIELD = np.uint64(0xFF)
+_FIELD_MAX = 0xFF
 _ZERO = np.uint64(0)
 
 
@@ -150,37 +150,31 @@ def add_column_ticks(ticks, p, b_ind, q, x):
 
 
 @inline
-def unpack_ticks(ticks, p, word0, w0, w1, w2, w3):
-    """Add the sixteen 16-bit counts packed in ``w0 .. w3`` (items ``4 word0 ..``) to
+def unpack_ticks(ticks, p, word0, w0, w1):
+    """Add the sixteen 8-bit counts packed in ``w0, w1`` (items ``8 word0 ..``) to
     ``ticks[p]``."""
     nk = ticks.shape[1]
-    base = 4 * word0
-    for f in range(4):
-        shift = np.uint64(16 * f)
+    base = 8 * word0
+    for f in range(8):
+        shift = np.uint64(8 * f)
         if base + f < nk:
             ticks[p, base + f] += int((w0 >> shift) & _FIELD)
-        if base + 4 + f < nk:
-            ticks[p, base + 4 + f] += int((w1 >> shift) & _FIELD)
         if base + 8 + f < nk:
-            ticks[p, base + 8 + f] += int((w2 >> shift) & _FIELD)
-        if base + 12 + f < nk:
-            ticks[p, base + 12 + f] += int((w3 >> shift) & _FIELD)
+            ticks[p, base + 8 + f] += int((w1 >> shift) & _FIELD)
 
 
 @inline
 def add_balls(ticks, p, labels, lo, hi, b_words, word0):
-    """``ticks[p] += sum of B[labels[t]]`` over ``lo <= t < hi``, items ``4 word0 ..
-    4 word0 + 15``: four packed words per ball, unpacked every 65535 balls."""
+    """``ticks[p] += sum of B[labels[t]]`` over ``lo <= t < hi``, items ``8 word0 ..
+    8 word0 + 15``: two packed words per ball, unpacked every 255 balls."""
     while lo < hi:
         end = min(hi, lo + _FIELD_MAX)
-        w0 = w1 = w2 = w3 = _ZERO
+        w0 = w1 = _ZERO
         for t in range(lo, end):
             x = labels[t]
             w0 += b_words[x, word0]
             w1 += b_words[x, word0 + 1]
-            w2 += b_words[x, word0 + 2]
-            w3 += b_words[x, word0 + 3]
-        unpack_ticks(ticks, p, word0, w0, w1, w2, w3)
+        unpack_ticks(ticks, p, word0, w0, w1)
         lo = end
 
 
@@ -188,8 +182,9 @@ def pattern_ticks(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels,
     """``ticks = J B`` of a random pattern table J with margins ``row_counts`` x
     ``col_counts`` (the law of :func:`random_table`), without forming J; returns n.
 
-    ``b_words`` is B packed four items per ``uint64`` (16 bits each, four words per 16
-    items: :func:`espri_gpu.kernels.registry.pack_items`). Columns whose count reaches
+    ``b_words`` is B packed eight items per ``uint64`` (8 bits each, two words per 16
+    items: :func:`espri_gpu.kernels.registry.pack_items`); sums of up to 255 balls' words
+    are exact and are then unpacked into ``ticks``. Columns whose count reaches
     :func:`espri_gpu.kernels.registry.pattern_limit` are drawn first, in order, by
     conditional hypergeometric draws down the rows (the last of them takes the remaining
     row counts when no column is small); the other columns' balls, labelled with their
@@ -261,7 +256,7 @@ def pattern_ticks(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels,
         while pairs > 0:  # draw two balls per 64-bit draw, moving them to labels[left:hi]
             part = min(pairs, _FIELD_MAX // 2)
             pairs -= part
-            w0 = w1 = w2 = w3 = _ZERO  # items 0-15, summed here; the others below
+            w0 = w1 = _ZERO  # items 0-15, summed here; the others below
             for _ in range(part):
                 t, u = below2(left, state)
                 left -= 1
@@ -270,28 +265,23 @@ def pattern_ticks(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels,
                 labels[left] = x
                 w0 += b_words[x, 0]
                 w1 += b_words[x, 1]
-                w2 += b_words[x, 2]
-                w3 += b_words[x, 3]
                 left -= 1
                 x = labels[u]
                 labels[u] = labels[left]
                 labels[left] = x
                 w0 += b_words[x, 0]
                 w1 += b_words[x, 1]
-                w2 += b_words[x, 2]
-                w3 += b_words[x, 3]
-            unpack_ticks(ticks, p, 0, w0, w1, w2, w3)
+            unpack_ticks(ticks, p, 0, w0, w1)
         if rowrem[p] % 2 == 1:
             t = below(left, state)
             left -= 1
             x = labels[t]
             labels[t] = labels[left]
             labels[left] = x
-            unpack_ticks(ticks, p, 0, b_words[x, 0], b_words[x, 1], b_words[x, 2],
-                         b_words[x, 3])
-        for word0 in range(4, nw, 4):  # items 16 and on
+            unpack_ticks(ticks, p, 0, b_words[x, 0], b_words[x, 1])
+        for word0 in range(2, nw, 2):  # items 16 and on
             add_balls(ticks, p, labels, left, hi, b_words, word0)
-    for word0 in range(0, nw, 4):
+    for word0 in range(0, nw, 2):
         add_balls(ticks, fullest, labels, 0, left, b_words, word0)
     return n
 
