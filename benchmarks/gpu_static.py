@@ -15,7 +15,8 @@ FP64 ``MUFU`` seeds counted apart). Counts are *static* (instructions in the cod
 executed ones).
 
 Launch shapes of the benchmark workloads at the default B (``DEFAULT_RESAMPLES``): MMI at
-10**5 respondents (``workloads.mmi_data``), SPMI at 10**6 (``workloads.spmi_data``), the 10 x
+10**5 respondents (``workloads.mmi_data``), SPMI at 10**6 (``workloads.spmi_data``; permutation
+urns of the balls of their small columns, ``registry.pattern_labels``), the 10 x
 15 Monte-Carlo table at total 4 * 10**6 (``bench_montecarlo.make_margins``): blocks,
 threads, shared memory, blocks resident per SM, SMs with work, from the drivers' pure launch
 functions (:mod:`espri_gpu.kernels.cuda`, with the registers measured here), and the
@@ -138,19 +139,27 @@ def kernel_table(ptxas: str, nvdisasm: str | None) -> dict:
 def _workloads() -> dict:
     """Sizes of the benchmark workloads (distinct answer patterns of the synthetic data)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
+    import numpy as np
     from bench_montecarlo import SHAPE, TOTALS, make_margins
 
+    from espri_gpu.kernels.registry import PERMUTATION, pattern_labels
     from espri_gpu.workloads import _distinct_rows, mmi_data, spmi_data
+
+    def counts(rows):
+        return np.bincount(_distinct_rows(rows)[1])
 
     mmi = mmi_data(10**5)
     spmi = spmi_data(10**6)
+    levels = np.bincount(np.unique(np.asarray(mmi.levels), return_inverse=True)[1])
+    mmi_cols, spmi_rows, spmi_cols = counts(mmi.items), counts(spmi.a_items), counts(spmi.b_items)
     rows, cols = make_margins(TOTALS[-1], 0)
     return {
-        "mmi": {"n": 10**5, "npa": 10, "npb": len(_distinct_rows(mmi.items)[0]), "ni": 10,
-                "nk": mmi.items.shape[1]},
-        "spmi": {"n": 10**6, "npa": len(_distinct_rows(spmi.a_items)[0]),
-                 "npb": len(_distinct_rows(spmi.b_items)[0]), "ni": spmi.a_items.shape[1],
-                 "nk": spmi.b_items.shape[1]},
+        "mmi": {"n": 10**5, "npa": len(levels), "npb": len(mmi_cols), "ni": len(levels),
+                "nk": mmi.items.shape[1],
+                "n_labels": pattern_labels(levels, mmi_cols, PERMUTATION)},
+        "spmi": {"n": 10**6, "npa": len(spmi_rows), "npb": len(spmi_cols),
+                 "ni": spmi.a_items.shape[1], "nk": spmi.b_items.shape[1],
+                 "n_labels": pattern_labels(spmi_rows, spmi_cols, PERMUTATION)},
         "montecarlo": {"rows": SHAPE[0], "cols": SHAPE[1], "total": int(rows.sum()),
                        "nonzero_margins": bool(rows.min() > 0 and cols.min() > 0)},
     }
@@ -170,18 +179,15 @@ def _old_shape(kernel: str, count: int, per_replicate: int, sms: int) -> dict:
 def launch_table(kernels: dict, sizes: dict, count: int) -> dict:
     """Launch shapes before and after for the benchmark workloads at ``count`` replicates."""
     from espri_gpu.kernels import cuda
-    from espri_gpu.kernels.registry import shuffle_labels
-
     device = cuda.RTX_2080_TI
     out = {}
     for kind in ("mmi", "spmi"):
         s = sizes[kind]
         n, npa, npb, ni, nk = s["n"], s["npa"], s["npb"], s["ni"], s["nk"]
         shape = cuda.pattern_statistics_shape(
-            n, npa, npb, ni, nk, count, registers=kernels["pattern_shuffle"]["registers"])
-        labels = shuffle_labels(n, npa, npb)
-        joint = 1 if labels else npa * npb
-        per = 8 * (joint + 2 * npa + npb + ni * nk + ni + nk + 2) + 4 * max(labels, 1)
+            s["n_labels"], npa, npb, ni, nk, count,
+            registers=kernels["pattern_statistics"]["registers"])
+        per = 8 * (1 + 2 * npa + npb + ni * nk + ni + nk + 2) + 4 * n  # the whole urn before
         out[kind] = {"sizes": s, "after": shape.as_dict(),
                      "before": _old_shape("pattern_statistics", count, per, device.sms)}
     s = sizes["montecarlo"]

@@ -11,12 +11,12 @@ import pytest
 
 from espri_gpu.defaults import DEFAULT_RESAMPLES
 from espri_gpu.kernels import cuda
-from espri_gpu.kernels.registry import shuffle_labels
 
 DEV = cuda.RTX_2080_TI
-# distinct answer patterns of the benchmark workloads (benchmarks/results/gpu-static.json)
-MMI = dict(n=10**5, npa=10, npb=5670, ni=10, nk=15)
-SPMI = dict(n=10**6, npa=792, npb=700, ni=10, nk=10)
+# distinct answer patterns of the benchmark workloads and the balls of their small columns
+# (registry.pattern_labels; benchmarks/results/gpu-static.json)
+MMI = dict(n_labels=71936, npa=10, npb=5670, ni=10, nk=15)
+SPMI = dict(n_labels=496310, npa=792, npb=700, ni=10, nk=10)
 
 
 def _one_wave(shape: cuda.LaunchShape) -> bool:
@@ -34,15 +34,29 @@ def test_montecarlo_10x15_fills_every_sm_from_shared_memory():
 
 
 @pytest.mark.parametrize("sizes", [MMI, SPMI], ids=["mmi-1e5", "spmi-1e6"])
-def test_pattern_benchmarks_run_one_block_per_replicate_on_every_sm(sizes):
-    assert shuffle_labels(sizes["n"], sizes["npa"], sizes["npb"]) == sizes["n"]
+def test_pattern_benchmarks_give_every_sm_replicates(sizes):
     shape = cuda.pattern_statistics_shape(**sizes, count=DEFAULT_RESAMPLES)
-    assert shape.kernel == "pattern_shuffle" and shape.threads == cuda.PATTERN_BLOCK_THREADS
-    assert shape.sms_filled == DEV.sms and shape.blocks >= 3 * DEV.sms  # several per SM
-    assert _one_wave(shape) and shape.launches == 1
+    assert shape.kernel == "pattern_statistics" and shape.path == "global"
+    assert shape.sms_filled == DEV.sms and _one_wave(shape)
+    per_launch = -(-DEFAULT_RESAMPLES // shape.launches)
     assert shape.scratch_bytes <= cuda.SCRATCH_BYTES
-    assert shape.shared_bytes == 4 * (sizes["ni"] * sizes["nk"]
-                                      + cuda.PATTERN_BLOCK_THREADS * sizes["ni"] + 1)
+    assert shape.scratch_bytes == (cuda.SCRATCH_BYTES // cuda.pattern_bytes(**sizes)
+                                   * cuda.pattern_bytes(**sizes))  # as many as fit
+    assert shape.blocks * shape.threads >= per_launch
+
+
+def test_memory_bound_launches_spread_over_every_sm():
+    """Chunks of a few hundred replicates (memory-bound) get small blocks on all 68 SMs
+    rather than whole warps on fewer; large launches keep :func:`threads_per_block`."""
+    for budget_replicates in (68, 100, 500, 1000, 2000):
+        shape = cuda.replicate_shape("pattern_statistics", DEFAULT_RESAMPLES, 1000,
+                                     budget=1000 * budget_replicates)
+        assert shape.sms_filled == DEV.sms, budget_replicates
+        assert shape.blocks * shape.threads >= budget_replicates
+    small = cuda.replicate_shape("pattern_statistics", 30, 1000)
+    assert small.blocks * small.threads >= 30 and small.sms_filled == small.blocks
+    big = cuda.replicate_shape("tables", DEFAULT_RESAMPLES, 8 * 161)
+    assert big.threads == cuda.threads_per_block(DEFAULT_RESAMPLES)
 
 
 def test_the_shapes_before_issue_18_left_most_sms_idle():
@@ -52,9 +66,10 @@ def test_the_shapes_before_issue_18_left_most_sms_idle():
         per_launch = min(DEFAULT_RESAMPLES, 256 * 2**20 // per_replicate)
         return -(-per_launch // min(128, per_launch))
 
-    def per(s):
+    def per(s):  # the whole urn (n respondents) before, one table cell
+        n = 10**5 if s is MMI else 10**6
         return (8 * (1 + 2 * s["npa"] + s["npb"] + s["ni"] * s["nk"] + s["ni"] + s["nk"] + 2)
-                + 4 * s["n"])
+                + 4 * n)
 
     assert (old_blocks(per(MMI)), old_blocks(per(SPMI))) == (5, 1)
 
@@ -66,24 +81,6 @@ def test_tables_too_large_for_shared_memory_take_the_global_kernel_and_say_why()
     assert cuda.table_statistics_shape(15, 20, 10**5, 10).path == "shared"  # 300 cells
     huge = cuda.table_statistics_shape(3, 3, 2**31, DEFAULT_RESAMPLES)
     assert huge.path == "global" and "2**31" in huge.note
-
-
-def test_pattern_fallbacks_say_why():
-    hyper = cuda.pattern_statistics_shape(10**5, 3, 4, 2, 3, DEFAULT_RESAMPLES)
-    assert hyper.kernel == "pattern_statistics" and "hypergeometric" in hyper.note
-    weighted = cuda.pattern_statistics_shape(**MMI, count=100, binary=False)
-    assert weighted.kernel == "pattern_statistics" and "0/1" in weighted.note
-    wide = cuda.pattern_statistics_shape(10**5, 10, 5670, 200, 200, 100)
-    assert wide.kernel == "pattern_statistics" and "shared memory" in wide.note
-
-
-def test_pattern_grid_is_bounded_by_scratch_and_residency():
-    tight = cuda.pattern_statistics_shape(**SPMI, count=DEFAULT_RESAMPLES, budget=64 * 2**20)
-    assert tight.blocks == 64 * 2**20 // (tight.scratch_bytes // tight.blocks)
-    few = cuda.pattern_statistics_shape(**MMI, count=7)
-    assert few.blocks == 7
-    many = cuda.pattern_statistics_shape(**MMI, count=10**6)
-    assert many.blocks == DEV.sms * many.resident_per_sm
 
 
 def _ceil(a: int, b: int) -> int:

@@ -24,7 +24,13 @@ import pytest
 from scipy import stats
 
 from espri_gpu.kernels import cpu, samplers, targets
-from espri_gpu.kernels.registry import ball_limit, table_scratch
+from espri_gpu.kernels.registry import (
+    ball_limit,
+    pack_items,
+    pattern_labels,
+    pattern_limit,
+    table_scratch,
+)
 
 from ._reference import pearson_of_nonempty, table_probability, tables_with_margins
 
@@ -473,7 +479,8 @@ def ref_random_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
     compiled samplers on the replicate's stream: columns reaching ball_limit in order by
     conditional hypergeometric draws (the last column by subtraction when all do), then the
     others ball by ball, each row but the (first) fullest drawing its remaining sum from the
-    urn of their balls, the fullest taking the rest."""
+    urn of their balls (two per 64-bit draw, the last ball taking the drawn one's place),
+    the fullest taking the rest."""
     dev = targets.device_functions("cpu")
     state = np.array([dev.stream_start(np.uint64(seed), replicate)], dtype=np.uint64)
     nr, nc, limit = len(rows), len(cols), ball_limit(len(rows))
@@ -498,13 +505,21 @@ def ref_random_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
         return table
     urn = [j for j in small for _ in range(cols[j])]
     fullest = int(np.argmax(rowrem))
+
+    def take(t):
+        j = urn[t]
+        urn[t] = urn[-1]
+        urn.pop()
+        return j
+
     for i in range(nr):
         if i != fullest:
-            for _ in range(rowrem[i]):
-                t = dev.below(len(urn), state)
-                table[i, urn[t]] += 1
-                urn[t] = urn[-1]
-                urn.pop()
+            for _ in range(rowrem[i] // 2):  # two balls per 64-bit draw
+                t, u = dev.below2(len(urn), state)
+                table[i, take(t)] += 1
+                table[i, take(u)] += 1
+            if rowrem[i] % 2:
+                table[i, take(dev.below(len(urn), state))] += 1
     for j in urn:
         table[fullest, j] += 1
     return table
@@ -642,28 +657,25 @@ def test_mmi_and_spmi_match_respondent_level_loops(seed):
     assert cpu.spmi_statistic(joint, pa, pb) == pytest.approx(brute_spmi(a, b), rel=1e-10)
 
 
-@pytest.mark.parametrize("size", [40, 400])
+@pytest.mark.parametrize("size", [40, 400, 3000])
 def test_pattern_permutation_replicates_are_permutations_of_respondents(size):
     """Mode 0 keeps both pattern margins; a replicate's statistic equals the statistic of
-    the respondents' data with one question's answers shuffled accordingly. 40 respondents:
-    tables filled by shuffling (few respondents per cell); 400: by hypergeometric draws."""
+    the respondents' data with one question's answers shuffled accordingly (40 respondents:
+    every column filled ball by ball; 3000: some columns drawn)."""
     a, b = respondent_data(4, size, a_multiple=True)
     joint, pa, pb = patterns(a, b)
     rows, cols = joint.sum(1), joint.sum(0)
-    shuffled = cpu.shuffle_labels(int(rows.sum()), len(rows), len(cols)) > 0
-    assert shuffled == (size == 40)
     got = cpu.pattern_statistics(rows, cols, pa, pb, 1, 0, seed=3, start=0, count=5)
-    if shuffled:
-        tables = [ref_shuffle_table(rows, cols, 3, r) for r in range(5)]
-    else:
-        tables = cpu.random_tables(rows, cols, seed=3, start=0, count=5)  # same streams
-    for s, t in zip(got, tables, strict=True):
+    for s, t in zip(got, pattern_tables(rows, cols, 3, 0, 5), strict=True):
         assert s == pytest.approx(brute_spmi(*people(t, pa, pb)), rel=1e-10)
+    limit = pattern_limit(len(rows))
+    assert (cols.max() >= limit) == (size == 3000) and (cols.min() < limit)
 
 
-def ref_below(words, bound: int) -> int:
-    """Lemire's exact bounded integer from 32-bit halves of the 64-bit words."""
-    m = (next(words) >> 32) * bound
+def ref_below(words, bound: int, half: int | None = None) -> int:
+    """Lemire's exact bounded integer from the 32-bit ``half`` (default: the top half of the
+    next word), then from the top halves of the next words while rejected."""
+    m = ((next(words) >> 32) if half is None else half) * bound
     if (m & 0xFFFFFFFF) < bound:
         threshold = (2**32 - bound) % bound
         while (m & 0xFFFFFFFF) < threshold:
@@ -679,87 +691,192 @@ def ref_words(seed: int, replicate: int):
         yield ref_mix64((state0 + k * GOLDEN) & MASK)
 
 
-def ref_shuffle_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
-    """Column by column, each column's balls drawn without replacement from the urn of row
-    labels (partial Fisher-Yates), with the reference SplitMix64 stream."""
-    words = ref_words(seed, replicate)
-    labels = [i for i, r in enumerate(rows) for _ in range(int(r))]
-    table = np.zeros((len(rows), len(cols)), dtype=np.int64)
-    left = len(labels)
-    for j, c in enumerate(cols[:-1]):
-        for _ in range(int(c)):
-            t = ref_below(words, left)
-            table[labels[t], j] += 1
-            left -= 1
-            labels[t] = labels[left]
-    table[:, -1] = np.asarray(rows) - table[:, :-1].sum(axis=1)
+def ref_pattern_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
+    """The pattern fill documented in espri_gpu.kernels.table_fill.pattern_ticks, orchestrated
+    here: columns reaching pattern_limit in order by conditional hypergeometric draws (the
+    compiled sampler on the replicate's stream; the last of them takes the remaining row
+    counts when no column is small), then the urn of the small columns' balls: each row but
+    the (first) fullest draws its remaining count, two balls per 64-bit word (reference
+    SplitMix64 and Lemire), each drawn ball swapped to the end of the urn; the fullest row
+    takes the rest."""
+    dev = targets.device_functions("cpu")
+    state = np.array([dev.stream_start(np.uint64(seed), replicate)], dtype=np.uint64)
+    nr, nc, limit = len(rows), len(cols), pattern_limit(len(rows))
+    table, rowrem, total = np.zeros((nr, nc), dtype=np.int64), [int(r) for r in rows], sum(rows)
+    small = sum(c for c in cols if c < limit)
+    big = [q for q in range(nc) if cols[q] >= limit and cols[q] > 0]
+    for q in big:
+        if not small and q == big[-1]:
+            table[:, q] = rowrem
+            return table
+        need, rest = int(cols[q]), total
+        for p in range(nr - 1):
+            if need == 0:
+                break
+            rest -= rowrem[p]
+            x = dev.hypergeometric(rowrem[p], rest, need, state)
+            table[p, q], rowrem[p], need = x, rowrem[p] - x, need - x
+        table[nr - 1, q] += need
+        rowrem[nr - 1] -= need
+        total -= int(cols[q])
+    if not small:
+        return table
+    words = ref_words_from(state)
+    urn = [q for q in range(nc) if cols[q] < limit for _ in range(int(cols[q]))]
+    left = len(urn)
+    fullest = int(np.argmax(rowrem))
+
+    def take(t):
+        nonlocal left
+        left -= 1
+        urn[t], urn[left] = urn[left], urn[t]
+        return urn[left]
+
+    for p in range(nr):
+        if p == fullest:
+            continue
+        for _ in range(rowrem[p] // 2):
+            word = next(words)
+            t = ref_below(words, left, word >> 32)
+            table[p, take(t)] += 1
+            u = ref_below(words, left, word & 0xFFFFFFFF)
+            table[p, take(u)] += 1
+        if rowrem[p] % 2:
+            table[p, take(ref_below(words, left))] += 1
+    for q in urn[:left]:
+        table[fullest, q] += 1
     return table
 
 
-def shuffle_table(rows, cols, state) -> np.ndarray:
-    """The table ``shuffle_products`` draws from ``state``: with identity indicators its
-    M = A'JB is the table J itself."""
+def ref_words_from(state):
+    """The reference SplitMix64 words that follow ``state`` (the state is not advanced)."""
+    s = int(state[0])
+    while True:
+        s = (s + GOLDEN) & MASK
+        yield ref_mix64(s)
+
+
+def pattern_table(rows, cols, state) -> np.ndarray:
+    """The pattern table ``pattern_ticks`` draws from ``state``: with identity indicators B,
+    ticks = J B is the table J itself (the draws do not depend on B)."""
     dev = targets.device_functions("cpu")
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    table = np.zeros((rows.size, cols.size))
-    n = dev.shuffle_products(rows, cols, np.eye(rows.size), np.eye(cols.size), table,
-                             np.zeros(rows.size), np.zeros(cols.size),
-                             np.zeros(max(1, rows.sum()), np.int32), state)
+    eye = np.eye(cols.size)
+    table = np.zeros((rows.size, cols.size), dtype=np.int64)
+    labels = np.zeros(pattern_labels(rows, cols, 0), np.int32)
+    n = dev.pattern_ticks(rows, cols, eye, pack_items(eye), table, np.zeros(rows.size, np.int64),
+                          labels, state)
     assert n == rows.sum()
-    return table.astype(np.int64)
+    return table
 
 
-def shuffle_tables(rows, cols, seed: int, count: int) -> np.ndarray:
-    """Tables of the compiled shuffle, replicates 0 .. count - 1."""
+def pattern_tables(rows, cols, seed: int, start: int, count: int) -> np.ndarray:
+    """Tables of the compiled pattern fill, replicates start .. start + count - 1."""
     dev = targets.device_functions("cpu")
     state = np.zeros(1, np.uint64)
     out = []
-    for r in range(count):
+    for r in range(start, start + count):
         state[0] = dev.stream_start(np.uint64(seed), r)
-        out.append(shuffle_table(rows, cols, state))
+        out.append(pattern_table(rows, cols, state))
     return np.array(out)
 
 
-def test_shuffled_tables_are_the_reference_shuffle_bit_for_bit():
-    rows, cols = np.array([3, 0, 7, 5]), np.array([4, 6, 1, 4])
-    got = shuffle_tables(rows, cols, seed=21, count=40)
-    for r in range(40):
-        assert np.array_equal(got[r], ref_shuffle_table(rows, cols, 21, r))
+@pytest.mark.parametrize(("rows", "cols"), [((3, 0, 7, 5), (4, 6, 1, 4)),
+                                            ((30, 21), (40, 5, 6)),
+                                            ((300, 200, 100), (80, 170, 350)),
+                                            ((40, 30, 20), (70, 8, 12))])
+def test_pattern_tables_are_the_documented_fill(rows, cols):
+    got = pattern_tables(rows, cols, seed=21, start=0, count=30)
+    for r in range(30):
+        assert np.array_equal(got[r], ref_pattern_table(rows, cols, 21, r))
         assert (got[r].sum(1) == rows).all() and (got[r].sum(0) == cols).all()
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_shuffle_products_reduce_the_shuffled_table_exactly(seed):
-    """M = A'JB, A'J1, B'J'1 accumulated ball by ball equal those of the table the shuffle
-    draws from the same stream (read with identity indicators), to the last bit."""
+def test_pattern_ticks_are_the_products_of_the_drawn_table():
+    """ticks = J B for the J the same stream draws (read with identity indicators), exactly:
+    B with 20 items (two groups of 16 packed items), columns drawn and columns filled ball
+    by ball."""
     dev = targets.device_functions("cpu")
-    a, b = respondent_data(seed, 300, a_multiple=True)
+    rng = np.random.default_rng(5)
+    b = (rng.random((500, 20)) < 0.3).astype(float)
+    cols = rng.integers(1, 40, size=500)
+    cols[:3] = [5000, 300, 2000]
+    n = int(cols.sum())
+    rows = np.array([n - 9000, 5000, 4000])
+    assert cols[3:].max() < pattern_limit(3) <= cols[:3].min()
+    labels = np.zeros(pattern_labels(rows, cols, 0), np.int32)
+    for r in range(3):
+        state = np.array([dev.stream_start(np.uint64(9), r)], dtype=np.uint64)
+        table = pattern_table(rows, cols, state)
+        state = np.array([dev.stream_start(np.uint64(9), r)], dtype=np.uint64)
+        ticks = np.zeros((3, 20), np.int64)
+        dev.pattern_ticks(rows, cols, b, pack_items(b), ticks, np.zeros(3, np.int64), labels,
+                          state)
+        assert np.array_equal(ticks, table @ b.astype(np.int64))
+
+
+def test_pattern_ticks_count_past_their_8_bit_fields():
+    """Rows drawing thousands of balls (packed 8-bit counts emptied every 255 balls), and a
+    fullest row taking thousands: every ball ticks all 20 items, so every count is the
+    row's total."""
+    dev = targets.device_functions("cpu")
+    cols = np.random.default_rng(6).integers(20, 40, size=600)
+    n = int(cols.sum())
+    rows = np.array([n // 2 - 2000, n - n // 2 - 2000, 4000])
+    assert min(rows) > 10 * 255 and cols.max() < pattern_limit(3)
+    b = np.ones((cols.size, 20))
+    ticks = np.zeros((3, 20), np.int64)
+    state = np.array([dev.stream_start(np.uint64(1), 0)], dtype=np.uint64)
+    dev.pattern_ticks(rows, cols, b, pack_items(b), ticks, np.zeros(3, np.int64),
+                      np.zeros(pattern_labels(rows, cols, 0), np.int32), state)
+    assert (ticks == rows[:, None]).all()
+
+
+def test_pattern_replicates_stay_in_their_scratch():
+    """The pure-Python replicate (IndexError out of bounds) in scratch shaped as the CPU
+    driver's: count rows padded past the patterns, an urn of ``pattern_labels`` balls."""
+    replicate = targets.module("python", "replicates").pattern_replicate
+    a, b = respondent_data(5, 80, a_multiple=False)
     joint, pa, pb = patterns(a, b)
     rows, cols = joint.sum(1), joint.sum(0)
-    ni, nk = pa.shape[1], pb.shape[1]
-    labels = np.zeros(int(rows.sum()), np.int32)
-    for r in range(5):
-        state = np.array([dev.stream_start(np.uint64(seed), r)], dtype=np.uint64)
-        table = shuffle_table(rows, cols, state)
-        assert np.array_equal(table, ref_shuffle_table(rows, cols, seed, r))
-        expected = [np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)]
-        n_expected = dev.pattern_products(table, pa, pb, *expected)
-        state = np.array([dev.stream_start(np.uint64(seed), r)], dtype=np.uint64)
-        got = [np.zeros((ni, nk)), np.zeros(ni), np.zeros(nk)]
-        n_got = dev.shuffle_products(rows, cols, pa, pb, *got, labels, state)
-        assert n_got == n_expected == rows.sum()
-        for x, y in zip(got, expected, strict=True):
-            assert np.array_equal(x, y)
-        assert np.array_equal(got[0], pa.T @ table @ pb)
+    npa, npb, ni, nk = len(rows), len(cols), pa.shape[1], pb.shape[1]
+    for mode in (0, 1):
+        for r in range(20):
+            state = np.zeros(8, np.uint64)
+            with np.errstate(over="ignore"):
+                s = replicate(rows, cols, rows.astype(float), cols.astype(float), pa, pb,
+                              pack_items(pb), 0, mode, np.uint64(21), r,
+                              np.zeros((npa, nk), np.int64), np.zeros(npa + 8, np.int64),
+                              np.zeros(pattern_labels(rows, cols, mode), np.int32),
+                              np.zeros(npa + 8, np.int64), np.zeros(npb + 8, np.int64),
+                              np.zeros((ni, nk)), np.zeros(ni + 8), np.zeros(nk + 8), state)
+            assert s == cpu.pattern_statistics(rows, cols, pa, pb, 0, mode, 21, r, 1)[0]
+
+
+def test_pattern_replicates_score_their_tables_products():
+    """pattern_statistics: the MMI / SPMI of the products of each replicate's table."""
+    a, b = respondent_data(2, 300, a_multiple=True)
+    joint, pa, pb = patterns(a, b)
+    rows, cols = joint.sum(1), joint.sum(0)
+    for kind in (0, 1):
+        got = cpu.pattern_statistics(rows, cols, pa, pb, kind, 0, seed=8, start=4, count=6)
+        tables = pattern_tables(rows, cols, 8, 4, 6)
+        want = [cpu.pattern_item_statistics(t, pa, pb, kind)[0] for t in tables]
+        assert got.tolist() == want
+
+
+def test_pack_items_takes_indicators_only():
+    with pytest.raises(ValueError, match="other than 0 and 1"):
+        pack_items([[1.0, 2.0]])
 
 
 @pytest.mark.parametrize(("rows", "cols"), [((3, 2, 2), (4, 3)), ((2, 3, 1), (2, 2, 2)),
-                                            ((4, 4), (1, 2, 5))])
-def test_shuffled_tables_follow_the_exact_law(rows, cols):
+                                            ((4, 4), (1, 2, 5)), ((30, 21), (40, 5, 6))])
+def test_pattern_tables_follow_the_exact_law(rows, cols):
     tables = tables_with_margins(rows, cols)
     pmf = np.array([table_probability(t) for t in tables])
     index = {t.tobytes(): i for i, t in enumerate(tables)}
-    draws = shuffle_tables(rows, cols, seed=sum(rows) * 7 + len(cols), count=20_000)
+    draws = pattern_tables(rows, cols, seed=sum(rows) * 7 + len(cols), start=0, count=20_000)
     codes = np.array([index[t.tobytes()] for t in draws])
     assert gof_pmf(codes, pmf) > ALPHA
 
@@ -772,8 +889,17 @@ def test_bounded_integers_are_uniform_and_exact():
     for bound in (1, 2, 3, 7, 1000, 2**31 - 1, 2**32 - 1):
         for _ in range(50):
             assert dev.below(bound, state) == ref_below(words, bound)
+    for bound in (2, 3, 1000, 2**31 - 1, 2**32 - 1):  # rejections happen near 2**32
+        for _ in range(50):
+            word = next(words)
+            expected = ref_below(words, bound, word >> 32)
+            assert dev.below2(bound, state) == (expected,
+                                                ref_below(words, bound - 1, word & 0xFFFFFFFF))
     x = np.array([dev.below(6, state) for _ in range(60_000)])
     assert stats.chisquare(np.bincount(x, minlength=6)).pvalue > ALPHA
+    pairs = np.array([dev.below2(4, state) for _ in range(30_000)])
+    assert stats.chisquare(np.bincount(4 * pairs[:, 0] + pairs[:, 1], minlength=16)[
+        np.arange(16) % 4 < 3]).pvalue > ALPHA
 
 
 def people(table: np.ndarray, pa: np.ndarray, pb: np.ndarray):
@@ -806,11 +932,7 @@ def test_pattern_bootstrap_replicates_follow_the_documented_recipe():
             if (varying(a_counts, pa) == varying(rows, pa)
                     and varying(b_counts, pb) == varying(cols, pb)):
                 break
-        if cpu.shuffle_labels(int(rows.sum()), len(rows), len(cols)):  # (50 respondents: yes)
-            table = shuffle_table(a_counts, b_counts, state)
-        else:
-            table = np.zeros_like(joint)
-            dev.random_table(a_counts, b_counts, table, np.zeros(len(rows), np.int64), state)
+        table = pattern_table(a_counts, b_counts, state)
         assert (table.sum(axis=1) == a_counts).all() and (table.sum(axis=0) == b_counts).all()
         assert s == pytest.approx(brute_spmi(*people(table, pa, pb)), rel=1e-10)
 

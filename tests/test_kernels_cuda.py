@@ -31,6 +31,7 @@ PATTERN_A6 = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]
 PATTERN_B8 = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0],
               [0.0, 0.0, 0.0, 1.0], [1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0],
               [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 0.0, 0.0]]
+PATTERN_WIDE = [[float((q + k) % 3 == 0) for k in range(17)] for q in range(3)]
 
 CASES = [
     ("uniform_draws", [2**64 - 3, 5, 3, 6]),
@@ -60,9 +61,8 @@ CASES = [
     ("pattern_exceedances", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 0, 3.0, 17, 0,
                              3]),
     # issue 18: the shared-memory table kernel (blocks of several threads), its global
-    # fallback (a warp's 20 x 20 tables exceed a block's shared memory), the block-per-replicate
-    # shuffle kernel (MMI, SPMI, bootstrap, 8 columns over the block's threads), its fallback
-    # for indicators that are not 0/1, and one block looping over all the replicates
+    # fallback (a warp's 20 x 20 tables exceed a block's shared memory), pattern replicates
+    # (MMI, SPMI, bootstrap, indicators that are not 0/1), and launches of one replicate each
     ("table_statistics", [[5, 9, 6], [4, 6, 3, 7], 0, 21, 0, 300]),   # ball fill: global
     ("table_statistics", [[5, 9, 6], [4, 6, 3, 7], 1, 22, 5, 150]),
     ("table_statistics", [[200, 300, 250], [180, 220, 160, 190], 0, 26, 0, 300]),  # shared
@@ -76,8 +76,13 @@ CASES = [
                             1, 1, 25, 2, 2]),
     ("pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], [[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
                             PATTERN_B, 1, 0, 19, 0, 2]),
-    ("one_block:pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 1, 20, 4,
-                                      5]),
+    ("one_each:pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], PATTERN_A, PATTERN_B, 1, 1, 20, 4,
+                                     5]),
+    # a column drawn, the others ball by ball; 17 items (two packed groups)
+    ("pattern_statistics", [[30, 21], [40, 5, 6], [[1.0, 0.0], [0.0, 1.0]], PATTERN_WIDE, 0, 0,
+                            20, 0, 3]),
+    ("pattern_statistics", [[30, 21], [40, 5, 6], [[1.0, 0.0], [0.0, 1.0]], PATTERN_WIDE, 0, 1,
+                            20, 0, 3]),
     # observed statistics (issue 15: computed by the replicates' own device functions)
     ("table_statistic", [[[10, 1], [12, 1]], 1]),
     ("table_statistic", [[[30, 2, 9], [0, 11, 4]], 0]),
@@ -108,7 +113,7 @@ kernels._kernel = lambda name: used.add(name) or kernel(name)
 
 def run(name, args):
     budget = kernels.SCRATCH_BYTES
-    if name.startswith("one_block:"):  # room for one urn: one block loops over all replicates
+    if name.startswith("one_each:"):  # room for one replicate: one launch per replicate
         kernels.SCRATCH_BYTES = 1
     try:
         return encode(getattr(kernels, name.partition(":")[2] or name)(*args))
@@ -150,17 +155,17 @@ def test_cuda_simulator_matches_cpu_bit_for_bit(simulated, index):
 
 
 def test_the_cases_run_every_replicate_kernel_shape(simulated):
-    """Issue 18: the shared-memory and block-per-replicate kernels, and both fallbacks, are
+    """Issue 18: the shared-memory table kernel and its fallback, and the pattern kernel, are
     among the kernels the cases above compared with the CPU."""
-    assert {"table_statistics_shared", "table_statistics", "pattern_shuffle",
+    assert {"table_statistics_shared", "table_statistics",
             "pattern_statistics"} <= set(simulated["used"])
 
 
-def test_one_block_case_really_has_one_block():
+def test_one_each_case_really_launches_one_replicate_at_a_time():
     from espri_gpu.kernels import cuda
 
-    shape = cuda.pattern_statistics_shape(12, 3, 4, 2, 3, 5, budget=1)
-    assert shape.kernel == "pattern_shuffle" and shape.blocks == 1
+    shape = cuda.pattern_statistics_shape(7, 3, 4, 2, 3, 5, budget=1)
+    assert shape.launches == 5 and shape.blocks == 1
 
 
 def test_cases_are_not_trivial():
@@ -219,5 +224,5 @@ def test_both_kernel_modules_define_every_registry_kernel():
 def test_cuda_only_kernels_are_refused_on_the_cpu():
     from espri_gpu.kernels import targets
 
-    with pytest.raises(ValueError, match="'pattern_shuffle' exists for"):
-        targets.kernel("cpu", "pattern_shuffle")
+    with pytest.raises(ValueError, match="'table_statistics_shared' exists for"):
+        targets.kernel("cpu", "table_statistics_shared")

@@ -94,15 +94,21 @@ def test_issue_15_observed_statistics_are_the_replicates_own(kind) -> None:
     import functools
     import operator
 
-    from espri_gpu.kernels import cpu
+    from espri_gpu.kernels import cpu, targets
+    from espri_gpu.kernels.registry import pack_items, pattern_labels
     from espri_gpu.stats.patterns import PatternTable
 
     a = np.eye(3) if kind == "mmi" else np.array([[1, 0], [0, 1], [1, 1]], dtype=float)
     b = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 1], [0, 1, 1]], dtype=float)
     joint = np.random.default_rng(3).integers(1, 9, size=(3, 4))
     rows, cols = joint.sum(1), joint.sum(0)
-    assert cpu.shuffle_labels(int(rows.sum()), 3, 4) == 0  # replicates = random_tables
-    tables = cpu.random_tables(rows, cols, seed=4, start=0, count=200)
+    tables = []  # the replicates' tables: the fill read with identity indicators (J B = J)
+    dev, eye = targets.device_functions("cpu"), np.eye(4)
+    for r in range(200):
+        state = np.array([dev.stream_start(np.uint64(4), r)], dtype=np.uint64)
+        tables.append(np.zeros((3, 4), dtype=np.int64))
+        dev.pattern_ticks(rows, cols, eye, pack_items(eye), tables[-1], np.zeros(3, np.int64),
+                          np.zeros(pattern_labels(rows, cols, 0), np.int32), state)
     scored = cpu.pattern_statistics(rows, cols, a, b, int(kind == "spmi"), 0, seed=4, start=0,
                                     count=200)
     function = mmi_statistics if kind == "mmi" else spmi_statistics

@@ -13,8 +13,7 @@ Device functions, written once as plain module-level Python and compiled for the
 
 Entry kernels, one per entry of :data:`.registry.KERNELS`: :mod:`.cpu_kernels` (``prange``
 over blocks of replicates) and :mod:`.cuda_kernels` (one thread per replicate, scratch in
-shared memory where it fits; one block per shuffled pattern replicate, :mod:`.cooperative`;
-CUDA-only device functions in :mod:`.cooperative`), compiled with
+shared memory where it fits), compiled with
 ``cache=True`` (once per machine, see :mod:`.targets`). Drivers, what the rest of the package
 calls: :mod:`.cpu` and :mod:`.cuda` (imported lazily) expose :data:`.registry.DRIVERS` with
 the same names, signatures and random streams, so that one seed gives the same draws on both.

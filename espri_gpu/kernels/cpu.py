@@ -32,18 +32,16 @@ from .registry import (
     DRIVERS,
     EXCEEDANCE_RTOL,
     MMI,
-    SHUFFLE_CELLS_RATIO,
     as_counts,
     as_indicator,
     count_exceedances,
-    pattern_scratch,
+    pack_items,
+    pattern_labels,
     seed_word,
-    shuffle_labels,
     table_scratch,
 )
 
-__all__ = ["EXCEEDANCE_RTOL", "SHUFFLE_CELLS_RATIO", "count_exceedances", "shuffle_labels",
-           *DRIVERS]
+__all__ = ["EXCEEDANCE_RTOL", "count_exceedances", *DRIVERS]
 
 
 def _kernel(name: str):
@@ -324,18 +322,15 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     (3,)
     """
     rows, cols, roww, colw, a, b = _pattern_inputs(row_counts, col_counts, a_ind, b_ind)
-    npa, npb, ni, nk = rows.size, cols.size, a.shape[1], b.shape[1]
+    npa, ni, nk = rows.size, a.shape[1], b.shape[1]
     out = np.zeros(count, dtype=np.float64)
     if count:
         nb = _blocks(count)
-        n_labels = shuffle_labels(int(rows.sum()), npa, npb)
-        joint_shape = (1, 1) if n_labels else (npa, npb)  # the shuffle forms no table
         _kernel("pattern_statistics")(
-            rows, cols, roww, colw, a, b, int(kind), int(mode), int(n_labels > 0),
-            seed_word(seed), start, out, np.zeros((nb, *joint_shape), np.int64),
-            _scratch(nb, pattern_scratch(rows, cols, mode)),
-            np.zeros((nb, max(n_labels, 1)), np.int32), _scratch(nb, npa),
-            _scratch(nb, npb), np.zeros((nb, ni, nk), np.float64),
+            rows, cols, roww, colw, a, b, pack_items(b), int(kind), int(mode),
+            seed_word(seed), start, out, np.zeros((nb, npa, nk), np.int64), _scratch(nb, npa),
+            np.zeros((nb, pattern_labels(rows, cols, mode) + 16), np.int32), _scratch(nb, npa),
+            _scratch(nb, cols.size), np.zeros((nb, ni, nk), np.float64),
             _scratch(nb, ni, np.float64), _scratch(nb, nk, np.float64), _states(nb))
     return out
 

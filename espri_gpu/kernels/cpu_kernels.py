@@ -71,15 +71,15 @@ def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, 
 
 
 def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
-                              kind, mode, shuffle, seed, start, out, joint, rowrem, labels,
+                              b_words, kind, mode, seed, start, out, ticks, rowrem, labels,
                               a_counts, b_counts, m_out, ra, cb, states):
     """``out[i]``: the MMI / SPMI of replicate ``start + i``'s pattern table."""
     count, nblocks = out.shape[0], states.shape[0]
     for b in prange(nblocks):
         for i in range(b * count // nblocks, (b + 1) * count // nblocks):
             out[i] = pattern_replicate(row_counts, col_counts, row_weights, col_weights,
-                                       a_ind, b_ind, kind, mode, shuffle, seed, start + i,
-                                       joint[b], rowrem[b], labels[b], a_counts[b],
+                                       a_ind, b_ind, b_words, kind, mode, seed, start + i,
+                                       ticks[b], rowrem[b], labels[b], a_counts[b],
                                        b_counts[b], m_out[b], ra[b], cb[b], states[b])
 
 

@@ -18,16 +18,18 @@ CPU; :data:`RTX_2080_TI` is HAL's card, the drivers read the current device's):
   blocks of 31 threads, 3 per SM, every SM busy, all resident at once). Tables whose
   scratch for a warp (32 threads) does not fit in the 48 KiB a block may have (above about
   350 cells), or whose total reaches 2**31, take the global-memory kernel (logged).
-* MMI / SPMI filled by shuffling the respondents (``pattern_statistics`` with many patterns
-  per respondent, the benchmark shapes): one 32-thread block per replicate, the blocks looping
-  over the replicates (:mod:`.cooperative`): thread 0 draws the permutation (sequential by
-  nature), the block fills the urn and counts the pattern table with shared-memory atomics.
-  The grid has as many blocks as fit on the GPU at once, and as many urns (``4 n`` bytes
-  each) as :data:`SCRATCH_BYTES` holds. Indicator matrices that are not 0/1 take the
-  one-thread kernel (logged).
-* everything else (hypergeometric pattern fills, the tables, draws and observed statistics):
-  one thread per replicate with global-memory scratch, replicates launched in chunks whose
-  scratch stays under :data:`SCRATCH_BYTES`, block size from :func:`threads_per_block`.
+* MMI / SPMI (``pattern_statistics``): one thread per replicate
+  (:func:`.table_fill.pattern_ticks`: the large columns of the pattern table by
+  hypergeometric draws, the small ones ball by ball from an urn of their balls, with the
+  pattern rows summed as packed 8-bit fields in registers); the urn (``4`` bytes per ball of a
+  small column, 0.3 MB at 10^5 respondents, 2 MB at 10^6 in the benchmark shapes) is global
+  scratch, as many replicates per launch as :data:`SCRATCH_BYTES` holds, and blocks small
+  enough that every SM gets one (:func:`pattern_statistics_shape`). A block per replicate
+  would leave its other threads idle: the draws, most of the work, are sequential, and the
+  sums are register additions fused into them.
+* everything else (the tables, draws and observed statistics): one thread per replicate with
+  global-memory scratch, replicates launched in chunks whose scratch stays under
+  :data:`SCRATCH_BYTES`, block size from :func:`threads_per_block`.
 
 The chunking and the shapes do not change any draw (counter-based streams). Results come back
 to the host as NumPy arrays or ints.
@@ -62,9 +64,9 @@ from .registry import (
     as_counts,
     as_indicator,
     count_exceedances,
-    pattern_scratch,
+    pack_items,
+    pattern_labels,
     seed_word,
-    shuffle_labels,
     table_scratch,
 )
 
@@ -86,9 +88,9 @@ SCRATCH_BYTES = 2**30
 MAX_LAUNCH = 2**20
 _WARP = 32
 _INT32_MAX = 2**31 - 1
-#: Registers per thread the launch shapes assume for the shared-memory kernels: bounds on
+#: Registers per thread the launch shapes assume for the larger kernels: bounds on
 #: what ptxas gives them for sm_75 (``benchmarks/gpu_static.py`` checks that they hold).
-KERNEL_REGISTERS = {"table_statistics_shared": 160, "pattern_shuffle": 208}
+KERNEL_REGISTERS = {"table_statistics_shared": 160, "pattern_statistics": 232}
 
 #: ``numba.cuda``, bound by :func:`_bind_cuda` on the first call of a driver (the kernels get
 #: theirs from :mod:`.targets`).
@@ -127,13 +129,12 @@ RTX_2080_TI = DeviceLimits()
 class LaunchShape:
     """How a driver launches a kernel for ``count`` replicates.
 
-    ``path`` is ``"shared"`` (one thread per replicate, scratch in shared memory),
-    ``"block"`` (one block per replicate, :mod:`.cooperative`) or ``"global"`` (one thread
-    per replicate, scratch in global memory); ``note`` says why a faster path was not taken.
-    ``blocks`` and ``threads`` are those of the largest launch; ``shared_bytes`` its dynamic
-    shared memory per block; ``scratch_bytes`` its global scratch; ``resident_per_sm`` how
-    many of its blocks an SM holds at once (shared memory, threads, registers when given);
-    ``sms_filled`` how many SMs get at least one block.
+    ``path`` is ``"shared"`` (one thread per replicate, scratch in shared memory) or
+    ``"global"`` (one thread per replicate, scratch in global memory); ``note`` says why a
+    faster path was not taken. ``blocks`` and ``threads`` are those of the largest launch;
+    ``shared_bytes`` its dynamic shared memory per block; ``scratch_bytes`` its global scratch;
+    ``resident_per_sm`` how many of its blocks an SM holds at once (shared memory, threads,
+    registers when given); ``sms_filled`` how many SMs get at least one block.
     """
 
     kernel: str
@@ -222,7 +223,10 @@ def replicate_shape(kernel: str, count: int, bytes_per_replicate: int,
                     device: DeviceLimits = RTX_2080_TI, budget: int = SCRATCH_BYTES,
                     note: str = "", registers: int = 0) -> LaunchShape:
     """Shape of a one-thread-per-replicate kernel with global-memory scratch: chunks of at
-    most :data:`MAX_LAUNCH` replicates whose scratch stays under ``budget``.
+    most :data:`MAX_LAUNCH` replicates whose scratch stays under ``budget``, in blocks of
+    :func:`threads_per_block`, smaller when that leaves SMs without a block (chunks of a few
+    hundred replicates, limited by memory, whose threads wait on global memory: every SM
+    working on some of them hides more latency than fewer, fuller warps).
 
     Examples
     --------
@@ -232,6 +236,8 @@ def replicate_shape(kernel: str, count: int, bytes_per_replicate: int,
     """
     per_launch = max(1, min(count, MAX_LAUNCH, budget // max(1, bytes_per_replicate)))
     threads = threads_per_block(per_launch, device, registers=registers)
+    if device.sms <= per_launch < threads * device.sms:  # memory-bound launches: every SM
+        threads = per_launch // device.sms
     return _shape(kernel, "global", count, per_launch, threads, 0,
                   per_launch * bytes_per_replicate, device, note, registers)
 
@@ -278,48 +284,37 @@ def table_statistics_shape(rows: int, cols: int, total: int, count: int,
                            budget, f"global memory: {why}")
 
 
-def pattern_statistics_shape(n: int, npa: int, npb: int, ni: int, nk: int, count: int,
-                             binary: bool = True, device: DeviceLimits = RTX_2080_TI,
-                             budget: int = SCRATCH_BYTES,
-                             registers: int | None = None) -> LaunchShape:
-    """Shape of the MMI / SPMI replicate launch for ``n`` respondents, ``npa x npb``
-    patterns and ``ni x nk`` options: block per replicate when the table is filled by
-    shuffling (:func:`.registry.shuffle_labels`), the indicators are 0/1 (``binary``) and the
-    block's counts fit its shared memory; else one thread per replicate.
+def pattern_bytes(n_labels: int, npa: int, npb: int, ni: int, nk: int) -> int:
+    """Global scratch of one MMI / SPMI replicate: the ``J B`` counts, remaining row counts,
+    resampled margins, products and stream state (8 bytes each) and the urn of ``n_labels``
+    balls (:func:`.registry.pattern_labels`, 4 bytes each).
 
     Examples
     --------
-    >>> s = pattern_statistics_shape(10**6, 900, 900, 10, 10, 4999)
-    >>> s.kernel, s.threads, s.blocks, s.sms_filled, s.shared_bytes
-    ('pattern_shuffle', 32, 266, 68, 1684)
-    >>> pattern_statistics_shape(10**4, 3, 4, 2, 3, 4999).path
-    'global'
+    >>> pattern_bytes(71936, 10, 5670, 10, 15)
+    335880
+    """
+    return 8 * (npa * nk + 2 * npa + npb + ni * nk + ni + nk + 2) + 4 * n_labels
+
+
+def pattern_statistics_shape(n_labels: int, npa: int, npb: int, ni: int, nk: int, count: int,
+                             device: DeviceLimits = RTX_2080_TI, budget: int = SCRATCH_BYTES,
+                             registers: int | None = None) -> LaunchShape:
+    """Shape of the MMI / SPMI replicate launch (one thread per replicate) for ``npa x npb``
+    patterns, ``ni x nk`` options and an urn of ``n_labels`` balls: as many replicates per
+    launch as ``budget`` holds (:func:`pattern_bytes` each), in blocks that reach every SM.
+
+    Examples
+    --------
+    >>> s = pattern_statistics_shape(496310, 792, 700, 10, 10, 4999)
+    >>> s.launches, s.blocks, s.threads, s.sms_filled
+    (10, 75, 7, 68)
     """
     if registers is None:
-        registers = KERNEL_REGISTERS["pattern_shuffle"]
-    n_labels = shuffle_labels(n, npa, npb)
-    joint = 1 if n_labels else npa * npb
-    per_replicate = (8 * (joint + 2 * npa + npb + ni * nk + ni + nk + 2)
-                     + 4 * max(n_labels, 1))
-    shared = 4 * (ni * nk + PATTERN_BLOCK_THREADS * ni + 1)
-    why = ""
-    if not n_labels:
-        why = "the table is filled by hypergeometric draws (few patterns per respondent)"
-    elif not binary:
-        why = "an indicator matrix is not 0/1"
-    elif shared > device.shared_per_block:
-        why = f"the {ni} x {nk} counts need {shared} bytes of shared memory per block"
-    if why:
-        return replicate_shape("pattern_statistics", count, per_replicate, device, budget,
-                               f"one thread per replicate: {why}")
-    threads = PATTERN_BLOCK_THREADS
-    per_block = 4 * n_labels + 8 * (2 * npa + 2 * npb + ni * nk + ni + nk + 3)
-    grid = max(1, min(count, budget // per_block,
-                      device.sms * resident_blocks(threads, shared, registers, device)))
-    return LaunchShape("pattern_shuffle", "block", count, 1 if count else 0, grid, threads,
-                       shared, grid * per_block,
-                       resident_blocks(threads, shared, registers, device),
-                       min(grid, device.sms))
+        registers = KERNEL_REGISTERS["pattern_statistics"]
+    return replicate_shape("pattern_statistics", count,
+                           pattern_bytes(n_labels, npa, npb, ni, nk), device, budget,
+                           registers=registers)
 
 
 #: DeviceLimits field -> numba-cuda device attribute (CUDA's CU_DEVICE_ATTRIBUTE_* names).
@@ -561,35 +556,20 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     if not count:
         return out
     inputs = [cuda.to_device(x) for x in (rows, cols, rows.astype(np.float64),
-                                          cols.astype(np.float64), a, b)]
-    n_labels = shuffle_labels(int(rows.sum()), npa, npb)
-    binary = bool(np.isin(a, (0.0, 1.0)).all() and np.isin(b, (0.0, 1.0)).all())
-    shape = pattern_statistics_shape(int(rows.sum()), npa, npb, ni, nk, count, binary,
-                                     _device_limits(), _budget())
-    if shape.path == "block":
-        grid = shape.blocks
-        d_out = _empty(count, dtype=np.float64)
-        _kernel("pattern_shuffle")[grid, shape.threads, 0, shape.shared_bytes](
-            *inputs, cuda.to_device(a.astype(np.int32)), cuda.to_device(b.astype(np.int32)),
-            int(kind), int(mode), seed_word(seed), start, d_out,
-            _empty(grid, n_labels, dtype=np.int32), _empty(grid, npa + npb + 2),
-            _empty(grid, npa), _empty(grid, npb), _empty(grid, ni, nk, dtype=np.float64),
-            _empty(grid, ni, dtype=np.float64), _empty(grid, nk, dtype=np.float64),
-            _empty(grid, 1, dtype=np.uint64))
-        return d_out.copy_to_host()
-    _log.info("espri_gpu: pattern_statistics (%d x %d patterns): %s", npa, npb, shape.note)
-    joint_shape = (1, 1) if n_labels else (npa, npb)  # the shuffle forms no table
-    rowrem = pattern_scratch(rows, cols, mode)
-    per = (8 * (joint_shape[0] * joint_shape[1] + rowrem + npa + npb + ni * nk + ni + nk + 2)
-           + 4 * max(n_labels, 1))
-    for lo, m in _chunks(count, per):
+                                          cols.astype(np.float64), a, b, pack_items(b))]
+    n_labels = pattern_labels(rows, cols, mode)
+    shape = pattern_statistics_shape(n_labels, npa, npb, ni, nk, count, _device_limits(),
+                                     _budget())
+    per = -(-count // shape.launches)
+    for lo in range(0, count, per):
+        m = min(per, count - lo)
         d_out = _empty(m, dtype=np.float64)
-        _launch(_kernel("pattern_statistics"), m, *inputs, int(kind), int(mode),
-                int(n_labels > 0), seed_word(seed), start + lo, d_out, _empty(m, *joint_shape),
-                _empty(m, rowrem), _empty(m, max(n_labels, 1), dtype=np.int32), _empty(m, npa),
-                _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
-                _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),
-                _empty(m, 1, dtype=np.uint64))
+        _kernel("pattern_statistics")[-(-m // shape.threads), shape.threads](
+            *inputs, int(kind), int(mode), seed_word(seed), start + lo, d_out,
+            _empty(m, npa, nk), _empty(m, npa), _empty(m, n_labels, dtype=np.int32),
+            _empty(m, npa), _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
+            _empty(m, ni, dtype=np.float64), _empty(m, nk, dtype=np.float64),
+            _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
 

@@ -8,21 +8,18 @@ with the launch shapes computed there:
   ``start + i`` with global-memory scratch row ``i``; the ``observed_*`` kernels run on one
   thread;
 * ``table_statistics_shared``: the draws of ``table_statistics``, one thread per replicate
-  with its scratch in the block's dynamic shared memory (see the kernel);
-* ``pattern_shuffle``: the draws of ``pattern_statistics`` (shuffle fill), one block per
-  replicate (:func:`.cooperative.block_pattern_replicate`), the blocks looping over the
-  replicates, so that the global scratch (one urn per block) does not grow with their number.
+  with its scratch in the block's dynamic shared memory (see the kernel).
 
-Precision (the RTX 2080 Ti runs FP64 at 1/32 of FP32): counts stay integers (tables
-``int32`` in shared memory, remaining row sums ``int64``, the shuffle's urn and its ``A' J
-B`` counts ``int32``, with shared-memory integer atomics); FP64 stays where a draw or a tie
-depends on it. The samplers' uniforms (53-bit), HRUA's hat, squeezes, log-density brackets
-and logarithms and the inversion's pmf recurrence decide which value is drawn: in FP32 a
-uniform near a boundary would give another value, so the draws would no longer be the
-CPU's. The statistics (X^2, G, MMI, SPMI) are FP64 so that a replicate equal to the observed
-table ties with it exactly (the observed value comes from the same device functions). The
-8 KiB log-factorial table is in constant memory once per kernel (every sampler reads it
-through :func:`.logfactorials.logfactorial`).
+Precision (the RTX 2080 Ti runs FP64 at 1/32 of FP32): counts stay integers (tables ``int32`` in
+shared memory, remaining row sums ``int64``, the pattern fill's urn ``int32`` and its ``J B``
+counts summed as packed 8-bit fields in ``uint64`` words); FP64 stays where a draw or a tie
+depends on it. The samplers' uniforms (53-bit), HRUA's hat, squeezes, log-density brackets and
+logarithms and the inversion's pmf recurrence decide which value is drawn: in FP32 a uniform
+near a boundary would give another value, so the draws would no longer be the CPU's. The
+statistics (X^2, G, MMI, SPMI) are FP64 so that a replicate equal to the observed table ties
+with it exactly (the observed value comes from the same device functions). The 8 KiB
+log-factorial table is in constant memory once per kernel (every sampler reads it through
+:func:`.logfactorials.logfactorial`).
 
 ``cuda`` is ``numba.cuda``, bound by the CUDA target when it compiles this module (a module
 global: the CUDA simulator swaps in its per-thread fake module), and ``strided_view`` its
@@ -36,7 +33,6 @@ from typing import TYPE_CHECKING
 
 from numba import int32, int64, uint64
 
-from .cooperative import block_pattern_replicate
 from .replicates import pattern_replicate, table_replicate
 from .rng import stream_start, uniform
 from .samplers import hypergeometric, multinomial
@@ -49,7 +45,7 @@ if TYPE_CHECKING:  # bound by espri_gpu.kernels.targets for the CUDA target
     from .targets import strided_view
 
 __all__ = ["hypergeometric_kernel", "multinomial_kernel", "observed_patterns_kernel",
-           "observed_table_kernel", "pattern_shuffle_kernel", "pattern_statistics_kernel",
+           "observed_table_kernel", "pattern_statistics_kernel",
            "table_statistics_kernel", "table_statistics_shared_kernel", "tables_kernel",
            "uniform_kernel"]
 
@@ -122,31 +118,14 @@ def table_statistics_shared_kernel(row_sums, col_sums, n, statistic, seed, start
                                  state)
 
 
-def pattern_shuffle_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
-                           a_int, b_int, kind, mode, seed, start, out, labels, offsets,
-                           a_counts, b_counts, m_out, ra, cb, states):
-    """``out[r]``: the MMI / SPMI of replicate ``start + r`` (the draws and value of
-    ``pattern_statistics_kernel`` with ``shuffle`` 1), block ``b`` computing replicates
-    ``b, b + gridDim, ...`` with its scratch row ``b`` (see :mod:`.cooperative`)."""
-    b = cuda.blockIdx.x
-    shared = cuda.shared.array(0, int32)
-    for r in range(b, out.shape[0], cuda.gridDim.x):
-        stat = block_pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                       b_ind, a_int, b_int, kind, mode, seed, start + r,
-                                       labels[b], offsets[b], a_counts[b], b_counts[b],
-                                       m_out[b], ra[b], cb[b], states[b], shared)
-        if cuda.threadIdx.x == 0:
-            out[r] = stat
-
-
 def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
-                              kind, mode, shuffle, seed, start, out, joint, rowrem, labels,
+                              b_words, kind, mode, seed, start, out, ticks, rowrem, labels,
                               a_counts, b_counts, m_out, ra, cb, states):
     """``out[i]``: the MMI / SPMI of replicate ``start + i``'s pattern table."""
     i = cuda.grid(1)
     if i < out.shape[0]:
         out[i] = pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind,
-                                   b_ind, kind, mode, shuffle, seed, start + i, joint[i],
+                                   b_ind, b_words, kind, mode, seed, start + i, ticks[i],
                                    rowrem[i], labels[i], a_counts[i], b_counts[i], m_out[i],
                                    ra[i], cb[i], states[i])
 

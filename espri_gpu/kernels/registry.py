@@ -8,8 +8,8 @@
 * the public drivers that :mod:`.cpu` and :mod:`.cuda` both define, same names and
   signatures (:data:`DRIVERS`);
 * the preparation of their arguments and the exceedance count (:func:`seed_word`,
-  :func:`as_counts`, :func:`as_indicator`, :func:`shuffle_labels`, :func:`table_scratch`,
-  :func:`count_exceedances`).
+  :func:`as_counts`, :func:`as_indicator`, :func:`table_scratch`, :func:`pattern_labels`,
+  :func:`pack_items`, :func:`count_exceedances`).
 
 Importing this module imports NumPy only.
 """
@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["BALL_COLUMN_RATIO", "BOOTSTRAP", "DRIVERS", "EXCEEDANCE_RTOL", "G", "KERNELS", "MMI",
-           "PATTERN_KINDS", "PEARSON", "PERMUTATION", "RESAMPLING_MODES", "SHUFFLE_CELLS_RATIO",
+           "PATTERN_BALL_RATIO", "PATTERN_KINDS", "PEARSON", "PERMUTATION", "RESAMPLING_MODES",
            "SPMI", "STATISTIC_CODES", "Kernel", "as_counts", "as_indicator", "ball_limit",
-           "count_exceedances", "pattern_scratch", "seed_word", "shuffle_labels", "table_scratch"]
+           "count_exceedances", "pack_items", "pattern_labels", "pattern_limit", "seed_word",
+           "table_scratch"]
 
 # ------------------------------------------------------------------------- statistic codes
 #: ``statistic`` of the table kernels: Pearson's X^2 or the likelihood ratio G.
@@ -64,7 +65,7 @@ KERNELS = {k.name: k for k in (
                                "float64[::1], int64[:, :, ::1], int64[:, ::1], uint64[:, ::1])"),
     Kernel("pattern_statistics",
            "void(int64[::1], int64[::1], float64[::1], float64[::1], float64[:, ::1], "
-           "float64[:, ::1], int64, int64, int64, uint64, int64, float64[::1], "
+           "float64[:, ::1], uint64[:, ::1], int64, int64, uint64, int64, float64[::1], "
            "int64[:, :, ::1], int64[:, ::1], int32[:, ::1], int64[:, ::1], int64[:, ::1], "
            "float64[:, :, ::1], float64[:, ::1], float64[:, ::1], uint64[:, ::1])"),
     # observed statistics: one value, by the device functions that score the replicates
@@ -73,16 +74,9 @@ KERNELS = {k.name: k for k in (
     Kernel("observed_patterns",
            "void(int64[:, ::1], float64[:, ::1], float64[:, ::1], int64, float64[:, ::1], "
            "float64[::1], float64[::1], float64[:, ::1], float64[::1])", False),
-    # CUDA only (espri_gpu.kernels.cooperative): scratch in shared memory, one block per
-    # pattern replicate; the draws of table_statistics / pattern_statistics
+    # CUDA only: scratch in shared memory; the draws of table_statistics
     Kernel("table_statistics_shared",
            "void(int64[::1], int64[::1], int64, int64, uint64, int64, float64[::1])",
-           targets=("cuda",)),
-    Kernel("pattern_shuffle",
-           "void(int64[::1], int64[::1], float64[::1], float64[::1], float64[:, ::1], "
-           "float64[:, ::1], int32[:, ::1], int32[:, ::1], int64, int64, uint64, int64, "
-           "float64[::1], int32[:, ::1], int64[:, ::1], int64[:, ::1], int64[:, ::1], "
-           "float64[:, :, ::1], float64[:, ::1], float64[:, ::1], uint64[:, ::1])",
            targets=("cuda",)),
 )}
 
@@ -100,12 +94,6 @@ DRIVERS = ("uniform_draws", "hypergeometric_draws", "multinomial_draws", "random
 #: on the CPU compared with replicates drawn on a GPU).
 EXCEEDANCE_RTOL = 64 * 2.22e-16
 _MASK64 = (1 << 64) - 1
-#: Pattern tables are filled by shuffling row labels (``n`` draws) rather than by
-#: conditional hypergeometric draws (up to ``(Pa - 1)(Pb - 1)``) when ``n`` is at most this
-#: many times the number of free cells (measured: MMI at 1e5 respondents x 15k patterns).
-SHUFFLE_CELLS_RATIO = 2
-
-
 #: A column of a random table whose total is below this many times (rows - 1) is filled ball
 #: by ball (one exact bounded integer per unit, from the urn of those columns' balls: ~2 ns
 #: each) rather than by one conditional hypergeometric draw per row (20-70 ns each; measured
@@ -140,13 +128,61 @@ def table_scratch(row_sums, col_sums) -> int:
     return int(rows + cols[cols < ball_limit(rows)].sum())
 
 
-def pattern_scratch(row_counts, col_counts, mode: int) -> int:
-    """Length of the ``rowrem`` scratch row of the pattern kernel: :func:`table_scratch` of
-    the pattern table, or its bound over resampled column counts (``mode`` BOOTSTRAP)."""
-    if mode != BOOTSTRAP:
-        return table_scratch(row_counts, col_counts)
-    rows = len(row_counts)
-    return int(rows + min(int(np.sum(row_counts)), len(col_counts) * ball_limit(rows)))
+#: A column of a pattern table whose count is below this many times (patterns of the first
+#: question - 1) is filled ball by ball, the others by conditional hypergeometric draws
+#: (:func:`espri_gpu.kernels.table_fill.pattern_ticks`).
+PATTERN_BALL_RATIO = 32
+
+
+def pattern_limit(n_row_patterns: int) -> int:
+    """Column count from which a pattern table's column is drawn rather than filled ball by
+    ball (:data:`PATTERN_BALL_RATIO`); the device functions use the same rule.
+
+    Examples
+    --------
+    >>> pattern_limit(10)
+    288
+    """
+    return PATTERN_BALL_RATIO * (n_row_patterns - 1)
+
+
+def pattern_labels(row_counts, col_counts, mode: int) -> int:
+    """Length of the ``int32`` urn of the pattern kernel: the balls of the columns filled ball
+    by ball, or their most over resampled column counts (``mode`` BOOTSTRAP); at least 1.
+
+    Examples
+    --------
+    >>> pattern_labels([5, 5], [3, 300, 4], PERMUTATION), pattern_labels([5, 5], [3, 300, 4],
+    ...                                                                  BOOTSTRAP)
+    (7, 10)
+    """
+    cols = np.asarray(col_counts, dtype=np.int64)
+    limit = pattern_limit(len(row_counts))
+    if mode == BOOTSTRAP:
+        return max(1, min(int(np.sum(row_counts)), cols.size * max(limit - 1, 0)))
+    return max(1, int(cols[cols < limit].sum()))
+
+
+def pack_items(b_ind) -> np.ndarray:
+    """The 0/1 pattern x item matrix B packed for
+    :func:`espri_gpu.kernels.table_fill.pattern_ticks`: item k of pattern q in bits
+    ``8 (k % 8) ..`` of word ``k // 8`` of row q, two words per 16 items (a ball adds its
+    pattern's words to 8-bit counters, emptied every 255 balls).
+
+    Examples
+    --------
+    >>> pack_items([[1, 0, 1], [0, 1, 0]]).tolist()
+    [[65537, 0], [256, 0]]
+    """
+    b = np.asarray(b_ind, dtype=np.float64)
+    if not np.isin(b, (0.0, 1.0)).all():
+        raise ValueError("`b_ind` holds values other than 0 and 1; expected a 0/1 indicator "
+                         "matrix")
+    npb, nk = b.shape
+    words = np.zeros((npb, 2 * max(1, -(-nk // 16))), dtype=np.uint64)
+    for k in range(nk):
+        words[:, k // 8] |= b[:, k].astype(np.uint64) << np.uint64(8 * (k % 8))
+    return words
 
 
 def seed_word(seed) -> np.uint64:
@@ -180,18 +216,3 @@ def count_exceedances(statistics: np.ndarray, observed: float) -> int:
     """
     threshold = float(observed) * (1.0 - EXCEEDANCE_RTOL)
     return int(np.count_nonzero(np.asarray(statistics) >= threshold))
-
-
-def shuffle_labels(n: int, npa: int, npb: int) -> int:
-    """Length of the label scratch per replicate: ``n`` when pattern tables are filled by
-    shuffling (see :data:`SHUFFLE_CELLS_RATIO`), else 0 (hypergeometric fill). Both targets
-    choose with it, so they draw the same tables.
-
-    Examples
-    --------
-    >>> shuffle_labels(40, 6, 8), shuffle_labels(400, 6, 8)
-    (40, 0)
-    """
-    if 0 < n < 2**31 and n <= SHUFFLE_CELLS_RATIO * (npa - 1) * (npb - 1):
-        return n
-    return 0

@@ -19,8 +19,8 @@ from espri_gpu.kernels.registry import BOOTSTRAP
 
 from .rng import stream_start
 from .samplers import multinomial
-from .statistics import pattern_products, pattern_statistic, table_statistic
-from .table_fill import random_table, shuffle_products
+from .statistics import pattern_statistic, table_statistic, ticks_products
+from .table_fill import pattern_ticks, random_table
 
 __all__ = ["DEGENERATE", "MAX_REDRAWS", "pattern_replicate", "table_replicate",
            "varying_columns"]
@@ -60,15 +60,15 @@ def table_replicate(row_sums, col_sums, n, statistic, seed, replicate, tab, rowr
     return table_statistic(tab, row_sums, col_sums, n, statistic)
 
 
-def pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,
-                      kind, mode, shuffle, seed, replicate, joint, rowrem, labels,
-                      a_counts, b_counts, m_out, ra, cb, state):
+def pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind, b_words,
+                      kind, mode, seed, replicate, ticks, rowrem, labels, a_counts, b_counts,
+                      m_out, ra, cb, state):
     """Draw replicate ``replicate``'s pattern table; return its MMI / SPMI (``kind``).
 
-    ``shuffle`` 1: :func:`.table_fill.shuffle_products` (``labels`` holds >= n; ``joint`` and
-    ``rowrem`` unused); 0: :func:`.table_fill.random_table` then
-    :func:`.statistics.pattern_products` (same law, other draws; the drivers choose, the same
-    way on every target, with :func:`espri_gpu.kernels.registry.shuffle_labels`).
+    The table is drawn as ``ticks = J B`` by :func:`.table_fill.pattern_ticks` (``b_words``:
+    B packed by :func:`espri_gpu.kernels.registry.pack_items`; ``labels`` holds
+    :func:`espri_gpu.kernels.registry.pattern_labels` entries), then reduced to the products
+    the statistics read (:func:`.statistics.ticks_products`).
 
     ``mode`` BOOTSTRAP: both margins are resampled first; a resample in which a
     column of ``a_ind`` or ``b_ind`` (an item, or a level of a single-choice question)
@@ -95,9 +95,6 @@ def pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind, b
         if not valid:
             return DEGENERATE
         rows, cols = a_counts, b_counts
-    if shuffle == 1:
-        total = shuffle_products(rows, cols, a_ind, b_ind, m_out, ra, cb, labels, state)
-    else:
-        random_table(rows, cols, joint, rowrem, state)
-        total = pattern_products(joint, a_ind, b_ind, m_out, ra, cb)
-    return pattern_statistic(m_out, ra, cb, total, kind)
+    total = pattern_ticks(rows, cols, b_ind, b_words, ticks, rowrem, labels, state)
+    ticks_products(ticks, rows, a_ind, m_out, ra, cb)
+    return pattern_statistic(m_out, ra, cb, float(total), kind)

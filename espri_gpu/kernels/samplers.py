@@ -20,7 +20,9 @@ The expected cost of every draw is bounded whatever the population size. Counts 
   Bin(n - sum_{j<i} X_j, w_i / sum_{j>=i} w_j)``, last category by subtraction. Exactly
   multinomial when the weights are integer-valued (as counts are); the remaining weight is
   then computed without rounding.
-* :func:`below` ``(bound, state)``: a uniform integer in ``[0, bound)``, exactly (Lemire 2019).
+* :func:`below` ``(bound, state)``: a uniform integer in ``[0, bound)``, exactly (Lemire 2019);
+  :func:`below2` two of them (bounds ``bound`` and ``bound - 1``: two balls drawn without
+  replacement) from one 64-bit draw.
 
 Log-densities. In HRUA and BRUA the log-density ratio ``T(K) = log f(K) - log f(mode)`` is
 evaluated from log-factorial differences whose error scales with ``|K - mode|``
@@ -64,10 +66,10 @@ from .logfactorials import (
     stirling_step,
     stirling_tail_recip,
 )
-from .rng import next_u64, uniform, uniform_open
+from .rng import GOLDEN, mix64, next_u64, uniform, uniform_open
 
-__all__ = ["BINOMIAL_INVERSION_MEAN", "INVERSION_MAX", "below", "binomial", "hypergeometric",
-           "multinomial"]
+__all__ = ["BINOMIAL_INVERSION_MEAN", "INVERSION_MAX", "below", "below2", "below2_from",
+           "binomial", "hypergeometric", "multinomial"]
 
 #: Hypergeometric draws whose support has at most ``INVERSION_MAX + 1`` values use inversion.
 INVERSION_MAX = 32
@@ -472,3 +474,41 @@ def below(bound, state):
             m = (next_u64(state) >> _SHIFT32) * b
             low = m & _MASK32
     return int(m >> _SHIFT32)
+
+
+@inline
+def below_from(bound, half, s):
+    """``(k, s)``: a uniform integer k in [0, bound) from the 32-bit ``half`` (Lemire's
+    product), drawn again from the next words of the SplitMix64 state ``s`` (as
+    :func:`below`) when it falls in the rejected low end; ``s`` advanced past them."""
+    b = np.uint64(bound)
+    m = half * b
+    low = m & _MASK32
+    if low < b:
+        threshold = (_TWO32 - b) % b
+        while low < threshold:
+            s = s + GOLDEN
+            m = (mix64(s) >> _SHIFT32) * b
+            low = m & _MASK32
+    return int(m >> _SHIFT32), s
+
+
+@inline
+def below2_from(bound, s):
+    """``(k1, k2, s)``: :func:`below2` on the SplitMix64 state ``s`` held in a register
+    (loops of draws keep it out of memory), ``s`` advanced."""
+    s = s + GOLDEN
+    word = mix64(s)
+    first, s = below_from(bound, word >> _SHIFT32, s)
+    second, s = below_from(bound - 1, word & _MASK32, s)
+    return first, second, s
+
+
+@inline
+def below2(bound, state):
+    """Two uniform integers, in [0, bound) and [0, bound - 1) (2 <= bound < 2**32), exactly,
+    from the two 32-bit halves of one draw (top half first); a half that Lemire's test
+    rejects is replaced by fresh draws, as in :func:`below`."""
+    first, second, s = below2_from(bound, state[0])
+    state[0] = s
+    return first, second

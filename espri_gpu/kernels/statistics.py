@@ -3,12 +3,13 @@
 Table statistics (:func:`pearson`, :func:`g_statistic`) take the table and its margins;
 pattern statistics (:func:`mmi`, :func:`spmi`) the products ``M = A' J B``, ``ra = A' (J 1)``,
 ``cb = B' (J' 1)`` of the pattern table ``J`` and the pattern x option indicators ``A``, ``B``
-(:func:`pattern_products`, or :func:`espri_gpu.kernels.table_fill.shuffle_products` without
-forming ``J``). Cells with zero expected count are skipped. Consequences: a table with a zero
-margin gets the statistic of the table without that row/column; a 2 x 2 table (SPMI) or an I x
-2 table with a zero column margin (MMI) contributes 0; MMI drops the rows of options nobody
-chose. G is summed as ``2 sum [O ln(O/E) - (O - E)]`` (equal to ``2 sum O ln(O/E)`` because
-both tables share margins), whose terms are all >= 0 and, for ``|O/E - 1| < 1/8``, come from a
+(:func:`pattern_products`, or :func:`ticks_products` from ``J B``, which
+:func:`espri_gpu.kernels.table_fill.pattern_ticks` draws without forming ``J``). Cells with
+zero expected count are skipped. Consequences: a table with a zero margin gets the statistic
+of the table without that row/column; a 2 x 2 table (SPMI) or an I x 2 table with a zero
+column margin (MMI) contributes 0; MMI drops the rows of options nobody chose. G is summed as
+``2 sum [O ln(O/E) - (O - E)]`` (equal to ``2 sum O ln(O/E)`` because both tables share
+margins), whose terms are all >= 0 and, for ``|O/E - 1| < 1/8``, come from a
 series: no cancellation, few-ulp accuracy.
 
 One implementation per statistic: :func:`table_statistic` (X^2 or G) and
@@ -36,7 +37,7 @@ from espri_gpu.kernels.targets import inline
 
 __all__ = ["g_statistic", "mmi", "mmi_item", "observed_patterns", "pattern_products",
            "pattern_statistic", "pearson", "spmi", "spmi_item", "table_statistic",
-           "zero_products"]
+           "ticks_products", "zero_products"]
 
 # (1 + d) log1p(d) - d = d**2 * sum_j (-1)**j d**j / ((j + 1)(j + 2)), used for |d| < 1/8.
 _G_SERIES_MAX = 0.125
@@ -90,7 +91,7 @@ def g_statistic(tab, row_sums, col_sums, n):
 # ----------------------------------------------------------------------------- patterns
 @inline
 def zero_products(m_out, ra, cb):
-    """Set the outputs of :func:`pattern_products` / :func:`shuffle_products` to 0."""
+    """Set the outputs of :func:`pattern_products` / :func:`ticks_products` to 0."""
     ni, nk = m_out.shape
     for i in range(ni):
         ra[i] = 0.0
@@ -132,6 +133,27 @@ def pattern_products(joint, a_ind, b_ind, m_out, ra, cb):
                     for k in range(nk):
                         m_out[i, k] += v * b_ind[q, k]
     return n
+
+
+def ticks_products(ticks, row_counts, a_ind, m_out, ra, cb):
+    """The products of :func:`pattern_products` from ``ticks = J B`` and the row margins of
+    J: M = A' ticks, ra = A' (J 1), cb = ticks' 1 (exact integer sums, the same values)."""
+    npa, nk = ticks.shape
+    ni = a_ind.shape[1]
+    zero_products(m_out, ra, cb)
+    for p in range(npa):
+        rp = float(row_counts[p])
+        if rp == 0.0:
+            continue
+        for k in range(nk):
+            cb[k] += float(ticks[p, k])
+        for i in range(ni):
+            aip = a_ind[p, i]
+            if aip == 0.0:
+                continue
+            ra[i] += aip * rp
+            for k in range(nk):
+                m_out[i, k] += aip * float(ticks[p, k])
 
 
 def mmi_item(m_in, ra, tot, k):

@@ -1,4 +1,4 @@
-"""Random tables with both margins fixed, filled two ways from one random stream.
+"""Random tables with both margins fixed, from one random stream: as tables or as J B.
 
 * :func:`random_table` ``(row_sums, col_sums, table, rowrem, state)``: uniform over the r x c
   tables with the given margins (the law of Patefield 1981). The columns whose total reaches
@@ -13,26 +13,35 @@
   columns (total 258 in a 10 x 15 table, say) used to be filled by draws too: for them a
   seed now gives other tables than it did before the ball fill (same law, same p-values up
   to Monte-Carlo error); tables whose columns all reach the limit draw what they drew.
-* :func:`shuffle_products` ``(row_sums, col_sums, a_ind, b_ind, m_out, ra, cb, labels,
-  state)``: a table of the same law in ``total`` draws (each column's balls drawn without
-  replacement from the urn of row labels: a partial Fisher-Yates shuffle with exact bounded
-  integers, :func:`espri_gpu.kernels.samplers.below`), reduced on the fly to ``A' J B`` and
-  the margins (:func:`espri_gpu.kernels.statistics.pattern_products`); with identity
-  indicators ``A' J B`` is the table itself. The MMI/SPMI drivers use it when the pattern
-  table has many more cells than respondents
-  (:func:`espri_gpu.kernels.registry.shuffle_labels`).
+* :func:`pattern_ticks` ``(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels,
+  state)``: ``J B`` of a random pattern table J of the same law, without forming J: the
+  columns reaching :func:`~espri_gpu.kernels.registry.pattern_limit` by conditional
+  hypergeometric draws down the rows, the others ball by ball from the urn of their balls
+  labelled with their column (two exact bounded integers per 64-bit draw), the packed rows
+  of B (:func:`~espri_gpu.kernels.registry.pack_items`) of each row's balls summed in
+  registers. O(respondents in small columns) integer work per replicate, no float work per
+  respondent. The MMI/SPMI replicates use it (:func:`.replicates.pattern_replicate`); it
+  replaced a fill that drew every respondent and summed A and B rows in floats, so a seed
+  gives other pattern tables than before (same law).
 
 Device functions, compiled per target by :mod:`espri_gpu.kernels.targets`.
 """
 
 from __future__ import annotations
 
-from espri_gpu.kernels.registry import BALL_COLUMN_RATIO
+import numpy as np
 
-from .samplers import below, hypergeometric
-from .statistics import zero_products
+from espri_gpu.kernels.registry import BALL_COLUMN_RATIO, PATTERN_BALL_RATIO
+from espri_gpu.kernels.targets import inline
 
-__all__ = ["ball_columns", "hypergeometric_column", "random_table", "shuffle_products"]
+from .samplers import below, below2, below2_from, hypergeometric
+
+__all__ = ["add_balls", "add_column_ticks", "ball_columns", "hypergeometric_column",
+           "pattern_ticks", "random_table", "unpack_ticks"]
+
+_FIELD = np.uint64(0xFF)
+_FIELD_MAX = 0xFF
+_ZERO = np.uint64(0)
 
 
 def hypergeometric_column(j, need, total, out, rowrem, state):
@@ -80,7 +89,19 @@ def ball_columns(col_sums, limit, out, rowrem, state):
             last = i
     for i in range(nr):
         if i != last:
-            for _ in range(rowrem[i]):
+            s = state[0]
+            for _ in range(rowrem[i] // 2):  # two balls per 64-bit draw
+                t, u, s = below2_from(left, s)
+                left -= 1
+                j = rowrem[nr + t]
+                rowrem[nr + t] = rowrem[nr + left]
+                out[i, j] += 1
+                left -= 1
+                j = rowrem[nr + u]
+                rowrem[nr + u] = rowrem[nr + left]
+                out[i, j] += 1
+            state[0] = s
+            if rowrem[i] % 2 == 1:
                 t = below(left, state)
                 left -= 1
                 j = rowrem[nr + t]
@@ -120,61 +141,149 @@ def random_table(row_sums, col_sums, out, rowrem, state):
         ball_columns(col_sums, limit, out, rowrem, state)
 
 
-def shuffle_products(row_sums, col_sums, a_ind, b_ind, m_out, ra, cb, labels, state):
-    """:func:`pattern_products` of a random table with margins ``row_sums`` x
-    ``col_sums`` (the law of :func:`random_table`), without forming the table; returns n.
+@inline
+def add_column_ticks(ticks, p, b_ind, q, x):
+    """``ticks[p] += x B[q]`` (B a 0/1 indicator matrix)."""
+    for k in range(ticks.shape[1]):
+        if b_ind[q, k] != 0.0:
+            ticks[p, k] += x
 
-    The urn holds one ball per unit of ``row_sums``, labelled with its row (``labels``,
-    length >= n); column q takes ``col_sums[q]`` balls drawn without replacement (partial
-    Fisher-Yates), the last column what is left. The A rows of a column's balls are summed
-    into ``ra`` (a scratch until the end), then ``M += sum B[q]``. Every sum is an
-    integer below 2**53, so M, ra, cb equal those of the drawn table exactly; with
-    identity ``a_ind`` and ``b_ind``, M is the table. Cost: n (I + 1) plus, per column,
-    I K at most, instead of the table's Pa Pb cells, twice.
+
+@inline
+def unpack_ticks(ticks, p, word0, w0, w1):
+    """Add the sixteen 8-bit counts packed in ``w0, w1`` (items ``8 word0 ..``) to
+    ``ticks[p]``."""
+    nk = ticks.shape[1]
+    base = 8 * word0
+    for f in range(8):
+        shift = np.uint64(8 * f)
+        if base + f < nk:
+            ticks[p, base + f] += int((w0 >> shift) & _FIELD)
+        if base + 8 + f < nk:
+            ticks[p, base + 8 + f] += int((w1 >> shift) & _FIELD)
+
+
+@inline
+def add_balls(ticks, p, labels, lo, hi, b_words, word0):
+    """``ticks[p] += sum of B[labels[t]]`` over ``lo <= t < hi``, items ``8 word0 ..
+    8 word0 + 15``: two packed words per ball, unpacked every 255 balls."""
+    while lo < hi:
+        end = min(hi, lo + _FIELD_MAX)
+        w0 = w1 = _ZERO
+        for t in range(lo, end):
+            x = labels[t]
+            w0 += b_words[x, word0]
+            w1 += b_words[x, word0 + 1]
+        unpack_ticks(ticks, p, word0, w0, w1)
+        lo = end
+
+
+def pattern_ticks(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels, state):
+    """``ticks = J B`` of a random pattern table J with margins ``row_counts`` x
+    ``col_counts`` (the law of :func:`random_table`), without forming J; returns n.
+
+    ``b_words`` is B packed eight items per ``uint64`` (8 bits each, two words per 16
+    items: :func:`espri_gpu.kernels.registry.pack_items`); sums of up to 255 balls' words
+    are exact and are then unpacked into ``ticks``. Columns whose count reaches
+    :func:`espri_gpu.kernels.registry.pattern_limit` are drawn first, in order, by
+    conditional hypergeometric draws down the rows (the last of them takes the remaining
+    row counts when no column is small); the other columns' balls, labelled with their
+    column, fill an urn (``labels``), from which each row but the (first) fullest draws its
+    remaining count without replacement (partial Fisher-Yates, drawn balls moved to the end
+    of the urn) while the packed B rows of its balls are summed in registers; the fullest
+    row takes the balls left. All sums are exact integers.
     """
-    nr = row_sums.shape[0]
-    nc = col_sums.shape[0]
-    ni = a_ind.shape[1]
-    nk = b_ind.shape[1]
-    zero_products(m_out, ra, cb)
-    left = 0
-    for p in range(nr):
-        for _ in range(row_sums[p]):
-            labels[left] = p
-            left += 1
-    n = float(left)
-    for q in range(nc):
-        c = col_sums[q]
-        if c <= 0:
+    npa = ticks.shape[0]  # (the counts may be padded scratch rows)
+    npb = b_ind.shape[0]
+    nw = b_words.shape[1]
+    limit = PATTERN_BALL_RATIO * (npa - 1)
+    n = 0
+    for p in range(npa):
+        rowrem[p] = row_counts[p]
+        n += row_counts[p]
+        for k in range(ticks.shape[1]):
+            ticks[p, k] = 0
+    small = 0
+    last_big = -1
+    for q in range(npb):
+        c = col_counts[q]
+        if c < limit:
+            small += c
+        elif c > 0:
+            last_big = q
+    total = n
+    for q in range(last_big + 1):
+        need = col_counts[q]
+        if need < limit or need == 0:
             continue
-        for k in range(nk):
-            cb[k] += b_ind[q, k] * float(c)
-        for i in range(ni):
-            ra[i] = 0.0
-        if q < nc - 1:
+        if small == 0 and q == last_big:  # the last column takes what is left
+            for p in range(npa):
+                if rowrem[p] > 0:
+                    add_column_ticks(ticks, p, b_ind, q, rowrem[p])
+            break
+        rest = total
+        for p in range(npa - 1):
+            if need == 0:
+                break
+            rest -= rowrem[p]
+            x = hypergeometric(rowrem[p], rest, need, state)
+            if x > 0:
+                rowrem[p] -= x
+                need -= x
+                add_column_ticks(ticks, p, b_ind, q, x)
+        if need > 0:
+            rowrem[npa - 1] -= need
+            add_column_ticks(ticks, npa - 1, b_ind, q, need)
+        total -= col_counts[q]
+    if small == 0:
+        return n
+    left = 0
+    for q in range(npb):
+        c = col_counts[q]
+        if c < limit:
             for _ in range(c):
-                t = below(left, state)
-                p = labels[t]
+                labels[left] = q
+                left += 1
+    fullest = 0
+    for p in range(1, npa):
+        if rowrem[p] > rowrem[fullest]:
+            fullest = p
+    for p in range(npa):
+        if p == fullest or rowrem[p] == 0:
+            continue
+        hi = left
+        pairs = rowrem[p] // 2
+        while pairs > 0:  # draw two balls per 64-bit draw, moving them to labels[left:hi]
+            part = min(pairs, _FIELD_MAX // 2)
+            pairs -= part
+            w0 = w1 = _ZERO  # items 0-15, summed here; the others below
+            for _ in range(part):
+                t, u = below2(left, state)
                 left -= 1
+                x = labels[t]
                 labels[t] = labels[left]
-                for i in range(ni):
-                    ra[i] += a_ind[p, i]
-        else:  # the last column takes the balls left
-            for ball in range(left):
-                p = labels[ball]
-                for i in range(ni):
-                    ra[i] += a_ind[p, i]
-        for i in range(ni):
-            ti = ra[i]
-            if ti != 0.0:
-                for k in range(nk):
-                    m_out[i, k] += ti * b_ind[q, k]
-    for i in range(ni):
-        ra[i] = 0.0
-    for p in range(nr):
-        if row_sums[p] > 0:
-            for i in range(ni):
-                ra[i] += a_ind[p, i] * float(row_sums[p])
+                labels[left] = x
+                w0 += b_words[x, 0]
+                w1 += b_words[x, 1]
+                left -= 1
+                x = labels[u]
+                labels[u] = labels[left]
+                labels[left] = x
+                w0 += b_words[x, 0]
+                w1 += b_words[x, 1]
+            unpack_ticks(ticks, p, 0, w0, w1)
+        if rowrem[p] % 2 == 1:
+            t = below(left, state)
+            left -= 1
+            x = labels[t]
+            labels[t] = labels[left]
+            labels[left] = x
+            unpack_ticks(ticks, p, 0, b_words[x, 0], b_words[x, 1])
+        for word0 in range(2, nw, 2):  # items 16 and on
+            add_balls(ticks, p, labels, left, hi, b_words, word0)
+    for word0 in range(0, nw, 2):
+        add_balls(ticks, fullest, labels, 0, left, b_words, word0)
     return n
+
 
 # ----------------------------------------------------------------- statistics
