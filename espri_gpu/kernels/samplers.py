@@ -374,7 +374,7 @@ def hypergeometric_hrua_table(m, total, s, lf, state):
     at_mode = (lf[mode] + lf[m - mode]) + (lf[s - mode] + lf[rest + mode])
     while True:
         u = uniform_open(state)
-        x = a + h * (uniform(state) - 0.5) / u
+        x = a + h * ((uniform(state) - 0.5) / u)
         if x < 0.0 or x >= upper:
             continue
         k = int(x)
