@@ -20,8 +20,10 @@ The expected cost of every draw is bounded whatever the population size. Counts 
   no bracket set-up, no Stirling step; 30% less time per 10 x 15 table at total 4.1e4). Each
   entry is within 3 ulps of ``log k!`` (< 1e-9 up to 2**17), so ``T`` is within 1e-8 and the
   acceptance probability of a candidate within a relative 1e-8 of plain HRUA's, far below what
-  any Monte-Carlo run resolves. Elsewhere (larger populations, inversion) it draws what
-  :func:`hypergeometric` draws.
+  any Monte-Carlo run resolves. It consumes the same uniforms and makes HRUA's decisions,
+  so it draws what :func:`hypergeometric` draws save where a last-bit difference decides
+  (a candidate within ~1e-8 of acceptance, ``x`` within an ulp of an integer); elsewhere
+  (larger populations, inversion) it draws exactly that.
 * :func:`binomial` ``(n, p, state)``: inversion from zero (BINV, Kachitvichyanukul &
   Schmeiser 1988) when ``n * min(p, 1 - p) < 30``, else Stadlober's ratio of uniforms BRUA
   (same hat).
