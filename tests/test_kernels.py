@@ -25,7 +25,9 @@ from scipy import stats
 
 from espri_gpu.kernels import cpu, samplers, targets
 from espri_gpu.kernels.registry import (
+    LOGFACTORIAL_TABLE_MAX,
     ball_limit,
+    logfactorial_table,
     pack_items,
     pattern_labels,
     pattern_limit,
@@ -474,14 +476,18 @@ def test_random_tables_follow_the_exact_law(rows, cols):
     assert gof_pmf(codes, pmf) > ALPHA
 
 
-def ref_random_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
+def ref_random_table(rows, cols, seed: int, replicate: int, table: bool = True) -> np.ndarray:
     """The fill documented in espri_gpu.kernels.table_fill, orchestrated here from the
     compiled samplers on the replicate's stream: columns reaching ball_limit in order by
     conditional hypergeometric draws (the last column by subtraction when all do), then the
     others ball by ball, each row but the (first) fullest drawing its remaining sum from the
     urn of their balls (two per 64-bit draw, the last ball taking the drawn one's place),
-    the fullest taking the rest."""
+    the fullest taking the rest. The draws are hypergeometric_table's with the run's
+    log-factorial table (``table``), else hypergeometric's (the fill before #15)."""
     dev = targets.device_functions("cpu")
+    lf = logfactorial_table(sum(rows))
+    draw = ((lambda g, b, n, st: dev.hypergeometric_table(g, b, n, lf, st)) if table
+            else dev.hypergeometric)
     state = np.array([dev.stream_start(np.uint64(seed), replicate)], dtype=np.uint64)
     nr, nc, limit = len(rows), len(cols), ball_limit(len(rows))
     table, rowrem, total = np.zeros((nr, nc), dtype=np.int64), list(rows), sum(rows)
@@ -496,7 +502,7 @@ def ref_random_table(rows, cols, seed: int, replicate: int) -> np.ndarray:
                 last = i
                 break
             rest -= rowrem[i]
-            x = dev.hypergeometric(rowrem[i], rest, need, state)
+            x = draw(rowrem[i], rest, need, state)
             table[i, j], rowrem[i], need = x, rowrem[i] - x, need - x
         table[last, j] += need
         rowrem[last] -= need
@@ -538,6 +544,56 @@ def test_random_tables_are_the_documented_fill(rows, cols):
         assert np.array_equal(got[r], ref_random_table(rows, cols, 4, r))
 
 
+@pytest.mark.parametrize(("rows", "cols"), [((100_000, 31_073), (70_000, 61_073)),
+                                            ((90_000, 50_000, 60_000), (120_000, 80_000))])
+def test_random_tables_beyond_the_logfactorial_table_draw_what_they_drew(rows, cols):
+    """Totals above LOGFACTORIAL_TABLE_MAX get no table: their draws are those of
+    hypergeometric, the fill of before #15 (and a total of 2**17 + 1 is not covered)."""
+    assert sum(rows) > LOGFACTORIAL_TABLE_MAX and logfactorial_table(sum(rows)).size == 1
+    got = cpu.random_tables(rows, cols, seed=6, start=0, count=10)
+    for r in range(10):
+        assert np.array_equal(got[r], ref_random_table(rows, cols, 6, r, table=False))
+
+
+def test_table_hrua_makes_the_decisions_of_hrua():
+    """hypergeometric_table consumes the uniforms of hypergeometric and decides as it does
+    (T within 1e-8): on these seeds a 10 x 15 table at total 41,000 (every column drawn,
+    126 HRUA draws) is the table hypergeometric gives, to the last cell."""
+    rng = np.random.default_rng(41)
+    rows = rng.multinomial(41_000, rng.dirichlet(np.full(10, 3.0)))
+    cols = rng.multinomial(41_000, rng.dirichlet(np.full(15, 3.0)))
+    assert min(cols) >= ball_limit(10) and logfactorial_table(41_000).size == 41_001
+    got = cpu.random_tables(rows, cols, seed=7, start=0, count=20)
+    for r in range(20):
+        assert np.array_equal(got[r], ref_random_table(rows, cols, 7, r, table=False))
+
+
+def test_logfactorial_table_is_log_factorial():
+    lf = logfactorial_table(LOGFACTORIAL_TABLE_MAX)
+    assert lf.shape == (LOGFACTORIAL_TABLE_MAX + 1,)
+    k = np.r_[0:2000, np.linspace(2000, LOGFACTORIAL_TABLE_MAX, 3000).astype(int)]
+    exact = np.array([math.lgamma(x + 1.0) for x in k])
+    assert np.abs(lf[k] - exact).max() <= 4 * np.spacing(np.maximum(exact, 1.0)).max()
+    assert np.allclose(np.diff(lf[k[:2000]]), np.log(np.arange(1, 2000)), rtol=0, atol=1e-11)
+    assert np.array_equal(logfactorial_table(5), lf[:6])
+
+
+@pytest.mark.parametrize(("rows", "cols"), [
+    ((700, 1300), (900, 1100)),             # HRUA from the table, no flip
+    ((1500, 500), (1300, 700)),             # both symmetries of the law used
+    ((50_000, 81_072), (70_000, 61_072)),   # total 2**17: the largest table
+    ((40, 2000), (1000, 1040))])            # inversion (min(m, s) <= 32) beside the table
+def test_table_hypergeometric_follows_the_law(rows, cols):
+    """A 2 x 2 table's first cell is one hypergeometric_table draw: Hypergeometric(total,
+    rows[0], cols[0]), checked against SciPy's pmf and its mean (a log-density off by one
+    factorial index tilts the law by ~1/600 per unit: a 0.02 sd shift of the mean)."""
+    count = 200_000
+    x = cpu.random_tables(rows, cols, seed=sum(rows), start=0, count=count)[:, 0, 0]
+    law = stats.hypergeom(sum(rows), rows[0], cols[0])
+    assert gof_law(x, law, 0, min(rows[0], cols[0])) > ALPHA
+    assert abs(x.mean() - law.mean()) < 4.0 * law.std() / math.sqrt(count)
+
+
 def test_random_table_scratch_is_exactly_what_the_fill_uses():
     """The pure-Python fill (IndexError out of bounds) runs in a scratch row of exactly
     ``table_scratch`` entries, which the drivers of both targets allocate."""
@@ -549,7 +605,8 @@ def test_random_table_scratch_is_exactly_what_the_fill_uses():
         table = np.zeros((len(rows), len(cols)), dtype=np.int64)
         state = np.array([dev.stream_start(np.uint64(2), 0)], dtype=np.uint64)
         with np.errstate(over="ignore"):
-            fill(np.array(rows), np.array(cols), table, scratch, state)
+            fill(np.array(rows), np.array(cols), table, scratch, logfactorial_table(sum(rows)),
+                 state)
         assert (table.sum(axis=1) == rows).all() and (table.sum(axis=0) == cols).all()
 
 

@@ -68,6 +68,11 @@ CASES = [
     ("table_statistics", [[200, 300, 250], [180, 220, 160, 190], 0, 26, 0, 300]),  # shared
     ("table_statistics", [[200, 300, 250], [180, 220, 160, 190], 1, 27, 5, 150]),
     ("table_statistics", [[3] * 20, [3] * 20, 0, 23, 0, 2]),
+    # issue 15: HRUA from the run's log-factorial table (global memory) in the shared-memory
+    # kernel and in the global one, and a total beyond the table (the sampler of before)
+    ("table_statistics", [[3000, 5000, 2000], [4000, 1000, 5000], 0, 28, 0, 40]),
+    ("table_statistics", [[3000, 5000, 2000], [4000, 1000, 4960, 40], 1, 29, 0, 3]),
+    ("random_tables", [[100_000, 50_000], [90_000, 60_000], 30, 0, 3]),
     ("pattern_statistics", [[4, 3, 5], [3, 3, 4, 2], np.eye(3).tolist(), PATTERN_B, 0, 0, 18, 0,
                             3]),
     ("pattern_statistics", [[9, 5, 8, 6, 7, 5], [6, 4, 5, 7, 3, 5, 6, 4], PATTERN_A6, PATTERN_B8,

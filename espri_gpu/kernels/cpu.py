@@ -35,6 +35,7 @@ from .registry import (
     as_counts,
     as_indicator,
     count_exceedances,
+    logfactorial_table,
     pack_items,
     pattern_labels,
     seed_word,
@@ -197,7 +198,8 @@ def random_tables(row_sums, col_sums, seed: int, start: int, count: int) -> np.n
     out = np.zeros((count, rows.size, cols.size), dtype=np.int64)
     if count:
         nblocks = _blocks(count)
-        _kernel("tables")(rows, cols, seed_word(seed), start, out,
+        _kernel("tables")(rows, cols, logfactorial_table(int(rows.sum())), seed_word(seed),
+                          start, out,
                           _scratch(nblocks, table_scratch(rows, cols)), _states(nblocks))
     return out
 
@@ -235,7 +237,8 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
     if count:
         nblocks = _blocks(count)
         _kernel("table_statistics")(
-            rows, cols, int(rows.sum()), int(statistic), seed_word(seed), start, out,
+            rows, cols, logfactorial_table(int(rows.sum())), int(rows.sum()), int(statistic),
+            seed_word(seed), start, out,
             np.zeros((nblocks, rows.size, cols.size), np.int64),
             _scratch(nblocks, table_scratch(rows, cols)), _states(nblocks))
     return out

@@ -51,22 +51,22 @@ def multinomial_kernel(n, weights, seed, start, out, states):
             multinomial(n, weights, out[i], states[b])
 
 
-def tables_kernel(row_sums, col_sums, seed, start, out, rowrem, states):
+def tables_kernel(row_sums, col_sums, lf, seed, start, out, rowrem, states):
     """``out[i]``: the random table of replicate ``start + i``."""
     count, nblocks = out.shape[0], states.shape[0]
     for b in prange(nblocks):
         for i in range(b * count // nblocks, (b + 1) * count // nblocks):
             states[b, 0] = stream_start(seed, start + i)
-            random_table(row_sums, col_sums, out[i], rowrem[b], states[b])
+            random_table(row_sums, col_sums, out[i], rowrem[b], lf, states[b])
 
 
-def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, tables, rowrem,
-                            states):
+def table_statistics_kernel(row_sums, col_sums, lf, n, statistic, seed, start, out, tables,
+                            rowrem, states):
     """``out[i]``: the statistic of replicate ``start + i``'s random table."""
     count, nblocks = out.shape[0], states.shape[0]
     for b in prange(nblocks):
         for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-            out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i,
+            out[i] = table_replicate(row_sums, col_sums, lf, n, statistic, seed, start + i,
                                      tables[b], rowrem[b], states[b])
 
 

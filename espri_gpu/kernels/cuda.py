@@ -64,6 +64,7 @@ from .registry import (
     as_counts,
     as_indicator,
     count_exceedances,
+    logfactorial_table,
     pack_items,
     pattern_labels,
     seed_word,
@@ -459,10 +460,11 @@ def random_tables(row_sums, col_sums, seed: int, start: int, count: int) -> np.n
     r, c = rows.size, cols.size
     out = np.zeros((count, r, c), dtype=np.int64)
     d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
+    d_lf = cuda.to_device(logfactorial_table(int(rows.sum())))
     scratch = table_scratch(rows, cols)
     for lo, m in _chunks(count, 8 * (r * c + scratch + 1)):
         d_out = _empty(m, r, c)
-        _launch(_kernel("tables"), m, d_rows, d_cols, seed_word(seed), start + lo, d_out,
+        _launch(_kernel("tables"), m, d_rows, d_cols, d_lf, seed_word(seed), start + lo, d_out,
                 _empty(m, scratch), _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
@@ -488,6 +490,7 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
         return out
     shape = table_statistics_shape(r, c, int(rows.sum()), count, _device_limits(), _budget())
     d_rows, d_cols = cuda.to_device(rows), cuda.to_device(cols)
+    d_lf = cuda.to_device(logfactorial_table(int(rows.sum())))  # global memory
     scratch = table_scratch(rows, cols)
     # the shared-memory kernel holds the remaining row sums only: tables with columns filled
     # ball by ball (their urn in the scratch, registry.table_scratch) use the global kernel
@@ -498,8 +501,8 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
             m = min(per, count - lo)
             d_out = _empty(m, dtype=np.float64)
             kernel[-(-m // shape.threads), shape.threads, 0, shape.shared_bytes](
-                d_rows, d_cols, int(rows.sum()), int(statistic), seed_word(seed), start + lo,
-                d_out)
+                d_rows, d_cols, d_lf, int(rows.sum()), int(statistic), seed_word(seed),
+                start + lo, d_out)
             out[lo:lo + m] = d_out.copy_to_host()
         return out
     note = shape.note if shape.path != "shared" else (
@@ -507,9 +510,9 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
     _log.info("espri_gpu: table_statistics on %d x %d tables: %s", r, c, note)
     for lo, m in _chunks(count, 8 * (r * c + scratch + 2)):
         d_out = _empty(m, dtype=np.float64)
-        _launch(_kernel("table_statistics"), m, d_rows, d_cols, int(rows.sum()), int(statistic),
-                seed_word(seed), start + lo, d_out, _empty(m, r, c), _empty(m, scratch),
-                _empty(m, 1, dtype=np.uint64))
+        _launch(_kernel("table_statistics"), m, d_rows, d_cols, d_lf, int(rows.sum()),
+                int(statistic), seed_word(seed), start + lo, d_out, _empty(m, r, c),
+                _empty(m, scratch), _empty(m, 1, dtype=np.uint64))
         out[lo:lo + m] = d_out.copy_to_host()
     return out
 

@@ -19,7 +19,8 @@ near a boundary would give another value, so the draws would no longer be the CP
 statistics (X^2, G, MMI, SPMI) are FP64 so that a replicate equal to the observed table ties
 with it exactly (the observed value comes from the same device functions). The 8 KiB
 log-factorial table is in constant memory once per kernel (every sampler reads it through
-:func:`.logfactorials.logfactorial`).
+:func:`.logfactorials.logfactorial`); the table kernels also read the run's ``lf``
+(:func:`.registry.logfactorial_table`, up to 1 MiB) from global memory.
 
 ``cuda`` is ``numba.cuda``, bound by the CUDA target when it compiles this module (a module
 global: the CUDA simulator swaps in its per-thread fake module), and ``strided_view`` its
@@ -75,24 +76,24 @@ def multinomial_kernel(n, weights, seed, start, out, states):
         multinomial(n, weights, out[i], states[i])
 
 
-def tables_kernel(row_sums, col_sums, seed, start, out, rowrem, states):
+def tables_kernel(row_sums, col_sums, lf, seed, start, out, rowrem, states):
     """``out[i]``: the random table of replicate ``start + i``."""
     i = cuda.grid(1)
     if i < out.shape[0]:
         states[i, 0] = stream_start(seed, start + i)
-        random_table(row_sums, col_sums, out[i], rowrem[i], states[i])
+        random_table(row_sums, col_sums, out[i], rowrem[i], lf, states[i])
 
 
-def table_statistics_kernel(row_sums, col_sums, n, statistic, seed, start, out, tables, rowrem,
-                            states):
+def table_statistics_kernel(row_sums, col_sums, lf, n, statistic, seed, start, out, tables,
+                            rowrem, states):
     """``out[i]``: the statistic of replicate ``start + i``'s random table."""
     i = cuda.grid(1)
     if i < out.shape[0]:
-        out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i, tables[i],
-                                 rowrem[i], states[i])
+        out[i] = table_replicate(row_sums, col_sums, lf, n, statistic, seed, start + i,
+                                 tables[i], rowrem[i], states[i])
 
 
-def table_statistics_shared_kernel(row_sums, col_sums, n, statistic, seed, start, out):
+def table_statistics_shared_kernel(row_sums, col_sums, lf, n, statistic, seed, start, out):
     """``out[i]``: the statistic of replicate ``start + i``'s random table (the draws and
     value of ``table_statistics_kernel``), the scratch in dynamic shared memory.
 
@@ -114,8 +115,8 @@ def table_statistics_shared_kernel(row_sums, col_sums, n, statistic, seed, start
     tab = strided_view(cells, 2 * (nr + 1) * nt + t, nr, nc, nc * nt, nt)
     i = cuda.grid(1)
     if i < out.shape[0]:
-        out[i] = table_replicate(row_sums, col_sums, n, statistic, seed, start + i, tab, rowrem,
-                                 state)
+        out[i] = table_replicate(row_sums, col_sums, lf, n, statistic, seed, start + i, tab,
+                                 rowrem, state)
 
 
 def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,

@@ -8,23 +8,27 @@
 * the public drivers that :mod:`.cpu` and :mod:`.cuda` both define, same names and
   signatures (:data:`DRIVERS`);
 * the preparation of their arguments and the exceedance count (:func:`seed_word`,
-  :func:`as_counts`, :func:`as_indicator`, :func:`table_scratch`, :func:`pattern_labels`,
-  :func:`pack_items`, :func:`count_exceedances`).
+  :func:`as_counts`, :func:`as_indicator`, :func:`table_scratch`,
+  :func:`logfactorial_table`, :func:`pattern_labels`, :func:`pack_items`,
+  :func:`count_exceedances`).
 
 Importing this module imports NumPy only.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-__all__ = ["BALL_COLUMN_RATIO", "BOOTSTRAP", "DRIVERS", "EXCEEDANCE_RTOL", "G", "KERNELS", "MMI",
+__all__ = ["BALL_COLUMN_RATIO", "BOOTSTRAP", "DRIVERS", "EXCEEDANCE_RTOL", "G", "KERNELS",
+           "LOGFACTORIAL_TABLE_MAX", "MMI",
            "PATTERN_BALL_RATIO", "PATTERN_KINDS", "PEARSON", "PERMUTATION", "RESAMPLING_MODES",
            "SPMI", "STATISTIC_CODES", "Kernel", "as_counts", "as_indicator", "ball_limit",
-           "count_exceedances", "pack_items", "pattern_labels", "pattern_limit", "seed_word",
-           "table_scratch"]
+           "count_exceedances", "logfactorial_table", "pack_items", "pattern_labels",
+           "pattern_limit", "seed_word", "table_scratch"]
 
 # ------------------------------------------------------------------------- statistic codes
 #: ``statistic`` of the table kernels: Pearson's X^2 or the likelihood ratio G.
@@ -59,10 +63,11 @@ KERNELS = {k.name: k for k in (
            "void(int64, int64, int64, uint64, int64, int64[::1], uint64[:, ::1])"),
     Kernel("multinomial",
            "void(int64, float64[::1], uint64, int64, int64[:, ::1], uint64[:, ::1])"),
-    Kernel("tables", "void(int64[::1], int64[::1], uint64, int64, int64[:, :, ::1], "
-                     "int64[:, ::1], uint64[:, ::1])"),
-    Kernel("table_statistics", "void(int64[::1], int64[::1], int64, int64, uint64, int64, "
-                               "float64[::1], int64[:, :, ::1], int64[:, ::1], uint64[:, ::1])"),
+    Kernel("tables", "void(int64[::1], int64[::1], float64[::1], uint64, int64, "
+                     "int64[:, :, ::1], int64[:, ::1], uint64[:, ::1])"),
+    Kernel("table_statistics", "void(int64[::1], int64[::1], float64[::1], int64, int64, uint64, "
+                               "int64, float64[::1], int64[:, :, ::1], int64[:, ::1], "
+                               "uint64[:, ::1])"),
     Kernel("pattern_statistics",
            "void(int64[::1], int64[::1], float64[::1], float64[::1], float64[:, ::1], "
            "float64[:, ::1], uint64[:, ::1], int64, int64, uint64, int64, float64[::1], "
@@ -76,7 +81,8 @@ KERNELS = {k.name: k for k in (
            "float64[::1], float64[::1], float64[:, ::1], float64[::1])", False),
     # CUDA only: scratch in shared memory; the draws of table_statistics
     Kernel("table_statistics_shared",
-           "void(int64[::1], int64[::1], int64, int64, uint64, int64, float64[::1])",
+           "void(int64[::1], int64[::1], float64[::1], int64, int64, uint64, int64, "
+           "float64[::1])",
            targets=("cuda",)),
 )}
 
@@ -126,6 +132,46 @@ def table_scratch(row_sums, col_sums) -> int:
     cols = np.asarray(col_sums, dtype=np.int64)
     rows = len(row_sums)
     return int(rows + cols[cols < ball_limit(rows)].sum())
+
+
+#: Largest total of a random table whose run gets a log-factorial table
+#: (:func:`logfactorial_table`, 1 MiB at most: it stays in a core's L2 cache).
+LOGFACTORIAL_TABLE_MAX = 2**17
+
+
+@cache
+def _logfactorial_head() -> np.ndarray:
+    return np.array([math.log(math.factorial(k)) for k in range(1024)])
+
+
+def logfactorial_table(total: int) -> np.ndarray:
+    """``log k!`` for ``k <= total`` (``float64``), the table the random-table kernels read
+    their hypergeometric log-densities from
+    (:func:`espri_gpu.kernels.samplers.hypergeometric_table`); a single 0 when ``total``
+    exceeds :data:`LOGFACTORIAL_TABLE_MAX` (no population is then covered).
+
+    Below 1024 the entries are the exact ``log k!`` rounded (those of
+    :mod:`espri_gpu.kernels.logfactorials`), above Stirling's series to ``x**-7`` (error <
+    1e-22): within 3 ulps of ``log k!`` (< 1e-9 up to 2**17).
+
+    Examples
+    --------
+    >>> import math
+    >>> lf = logfactorial_table(5000)
+    >>> lf.shape, bool(abs(lf[4321] - math.lgamma(4322.0)) < 1e-9), logfactorial_table(2**20).shape
+    ((5001,), True, (1,))
+    """
+    if total > LOGFACTORIAL_TABLE_MAX:
+        return np.zeros(1)
+    head = _logfactorial_head()
+    if total < head.size:
+        return head[:total + 1].copy()
+    x = np.arange(head.size, total + 1, dtype=np.float64)
+    q = 1.0 / x
+    q2 = q * q
+    tail = q * (1.0 / 12.0 - q2 * (1.0 / 360.0 - q2 * (1.0 / 1260.0 - q2 / 1680.0)))
+    body = ((x + 0.5) * np.log(x) - x) + (0.5 * math.log(2.0 * math.pi) + tail)
+    return np.concatenate([head, body])
 
 
 #: A column of a pattern table whose count is below this many times (patterns of the first

@@ -53,10 +53,12 @@ def varying_columns(counts, ind, totals):
     return v
 
 
-def table_replicate(row_sums, col_sums, n, statistic, seed, replicate, tab, rowrem, state):
-    """Draw replicate ``replicate``'s table into ``tab``; return its statistic."""
+def table_replicate(row_sums, col_sums, lf, n, statistic, seed, replicate, tab, rowrem,
+                    state):
+    """Draw replicate ``replicate``'s table into ``tab`` (``lf``: the run's
+    :func:`espri_gpu.kernels.registry.logfactorial_table`); return its statistic."""
     state[0] = stream_start(seed, replicate)
-    random_table(row_sums, col_sums, tab, rowrem, state)
+    random_table(row_sums, col_sums, tab, rowrem, lf, state)
     return table_statistic(tab, row_sums, col_sums, n, statistic)
 
 

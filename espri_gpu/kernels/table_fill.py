@@ -1,10 +1,11 @@
 """Random tables with both margins fixed, from one random stream: as tables or as J B.
 
-* :func:`random_table` ``(row_sums, col_sums, table, rowrem, state)``: uniform over the r x c
+* :func:`random_table` ``(row_sums, col_sums, table, rowrem, lf, state)``: uniform over the r x c
   tables with the given margins (the law of Patefield 1981). The columns whose total reaches
   :func:`~espri_gpu.kernels.registry.ball_limit` (``32 (r - 1)``) are filled first, in order,
   with ``table[i, j] ~ Hypergeometric(rowrem[i], sum_{i' > i} rowrem[i'], remaining of column
-  j)`` (:func:`espri_gpu.kernels.samplers.hypergeometric`; last row by subtraction), the
+  j)`` (:func:`espri_gpu.kernels.samplers.hypergeometric_table`, with the run's table ``lf``
+  of ``log k!``; last row by subtraction), the
   other columns then ball by ball (:func:`ball_columns`: each row draws its remaining sum of
   balls from the urn of those columns' balls, the fullest row takes the rest); when every
   column is filled by draws, the last column is the remaining row sums. Both margins are
@@ -12,7 +13,11 @@
   is multivariate hypergeometric, and the rest uniform given it). Tables with small
   columns (total 258 in a 10 x 15 table, say) used to be filled by draws too: for them a
   seed now gives other tables than it did before the ball fill (same law, same p-values up
-  to Monte-Carlo error); tables whose columns all reach the limit draw what they drew.
+  to Monte-Carlo error). Tables of total up to
+  :data:`~espri_gpu.kernels.registry.LOGFACTORIAL_TABLE_MAX` (2**17) read HRUA's
+  log-densities from ``lf`` since #15 (faster): the same uniforms and decisions, so a seed
+  gives the tables it gave, save where a last-bit difference decides a draw (none in 60,000
+  tables of totals 2e3 to 2**17; same law in any case); larger tables draw what they drew.
 * :func:`pattern_ticks` ``(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels,
   state)``: ``J B`` of a random pattern table J of the same law, without forming J: the
   columns reaching :func:`~espri_gpu.kernels.registry.pattern_limit` by conditional
@@ -34,7 +39,7 @@ import numpy as np
 from espri_gpu.kernels.registry import BALL_COLUMN_RATIO, PATTERN_BALL_RATIO
 from espri_gpu.kernels.targets import inline
 
-from .samplers import below, below2, below2_from, hypergeometric
+from .samplers import below, below2, below2_from, hypergeometric, hypergeometric_table
 
 __all__ = ["add_balls", "add_column_ticks", "ball_columns", "hypergeometric_column",
            "pattern_ticks", "random_table", "unpack_ticks"]
@@ -44,10 +49,11 @@ _FIELD_MAX = 0xFF
 _ZERO = np.uint64(0)
 
 
-def hypergeometric_column(j, need, total, out, rowrem, state):
+def hypergeometric_column(j, need, total, out, rowrem, lf, state):
     """Fill column ``j`` of ``out`` with ``need`` balls by conditional hypergeometric draws
-    from the remaining row sums ``rowrem`` (their sum is ``total``), row by row, the last
-    row (or the first with nothing left to place) by subtraction."""
+    (:func:`.samplers.hypergeometric_table`, the run's log-factorials ``lf``) from the
+    remaining row sums ``rowrem`` (their sum is ``total``), row by row, the last row (or the
+    first with nothing left to place) by subtraction."""
     nr = out.shape[0]
     rest = total
     last = nr - 1
@@ -56,7 +62,7 @@ def hypergeometric_column(j, need, total, out, rowrem, state):
             last = i
             break
         rest -= rowrem[i]
-        x = hypergeometric(rowrem[i], rest, need, state)
+        x = hypergeometric_table(rowrem[i], rest, need, lf, state)
         out[i, j] = x
         rowrem[i] -= x
         need -= x
@@ -111,11 +117,12 @@ def ball_columns(col_sums, limit, out, rowrem, state):
         out[last, rowrem[nr + t]] += 1
 
 
-def random_table(row_sums, col_sums, out, rowrem, state):
+def random_table(row_sums, col_sums, out, rowrem, lf, state):
     """Fill ``out`` (r x c) with a uniform random table of the given margins.
 
     ``rowrem`` is scratch of length :func:`espri_gpu.kernels.registry.table_scratch`: the
-    remaining row sums, then the urn of the columns filled ball by ball.
+    remaining row sums, then the urn of the columns filled ball by ball; ``lf`` the
+    run's :func:`espri_gpu.kernels.registry.logfactorial_table` of the total.
     """
     nr, nc = out.shape
     total = 0
@@ -135,7 +142,7 @@ def random_table(row_sums, col_sums, out, rowrem, state):
             for i in range(nr):
                 out[i, j] = rowrem[i]
         else:
-            hypergeometric_column(j, need, total, out, rowrem, state)
+            hypergeometric_column(j, need, total, out, rowrem, lf, state)
             total -= need
     if balls > 0:
         ball_columns(col_sums, limit, out, rowrem, state)
