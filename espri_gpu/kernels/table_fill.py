@@ -41,8 +41,8 @@ from espri_gpu.kernels.targets import inline
 
 from .samplers import below, below2, below2_from, hypergeometric, hypergeometric_table
 
-__all__ = ["add_balls", "add_column_ticks", "ball_columns", "hypergeometric_column",
-           "pattern_ticks", "random_table", "unpack_ticks"]
+__all__ = ["add_balls", "add_column_ticks", "ball_columns", "fill_urn", "fullest_row",
+           "hypergeometric_column", "pattern_ticks", "random_table", "unpack_ticks"]
 
 _FIELD = np.uint64(0xFF)
 _FIELD_MAX = 0xFF
@@ -72,6 +72,29 @@ def hypergeometric_column(j, need, total, out, rowrem, lf, state):
     rowrem[last] -= need
 
 
+@inline
+def fill_urn(col_sums, limit, urn, base):
+    """Write one ball per unit of each column below ``limit``, labelled with its column, to
+    ``urn[base:]`` in column order; return the number of balls."""
+    left = 0
+    for j in range(col_sums.shape[0]):
+        if col_sums[j] < limit:
+            for _ in range(col_sums[j]):
+                urn[base + left] = j
+                left += 1
+    return left
+
+
+@inline
+def fullest_row(rowrem, nr):
+    """The first of the rows ``0 .. nr - 1`` with the largest ``rowrem``."""
+    last = 0
+    for i in range(1, nr):
+        if rowrem[i] > rowrem[last]:
+            last = i
+    return last
+
+
 def ball_columns(col_sums, limit, out, rowrem, state):
     """Fill the columns of ``out`` whose total is below ``limit`` ball by ball.
 
@@ -81,18 +104,12 @@ def ball_columns(col_sums, limit, out, rowrem, state):
     the balls left.
     """
     nr, nc = out.shape
-    left = 0
     for j in range(nc):
         if col_sums[j] < limit:
             for i in range(nr):
                 out[i, j] = 0
-            for _ in range(col_sums[j]):
-                rowrem[nr + left] = j
-                left += 1
-    last = 0
-    for i in range(1, nr):
-        if rowrem[i] > rowrem[last]:
-            last = i
+    left = fill_urn(col_sums, limit, rowrem, nr)
+    last = fullest_row(rowrem, nr)
     for i in range(nr):
         if i != last:
             s = state[0]
@@ -244,17 +261,8 @@ def pattern_ticks(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels,
         total -= col_counts[q]
     if small == 0:
         return n
-    left = 0
-    for q in range(npb):
-        c = col_counts[q]
-        if c < limit:
-            for _ in range(c):
-                labels[left] = q
-                left += 1
-    fullest = 0
-    for p in range(1, npa):
-        if rowrem[p] > rowrem[fullest]:
-            fullest = p
+    left = fill_urn(col_counts, limit, labels, 0)
+    fullest = fullest_row(rowrem, npa)
     for p in range(npa):
         if p == fullest or rowrem[p] == 0:
             continue
