@@ -67,7 +67,7 @@ def test_near_ties_give_the_float64_argmin_where_float32_alone_does_not(d, scale
     labels, rechecked = run(X, C, 4)
     np.testing.assert_array_equal(labels, expected)
     assert (plain_float32(X, C) != expected[:, 0]).sum() > 100  # the data can catch a slip
-    assert 0 < rechecked < X.shape[0] or d == 200
+    assert rechecked > 0
 
 
 def test_exact_ties_go_to_the_lowest_index():
@@ -122,15 +122,15 @@ def test_few_rows_are_rechecked_on_realistic_answers():
 
 
 def test_tf32_products_widen_the_bound(monkeypatch):
-    fake_cupy = types.SimpleNamespace(minimum=np.minimum)
+    fake_cupy = types.SimpleNamespace()
     centres = prepare_centres(np.eye(3), np)
-    l1 = l2 = np.ones(2)
+    l1 = np.ones(2)
     monkeypatch.setenv("CUPY_TF32", "0")
-    full = nearest_mod._error_bound(l1, l2, centres, 3, fake_cupy)
+    full = nearest_mod._error_bound(l1, centres, 3, fake_cupy)
     monkeypatch.setenv("CUPY_TF32", "1")
-    tf32 = nearest_mod._error_bound(l1, l2, centres, 3, fake_cupy)
+    tf32 = nearest_mod._error_bound(l1, centres, 3, fake_cupy)
     assert np.all(tf32 > 2**12 * full)
-    assert np.all(nearest_mod._error_bound(l1, l2, centres, 3, np) == full)  # NumPy: no TF32
+    assert np.all(nearest_mod._error_bound(l1, centres, 3, np) == full)  # NumPy: no TF32
 
 
 # --------------------------------------------------------------------------- in the grouping

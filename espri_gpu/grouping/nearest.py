@@ -6,17 +6,18 @@ a row and is left out). GPUs of the RTX class run float64 at 1/32 of float32, an
 SGEMM about twice as fast as DGEMM, so :func:`nearest` computes that product in float32 and
 still returns exactly the argmin of the float64 computation (lowest index on ties):
 
-1. ``G = c2₃₂ - 2 X₃₂ C₃₂ᵀ`` in float32 (the rows cast once per fit, :func:`prepare_rows`;
-   the centres once per step, :func:`prepare_centres`), and its argmin per row.
+1. ``G = c2₃₂ + (-2 C₃₂) X₃₂ᵀ`` in float32 (the rows cast once per fit,
+   :func:`prepare_rows`; the centres once per step, :func:`prepare_centres`; scaling by -2
+   is exact), and its best and second-best centre per row.
 2. A rigorous bound ``err`` per row on ``|G_j - F_j|``, ``F_j`` the float64 distance. Both
    are within reach of the exact ``E_j = c2_j - 2 x·c_j``. For a dot product of length d in
    any summation order (BLAS blocking, FMA, split-K included) with its inputs rounded to
    float32, ``|ŝ - x·c| ≤ ((1 + u)^(d+2) - 1) Σ|x_i||c_i|`` (Higham, *Accuracy and
    Stability*, §3.1), u = 2⁻²⁴; the rounding of ``c2`` to float32 and of the subtraction add
    ``u c2 + u |c2 - 2ŝ|``, so ``|G_j - E_j| ≤ 2 ρ A + γ₂ c2_max`` with ρ = (1 + u)^(d+4) - 1
-   and ``A ≥ Σ|x_i||c_i|`` taken as ``min(‖x‖₁ max|c|, ‖x‖₂ max‖c‖₂)`` over all centres;
-   the float64 computation adds the same kind of term with u = 2⁻⁵³, and underflow (even
-   flushed to zero) an absolute ``2⁻¹²⁰ (‖x‖₁ + d (1 + max|c|) + 1)``.
+   and ``A = ‖x‖₁ max|c| ≥ Σ|x_i||c_i|`` (max over all centres); the float64 computation
+   adds the same kind of term with u = 2⁻⁵³, and underflow (even flushed to zero) an
+   absolute ``2⁻¹²⁰ (‖x‖₁ + d (1 + max|c|) + 1)``.
 3. Where the float32 gap between the best and the second-best centre exceeds ``2 err`` (×
    :data:`MARGIN`, for the rounding of the gap and of the bound themselves),
    ``F_best ≤ G_best + err < G_j - err ≤ F_j`` for every other centre j: the float32 argmin
@@ -58,7 +59,7 @@ MARGIN = 1.0625
 
 @dataclass(frozen=True, eq=False)
 class Rows:
-    """Rows prepared once for :func:`nearest`: float64 and float32 copies, row norms.
+    """Rows prepared once for :func:`nearest`: float64 and float32 copies, L1 norms.
 
     ``x32`` is ``None`` where float32 must not be used (rows not floating point, not
     finite, or beyond float32's safe range); ``l1max`` is the largest row L1 norm.
@@ -67,7 +68,6 @@ class Rows:
     x: Any
     x32: Any | None
     l1: Any
-    l2: Any
     l1max: float
 
 
@@ -75,30 +75,28 @@ class Rows:
 class Centres:
     """Centres prepared once per step for :func:`nearest` (shape (M, d), float64).
 
-    ``c2`` holds the float64 squared norms (the float64 computation's); ``c32`` and ``c2_32``
-    are their float32 roundings, ``None`` where the centres are not finite or too large.
+    ``c2`` holds the float64 squared norms (the float64 computation's); ``minus2c32`` and
+    ``c2_32`` are the float32 roundings of ``-2 c`` (exactly -2 × the rounding of c) and of
+    ``c2``, ``None`` where the centres are not finite or too large.
     """
 
     c: Any
     c2: Any
-    c32: Any | None
+    minus2c32: Any | None
     c2_32: Any | None
     cmax: float
-    nmax: float
     c2max: float
 
 
 def prepare_rows(X: Any, xp: Any) -> Rows:
-    """Cast the rows to float32 once (per fit) and compute their L1 and L2 norms."""
+    """Cast the rows to float32 once (per fit) and compute their L1 norms."""
     if X.dtype.kind != "f" or X.size == 0:
-        return Rows(X, None, None, None, 0.0)
-    absx = xp.abs(X)
-    l1 = xp.sum(absx, axis=1)
-    l2 = xp.sqrt(xp.sum(X * X, axis=1))
+        return Rows(X, None, None, 0.0)
+    l1 = xp.sum(xp.abs(X), axis=1)
     top = float(xp.max(l1))  # NaN or inf when some row is not finite
     if not top < _HUGE:
-        return Rows(X, None, l1, l2, top)
-    return Rows(X, X.astype(xp.float32), l1, l2, top)
+        return Rows(X, None, l1, top)
+    return Rows(X, X.astype(xp.float32), l1, top)
 
 
 def prepare_centres(C: Any, xp: Any) -> Centres:
@@ -106,12 +104,11 @@ def prepare_centres(C: Any, xp: Any) -> Centres:
     C = C.astype(xp.float64, copy=False)
     c2 = xp.sum(C * C, axis=1)
     if C.size == 0:
-        return Centres(C, c2, None, None, 0.0, 0.0, 0.0)
+        return Centres(C, c2, None, None, 0.0, 0.0)
     cmax, c2max = xp.stack([xp.max(xp.abs(C)), xp.max(c2)]).tolist()  # one transfer
     if not (cmax < _HUGE and c2max < _HUGE):  # NaN, inf or too large
-        return Centres(C, c2, None, None, cmax, math.sqrt(c2max), c2max)
-    return Centres(C, c2, C.astype(xp.float32), c2.astype(xp.float32), cmax,
-                   math.sqrt(c2max), c2max)
+        return Centres(C, c2, None, None, cmax, c2max)
+    return Centres(C, c2, -2.0 * C.astype(xp.float32), c2.astype(xp.float32), cmax, c2max)
 
 
 def nearest(rows: Rows, start: int, stop: int, centres: Centres, k: int,
@@ -136,37 +133,42 @@ def nearest(rows: Rows, start: int, stop: int, centres: Centres, k: int,
     n = x.shape[0]
     M, d = centres.c.shape
     m = M // k
-    if rows.x32 is None or centres.c32 is None or not rows.l1max * centres.cmax < _HUGE:
-        dist = centres.c2[None, :] - 2.0 * (x @ centres.c.T)
-        return xp.argmin(dist.reshape(n, m, k), axis=2), n
-    g = centres.c2_32[None, :] - 2.0 * (rows.x32[start:stop] @ centres.c32.T)
-    g = g.reshape(n, m, k)
-    labels = xp.argmin(g, axis=2)
-    if k == 1 or n == 0:
-        return labels, 0
-    flat = g.reshape(-1)
-    at_best = xp.arange(n * m) * k + labels.reshape(-1)
-    best = flat[at_best].reshape(n, m)
-    flat[at_best] = xp.inf
-    gap = xp.min(g, axis=2) - best
-    threshold = 2.0 * MARGIN * _error_bound(rows.l1[start:stop], rows.l2[start:stop], centres,
-                                            d, xp)
-    recheck = xp.flatnonzero(xp.any(gap <= threshold[:, None], axis=1))
+    if rows.x32 is None or centres.c2_32 is None or not rows.l1max * centres.cmax < _HUGE:
+        return _float64_argmin(x, centres, k, xp), n
+    # centres × rows: each centre's distances to the block are one contiguous row, so the
+    # best and second-best centre come from k elementwise passes over (m, rows) slices
+    g = centres.minus2c32 @ rows.x32[start:stop].T
+    g += centres.c2_32[:, None]
+    g = g.reshape(m, k, n)
+    best, labels = g[:, 0].copy(), xp.zeros((m, n), dtype=xp.int64)
+    second = xp.full_like(best, xp.inf)
+    for j in range(1, k):
+        closer = g[:, j] < best
+        labels[closer] = j
+        xp.minimum(second, xp.maximum(best, g[:, j]), out=second)
+        xp.minimum(best, g[:, j], out=best)
+    labels = labels.T
+    threshold = 2.0 * MARGIN * _error_bound(rows.l1[start:stop], centres, d, xp)
+    recheck = xp.flatnonzero(xp.any(second - best <= threshold[None, :], axis=0))
     if recheck.size:
-        dist = centres.c2[None, :] - 2.0 * (x[recheck] @ centres.c.T)
-        labels[recheck] = xp.argmin(dist.reshape(-1, m, k), axis=2)
+        labels[recheck] = _float64_argmin(x[recheck], centres, k, xp)
     return labels, int(recheck.size)
 
 
-def _error_bound(l1: Any, l2: Any, centres: Centres, d: int, xp: Any) -> Any:
+def _float64_argmin(x: Any, centres: Centres, k: int, xp: Any) -> Any:
+    """The float64 computation: argmin of ``c2 - 2 x·c`` per solution, shape (rows, m)."""
+    dist = centres.c2[None, :] - 2.0 * (x @ centres.c.T)
+    return xp.argmin(dist.reshape(x.shape[0], -1, k), axis=2)
+
+
+def _error_bound(l1: Any, centres: Centres, d: int, xp: Any) -> Any:
     """Bound per row on |float32 distance - float64 distance| (see the module docstring)."""
     tf32 = _tf32(xp)
     u_in, u_acc = (_U_TF32, 2 * _U32) if tf32 else (0.0, _U32)
     rho32 = math.expm1((d + 4) * math.log1p(u_acc) + 2 * math.log1p(u_in))
     rho64 = math.expm1((d + 2) * math.log1p(_U64))
     gamma2 = 2 * _U32 / (1 - 2 * _U32)
-    dots = xp.minimum(l1 * centres.cmax, l2 * centres.nmax)
-    return (2.0 * (rho32 + rho64) * dots + (gamma2 + _U64) * centres.c2max
+    return (2.0 * (rho32 + rho64) * centres.cmax * l1 + (gamma2 + _U64) * centres.c2max
             + _TINY * (l1 + d * (1.0 + centres.cmax) + 1.0))
 
 
