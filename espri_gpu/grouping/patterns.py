@@ -18,7 +18,7 @@ import numpy as np
 
 from ..backend import Backend
 from ..survey import Answers
-from .nearest import nearest, prepare_centres, prepare_rows
+from .nearest import Rows, nearest, prepare_centres, prepare_rows
 
 #: Rows per block when distances to many centres are computed.
 CHUNK_ROWS = 1 << 16
@@ -110,13 +110,15 @@ def weighted_means(labels: np.ndarray, X: Any, w: Any, k: int, xp: Any = np) -> 
 
 
 
-def nearest_centre(X: Any, centers: Any, xp: Any) -> Any:
+def nearest_centre(X: Any, centers: Any, xp: Any, rows: Rows | None = None) -> Any:
     """Index of the nearest centre of each row, in row blocks.
 
     The argmin of the float64 distances (lowest index on ties), from float32 products
-    wherever :func:`.nearest.nearest` proves the result the same.
+    wherever :func:`.nearest.nearest` proves the result the same. ``rows``: ``X`` prepared
+    by :func:`.nearest.prepare_rows`, for callers that search the same rows many times.
     """
-    rows, centres = prepare_rows(X, xp), prepare_centres(centers, xp)
+    rows = prepare_rows(X, xp) if rows is None else rows
+    centres = prepare_centres(centers, xp)
     labels = xp.empty(X.shape[0], dtype=xp.int64)
     for start in range(0, X.shape[0], CHUNK_ROWS):
         block, _ = nearest(rows, start, start + CHUNK_ROWS, centres, centres.c.shape[0], xp)
