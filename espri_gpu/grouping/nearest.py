@@ -143,8 +143,7 @@ def nearest(rows: Rows, start: int, stop: int, centres: Centres, k: int,
     best, labels = g[:, 0].copy(), xp.zeros((m, n), dtype=xp.int64)
     second = xp.full_like(best, xp.inf)
     for j in range(1, k):
-        closer = g[:, j] < best
-        labels[closer] = j
+        labels = xp.where(g[:, j] < best, j, labels)  # strict: the lowest index on ties
         xp.minimum(second, xp.maximum(best, g[:, j]), out=second)
         xp.minimum(best, g[:, j], out=best)
     labels = labels.T
