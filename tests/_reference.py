@@ -147,3 +147,13 @@ def exact_pvalue(table, statistic, rtol: float = 1e-9) -> float:
     return math.fsum(table_probability(x) for x in
                      tables_with_margins(t.sum(axis=1).tolist(), t.sum(axis=0).tolist())
                      if statistic(x) >= threshold)
+
+
+def nearest_float64(X, C, k: int | None = None) -> np.ndarray:
+    """The float64 nearest centres: for each row and each run of ``k`` consecutive centres
+    (all centres by default), the argmin of ``‖c‖² - 2 x·c`` (lowest index on ties), shape
+    (rows, len(C) / k)."""
+    X, C = np.asarray(X, dtype=np.float64), np.asarray(C, dtype=np.float64)
+    k = C.shape[0] if k is None else k
+    dist = np.sum(C * C, axis=1)[None, :] - 2.0 * (X @ C.T)
+    return np.argmin(dist.reshape(X.shape[0], -1, k), axis=2)

@@ -42,7 +42,8 @@ Modules: :mod:`.pipeline` (:func:`groups`), :mod:`.result` (:class:`Groups`,
 :class:`KMeansFit`), :mod:`.patterns` (answer patterns, weighted-row helpers), :mod:`.ward`
 (tree, cuts, choice of k), :mod:`.kmeans` (:func:`weighted_kmeans`) over
 :mod:`.kmeans_host` (scikit-learn) and :mod:`.kmeans_device` (cuML), :mod:`.consolidation`
-(pre-clusters, starts, batched Lloyd steps), :mod:`.pca`, :mod:`.stability`,
+(pre-clusters, starts, batched Lloyd steps), :mod:`.nearest` (nearest centres: float32
+products, float64 answers), :mod:`.pca`, :mod:`.stability`,
 :mod:`.profiles`. The centroid table is written by :func:`espri_gpu.outputs.write_centres`
 (re-exported here); the benchmark data live in :mod:`espri_gpu.workloads`.
 """

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..backend import Backend
 from .kmeans import fit_kmeans
+from .nearest import nearest, prepare_centres, prepare_rows
 from .patterns import (
     SMALL_ROWS,
     absolute_tol,
@@ -128,9 +129,10 @@ def _lloyd(X: Any, w: Any, centers: Any, max_iter: int, tol: float,
     """Weighted Lloyd iterations for several k-means solutions at once (one pass per step).
 
     ``centers`` has shape (m, k, d). Each step assigns every row to the nearest centre of
-    each solution (one matrix product for all m × k centres) and moves the centres to the
-    weighted means (a second product with the weighted assignment matrix). Stops when no
-    label changes, when every centre moves by at most ``tol`` (squared), or after
+    each solution (one matrix product for all m × k centres, in float32 with the float64
+    argmin kept: :func:`.nearest.nearest`) and moves the centres to the weighted means (a
+    second product with the weighted assignment matrix, float64 like the inertia). Stops
+    when no label changes, when every centre moves by at most ``tol`` (squared), or after
     ``max_iter`` steps. Returns the centres, the labels of the last assignment, shape
     (n, m), and the inertia of each solution's last assignment around its group means.
     """
@@ -139,17 +141,17 @@ def _lloyd(X: Any, w: Any, centers: Any, max_iter: int, tol: float,
     labels = xp.full((n_rows, m), -1, dtype=xp.int64)
     offsets = (xp.arange(m) * k)[None, :]
     total_x2 = float(w @ xp.sum(X * X, axis=1))
+    rows = prepare_rows(X, xp)  # float32 copy once per fit
     inertia = xp.zeros(m)
     for _ in range(max_iter):
         flat = centers.reshape(m * k, d)
-        c2 = xp.sum(flat * flat, axis=1)
+        centres = prepare_centres(flat, xp)
         sums = xp.zeros((m * k, d))
         totals = xp.zeros(m * k)
         changed = False
         for start in range(0, n_rows, _LLOYD_CHUNK):
             block, wb = X[start:start + _LLOYD_CHUNK], w[start:start + _LLOYD_CHUNK]
-            dist = (c2[None, :] - 2.0 * (block @ flat.T)).reshape(-1, m, k)
-            lab = xp.argmin(dist, axis=2) + offsets
+            lab = nearest(rows, start, start + _LLOYD_CHUNK, centres, k, xp)[0] + offsets
             changed = changed or bool(xp.any(lab != labels[start:start + _LLOYD_CHUNK]))
             labels[start:start + _LLOYD_CHUNK] = lab
             assign = xp.zeros((block.shape[0], m * k))

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..backend import Backend
 from ..survey import Answers
+from .nearest import Rows, nearest, prepare_centres, prepare_rows
 
 #: Rows per block when distances to many centres are computed.
 CHUNK_ROWS = 1 << 16
@@ -109,13 +110,19 @@ def weighted_means(labels: np.ndarray, X: Any, w: Any, k: int, xp: Any = np) -> 
 
 
 
-def nearest_centre(X: Any, centers: Any, xp: Any) -> Any:
-    """Index of the nearest centre of each row, in row blocks."""
-    c2 = xp.sum(centers * centers, axis=1)
+def nearest_centre(X: Any, centers: Any, xp: Any, rows: Rows | None = None) -> Any:
+    """Index of the nearest centre of each row, in row blocks.
+
+    The argmin of the float64 distances (lowest index on ties), from float32 products
+    wherever :func:`.nearest.nearest` proves the result the same. ``rows``: ``X`` prepared
+    by :func:`.nearest.prepare_rows`, for callers that search the same rows many times.
+    """
+    rows = prepare_rows(X, xp) if rows is None else rows
+    centres = prepare_centres(centers, xp)
     labels = xp.empty(X.shape[0], dtype=xp.int64)
     for start in range(0, X.shape[0], CHUNK_ROWS):
-        d = c2[None, :] - 2.0 * (X[start:start + CHUNK_ROWS] @ centers.T)
-        labels[start:start + CHUNK_ROWS] = xp.argmin(d, axis=1)
+        block, _ = nearest(rows, start, start + CHUNK_ROWS, centres, centres.c.shape[0], xp)
+        labels[start:start + CHUNK_ROWS] = block[:, 0]
     return labels
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..backend import Backend
 from .kmeans import fit_kmeans
+from .nearest import prepare_rows
 from .patterns import group_sums, group_weights, nearest_centre
 
 __all__ = ["adjusted_rand"]
@@ -71,6 +72,7 @@ def bootstrap_stability(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray,
     labels_h = b.asnumpy(labels)
     scores = []
     seeds = rng.integers(0, 2**31 - 1, size=n_bootstrap)
+    rows = prepare_rows(X, xp) if n_bootstrap else None  # float32 copy once for all replicates
     for r in range(n_bootstrap):
         counts = rng.multinomial(n, w_host / w_host.sum()).astype(np.float64)
         cw = b.asarray(counts)
@@ -82,6 +84,6 @@ def bootstrap_stability(b: Backend, ml: Any, X: Any, w: Any, w_host: np.ndarray,
         keep_d = b.asarray(keep)
         leaves = sums[keep_d] / leaf_w[keep_d][:, None]
         fit = fit_kmeans(b, ml, leaves, leaf_w[keep_d], k, "k-means++", n_init, int(seeds[r]))
-        replicate = nearest_centre(X, fit.centers, xp)
+        replicate = nearest_centre(X, fit.centers, xp, rows)
         scores.append(adjusted_rand(labels_h, b.asnumpy(replicate), w_host))
     return np.asarray(scores, dtype=np.float64)

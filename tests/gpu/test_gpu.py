@@ -10,7 +10,8 @@ What must hold, on the bundled example:
   CUDA kernels draw the CPU kernels' random streams); the kernel drivers on the cases of
   ``tests/test_kernels_cuda.py``: identical (floats from ``log`` within 1e-13, see
   :mod:`espri_gpu.kernels.cuda`);
-* groups (cuML k-means): the CPU's groups up to the numbering of the groups;
+* groups (cuML k-means): the CPU's groups up to the numbering of the groups; nearest centres
+  from float32 products (:mod:`espri_gpu.grouping.nearest`): the float64 argmin on near ties;
 * the report end to end, its ``summary.json`` saying backend ``gpu``, its tables the CPU's.
 """
 
@@ -192,6 +193,23 @@ def test_groups_equal_up_to_label_permutation(surveys, gpu) -> None:
     a = weighted_kmeans(rows.astype(float), 3, init=init, n_init=1, backend="cpu")
     b = weighted_kmeans(rows.astype(float), 3, init=init, n_init=1, backend=gpu)
     assert _same_partition(np.asarray(gpu.asnumpy(b.labels)), np.asarray(a.labels))
+
+
+def test_nearest_centres_from_float32_products_are_the_float64_argmin(gpu) -> None:
+    from espri_gpu.grouping.nearest import nearest, prepare_centres, prepare_rows
+
+    from ..test_nearest import near_ties
+
+    xp = gpu.xp
+    for d, scale in ((2, 1.0), (30, 1.0), (30, 1000.0)):
+        X, C = near_ties(np.random.default_rng(d), 20_000, d, 4, scale, 0.5)
+        Xd, Cd = xp.asarray(X), xp.asarray(C)
+        labels, rechecked = nearest(prepare_rows(Xd, xp), 0, X.shape[0],
+                                    prepare_centres(Cd, xp), 4, xp)
+        dist = xp.sum(Cd * Cd, axis=1)[None, :] - 2.0 * (Xd @ Cd.T)  # float64, on the device
+        np.testing.assert_array_equal(gpu.asnumpy(labels)[:, 0],
+                                      gpu.asnumpy(xp.argmin(dist, axis=1)))
+        assert 0 < rechecked
 
 
 def test_report_end_to_end(gpu, tmp_path) -> None:
