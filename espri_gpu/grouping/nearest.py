@@ -144,8 +144,8 @@ def nearest(rows: Rows, start: int, stop: int, centres: Centres, k: int,
     second = xp.full_like(best, xp.inf)
     for j in range(1, k):
         labels = xp.where(g[:, j] < best, j, labels)  # strict: the lowest index on ties
-        xp.minimum(second, xp.maximum(best, g[:, j]), out=second)
-        xp.minimum(best, g[:, j], out=best)
+        second = xp.minimum(second, xp.maximum(best, g[:, j]))
+        best = xp.minimum(best, g[:, j])
     labels = labels.T
     threshold = 2.0 * MARGIN * _error_bound(rows.l1[start:stop], centres, d, xp)
     recheck = xp.flatnonzero(xp.any(second - best <= threshold[None, :], axis=0))
