@@ -650,6 +650,22 @@ def test_g_is_accurate_near_independence_with_huge_counts():
     assert cpu.g_statistic(t) == pytest.approx(cpu.pearson_statistic(t), rel=1e-5)
 
 
+def test_pearson_is_exact_to_rounding_near_independence():
+    """Below n = 2**26 the terms come from the exact integers n O - r c: X^2 within a few
+    ulps of the exact rational value even when O - E is tiny next to E (the textbook
+    ``O - E`` with a rounded E loses ~7 digits here)."""
+    rng = np.random.default_rng(11)
+    for shape in [(2, 2), (3, 5), (10, 15)]:
+        base = rng.integers(10**4, 10**5, size=shape[1])
+        t = np.outer(rng.integers(1, 10, size=shape[0]), base) + rng.integers(0, 3, size=shape)
+        assert t.sum() < 2**26
+        r, c, n = t.sum(1), t.sum(0), int(t.sum())
+        exact = sum(Fraction((int(t[i, j]) * n - int(r[i]) * int(c[j])) ** 2,
+                             int(r[i]) * int(c[j]) * n)
+                    for i, j in itertools.product(range(shape[0]), range(shape[1])))
+        assert cpu.pearson_statistic(t) == pytest.approx(float(exact), rel=1e-13, abs=0)
+
+
 def test_zero_margins_are_skipped():
     t = np.array([[5, 0, 3], [0, 0, 0], [2, 0, 7]])
     reduced = t[[0, 2]][:, [0, 2]]

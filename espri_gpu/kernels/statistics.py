@@ -39,6 +39,8 @@ __all__ = ["g_statistic", "mmi", "mmi_item", "observed_patterns", "pattern_produ
            "pattern_statistic", "pearson", "spmi", "spmi_item", "table_statistic",
            "ticks_products", "zero_products"]
 
+#: Tables of fewer respondents get Pearson's X^2 from exact integers n O - r c (see pearson).
+_PEARSON_EXACT_N = 2**26
 # (1 + d) log1p(d) - d = d**2 * sum_j (-1)**j d**j / ((j + 1)(j + 2)), used for |d| < 1/8.
 _G_SERIES_MAX = 0.125
 _G_SERIES = np.array([(-1.0) ** j / ((j + 1) * (j + 2)) for j in range(18)])
@@ -46,12 +48,29 @@ _G_SERIES = np.array([(-1.0) ** j / ((j + 1) * (j + 2)) for j in range(18)])
 
 # ----------------------------------------------------------------------------- tables
 def pearson(tab, row_sums, col_sums, n):
-    """Pearson's X^2 = sum (O - E)^2 / E, E = r_i c_j / n, cells with E = 0 skipped."""
+    """Pearson's X^2 = sum (O - E)^2 / E, E = r_i c_j / n, cells with E = 0 skipped.
+
+    Below n = 2**26 (every Monte-Carlo table but the largest) it is summed as ``(1/n) sum
+    (n O - r c)^2 / (r c)``: ``n O - r c`` is an exact integer (every product below
+    2**52), so each term has two roundings and one division (the textbook form divides twice
+    per cell, which made the statistic ~10 % of a Monte-Carlo replicate at total 4.1e4).
+    Every product that feeds an addition or a subtraction is exact, so a contracted FMA (the
+    GPU compiler's default) gives the same value.
+    """
     nr, nc = tab.shape
     nf = float(n)
     stat = 0.0
     if n <= 0:
         return stat
+    if n < _PEARSON_EXACT_N:
+        for i in range(nr):
+            ri = float(row_sums[i])
+            for j in range(nc):
+                rc = ri * float(col_sums[j])
+                if rc > 0.0:
+                    d = float(tab[i, j]) * nf - rc
+                    stat += d * d / rc
+        return stat / nf
     for i in range(nr):
         ri = float(row_sums[i])
         for j in range(nc):
