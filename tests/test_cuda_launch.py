@@ -38,11 +38,26 @@ def test_pattern_benchmarks_give_every_sm_replicates(sizes):
     shape = cuda.pattern_statistics_shape(**sizes, count=DEFAULT_RESAMPLES)
     assert shape.kernel == "pattern_statistics" and shape.path == "global"
     assert shape.sms_filled == DEV.sms and _one_wave(shape)
+    assert shape.blocks >= 6 * DEV.sms  # several independent warps on every SM
     per_launch = -(-DEFAULT_RESAMPLES // shape.launches)
     assert shape.scratch_bytes <= cuda.SCRATCH_BYTES
     assert shape.scratch_bytes == (cuda.SCRATCH_BYTES // cuda.pattern_bytes(**sizes)
                                    * cuda.pattern_bytes(**sizes))  # as many as fit
     assert shape.blocks * shape.threads >= per_launch
+
+
+def test_pattern_launches_fill_the_block_slots_before_the_warps():
+    """Few replicates per launch: one-warp blocks in every slot the registers allow; many:
+    whole warps (threads_per_block)."""
+    slots = DEV.sms * cuda.resident_blocks(32, 0, cuda.KERNEL_REGISTERS["pattern_statistics"])
+    for per_launch in (1, 68, 500, slots, slots + 1, 5 * slots, 40 * slots):
+        shape = cuda.pattern_statistics_shape(10, 3, 4, 2, 3, per_launch, budget=10**12)
+        assert shape.blocks * shape.threads >= per_launch
+        if per_launch <= 32 * slots:
+            assert shape.threads == -(-per_launch // slots) and shape.blocks <= slots
+    big = cuda.pattern_statistics_shape(10, 3, 4, 2, 3, 10**6, budget=10**12)
+    assert big.threads == cuda.threads_per_block(10**6, registers=cuda.KERNEL_REGISTERS[
+        "pattern_statistics"])
 
 
 def test_memory_bound_launches_spread_over_every_sm():

@@ -303,19 +303,35 @@ def pattern_statistics_shape(n_labels: int, npa: int, npb: int, ni: int, nk: int
                              registers: int | None = None) -> LaunchShape:
     """Shape of the MMI / SPMI replicate launch (one thread per replicate) for ``npa x npb``
     patterns, ``ni x nk`` options and an urn of ``n_labels`` balls: as many replicates per
-    launch as ``budget`` holds (:func:`pattern_bytes` each), in blocks that reach every SM.
+    launch as ``budget`` holds (:func:`pattern_bytes` each), spread over every block slot of
+    the GPU (one-warp blocks, as many per SM as its registers allow) before warps are filled.
+
+    A replicate is mostly random reads of its own urn (a different place per thread, and
+    loops of a different length: lanes of a warp wait for one another), integer work with
+    little FP64, so the SMs are fed by many independent warps rather than by full ones: with
+    the memory budget capping a launch at a few hundred to a few thousand replicates, a
+    block per replicate slot gives each SM up to ``resident_per_sm`` warps (9 at 207
+    registers) where full 32-thread blocks would give it one or two.
 
     Examples
     --------
     >>> s = pattern_statistics_shape(496310, 792, 700, 10, 10, 4999)
-    >>> s.launches, s.blocks, s.threads, s.sms_filled
-    (10, 75, 7, 68)
+    >>> s.launches, s.blocks, s.threads, s.resident_per_sm, s.sms_filled
+    (10, 519, 1, 8, 68)
+    >>> s = pattern_statistics_shape(71936, 10, 5670, 10, 15, 4999)
+    >>> s.launches, s.blocks, s.threads, s.resident_per_sm, s.sms_filled
+    (2, 533, 6, 8, 68)
     """
     if registers is None:
         registers = KERNEL_REGISTERS["pattern_statistics"]
-    return replicate_shape("pattern_statistics", count,
-                           pattern_bytes(n_labels, npa, npb, ni, nk), device, budget,
-                           registers=registers)
+    per_replicate = pattern_bytes(n_labels, npa, npb, ni, nk)
+    per_launch = max(1, min(count, MAX_LAUNCH, budget // max(1, per_replicate)))
+    slots = device.sms * max(1, resident_blocks(_WARP, 0, registers, device))
+    threads = min(_WARP, -(-per_launch // slots))
+    if threads == _WARP:  # enough replicates to fill every slot with whole warps
+        threads = threads_per_block(per_launch, device, registers=registers)
+    return _shape("pattern_statistics", "global", count, per_launch, threads, 0,
+                  per_launch * per_replicate, device, "", registers)
 
 
 #: DeviceLimits field -> numba-cuda device attribute (CUDA's CU_DEVICE_ATTRIBUTE_* names).
