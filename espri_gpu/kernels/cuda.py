@@ -577,13 +577,15 @@ def pattern_statistics(row_counts, col_counts, a_ind, b_ind, kind: int, mode: in
     inputs = [cuda.to_device(x) for x in (rows, cols, rows.astype(np.float64),
                                           cols.astype(np.float64), a, b, pack_items(b))]
     n_labels = pattern_labels(rows, cols, mode)
-    shape = pattern_statistics_shape(n_labels, npa, npb, ni, nk, count, _device_limits(),
-                                     _budget())
-    per = -(-count // shape.launches)
+    device, budget = _device_limits(), _budget()
+    shape = pattern_statistics_shape(n_labels, npa, npb, ni, nk, count, device, budget)
+    per = -(-count // shape.launches)  # launches of equal size
     for lo in range(0, count, per):
         m = min(per, count - lo)
+        threads = pattern_statistics_shape(n_labels, npa, npb, ni, nk, m, device,
+                                           budget).threads
         d_out = _empty(m, dtype=np.float64)
-        _kernel("pattern_statistics")[-(-m // shape.threads), shape.threads](
+        _kernel("pattern_statistics")[-(-m // threads), threads](
             *inputs, int(kind), int(mode), seed_word(seed), start + lo, d_out,
             _empty(m, npa, nk), _empty(m, npa), _empty(m, n_labels, dtype=np.int32),
             _empty(m, npa), _empty(m, npb), _empty(m, ni, nk, dtype=np.float64),
