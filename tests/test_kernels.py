@@ -625,6 +625,22 @@ def test_random_tables_are_chunk_invariant():
                                           cpu.random_tables(rows, cols, 5, 20, 44)]), whole)
 
 
+@pytest.mark.parametrize("statistic", [0, 1])
+def test_paired_replicates_are_the_single_ones(statistic):
+    """The CPU's Monte-Carlo kernel draws replicates two at a time (fills interleaved):
+    every statistic equals that of the replicate's own table drawn alone (random_tables),
+    for odd and even counts, starts and block cuts, tables drawn by columns, ball by ball,
+    with one row, and with a zero margin."""
+    cases = [([3, 2, 2], [4, 3]), ([60, 50, 44], [70, 8, 12, 64]), ([25], [5, 9, 11]),
+             ([30, 0, 50], [10, 40, 0, 30]), ([4100, 3900, 4000], [2000, 3000, 4000, 3000]),
+             ([300] * 10, [200] * 15)]
+    for (rows, cols), count, start in itertools.product(cases, [1, 2, 5, 33], [0, 7]):
+        paired = cpu.table_statistics(rows, cols, statistic, 9, start, count)
+        alone = [cpu.table_statistic(t, statistic)
+                 for t in cpu.random_tables(rows, cols, 9, start, count)]
+        assert paired.tolist() == alone, (rows, cols, count, start)
+
+
 # --------------------------------------------------------------------------- statistics
 def test_pearson_and_g_match_scipy():
     rng = np.random.default_rng(3)

@@ -235,12 +235,12 @@ def table_statistics(row_sums, col_sums, statistic: int, seed: int, start: int,
     rows, cols = as_counts(row_sums), as_counts(col_sums)
     out = np.zeros(count, dtype=np.float64)
     if count:
-        nblocks = _blocks(count)
+        rows2 = 2 * _blocks(count)  # two scratch rows per block: replicates in pairs
         _kernel("table_statistics")(
             rows, cols, logfactorial_table(int(rows.sum())), int(rows.sum()), int(statistic),
             seed_word(seed), start, out,
-            np.zeros((nblocks, rows.size, cols.size), np.int64),
-            _scratch(nblocks, table_scratch(rows, cols)), _states(nblocks))
+            np.zeros((rows2, rows.size, cols.size), np.int64),
+            _scratch(rows2, table_scratch(rows, cols)), _states(rows2))
     return out
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from numba import prange
 
-from .replicates import pattern_replicate, table_replicate
+from .replicates import pattern_replicate, table_replicate, table_replicates2
 from .rng import stream_start, uniform
 from .samplers import hypergeometric, multinomial
 from .statistics import observed_patterns, table_statistic
@@ -62,12 +62,22 @@ def tables_kernel(row_sums, col_sums, lf, seed, start, out, rowrem, states):
 
 def table_statistics_kernel(row_sums, col_sums, lf, n, statistic, seed, start, out, tables,
                             rowrem, states):
-    """``out[i]``: the statistic of replicate ``start + i``'s random table."""
-    count, nblocks = out.shape[0], states.shape[0]
+    """``out[i]``: the statistic of replicate ``start + i``'s random table.
+
+    The scratch has two rows per block: a block draws its replicates two at a time
+    (:func:`.replicates.table_replicates2`, the same tables), the last one alone."""
+    count, nblocks = out.shape[0], states.shape[0] // 2
     for b in prange(nblocks):
-        for i in range(b * count // nblocks, (b + 1) * count // nblocks):
-            out[i] = table_replicate(row_sums, col_sums, lf, n, statistic, seed, start + i,
-                                     tables[b], rowrem[b], states[b])
+        lo, hi = b * count // nblocks, (b + 1) * count // nblocks
+        for i in range(lo, hi - 1, 2):
+            out[i], out[i + 1] = table_replicates2(
+                row_sums, col_sums, lf, n, statistic, seed, start + i, tables[2 * b],
+                tables[2 * b + 1], rowrem[2 * b], rowrem[2 * b + 1], states[2 * b],
+                states[2 * b + 1])
+        if (hi - lo) % 2 == 1:
+            out[hi - 1] = table_replicate(row_sums, col_sums, lf, n, statistic, seed,
+                                          start + hi - 1, tables[2 * b], rowrem[2 * b],
+                                          states[2 * b])
 
 
 def pattern_statistics_kernel(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind,

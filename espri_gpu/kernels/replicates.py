@@ -5,6 +5,7 @@ whatever chunk, block, thread or device computes it, then draws and scores one t
 
 * :func:`table_replicate`: a table with the observed margins (:func:`.table_fill.random_table`),
   scored by :func:`.statistics.table_statistic` (Monte-Carlo X^2 / G tests);
+  :func:`table_replicates2` two of them, their fills interleaved (the CPU's kernel);
 * :func:`pattern_replicate`: a pattern table, permuted (margins fixed) or bootstrapped under
   independence (margins resampled first, degenerate resamples drawn again), scored by
   :func:`.statistics.pattern_statistic` (MMI / SPMI tests).
@@ -20,10 +21,10 @@ from espri_gpu.kernels.registry import BOOTSTRAP
 from .rng import stream_start
 from .samplers import multinomial
 from .statistics import pattern_statistic, table_statistic, ticks_products
-from .table_fill import pattern_ticks, random_table
+from .table_fill import pattern_ticks, random_table, random_tables2
 
 __all__ = ["DEGENERATE", "MAX_REDRAWS", "pattern_replicate", "table_replicate",
-           "varying_columns"]
+           "table_replicates2", "varying_columns"]
 
 #: Bootstrap resamples in which an item or a level that varies in the data does not vary are
 #: discarded and drawn again (Bilder & Loughin 2004), at most this many times per replicate;
@@ -60,6 +61,18 @@ def table_replicate(row_sums, col_sums, lf, n, statistic, seed, replicate, tab, 
     state[0] = stream_start(seed, replicate)
     random_table(row_sums, col_sums, tab, rowrem, lf, state)
     return table_statistic(tab, row_sums, col_sums, n, statistic)
+
+
+def table_replicates2(row_sums, col_sums, lf, n, statistic, seed, replicate, tab_a, tab_b,
+                      rowrem_a, rowrem_b, state_a, state_b):
+    """Replicates ``replicate`` and ``replicate + 1`` (:func:`table_replicate` each, the
+    same tables and statistics), their fills interleaved (:func:`.table_fill.random_tables2`)
+    for the CPU's out-of-order cores; returns both statistics."""
+    state_a[0] = stream_start(seed, replicate)
+    state_b[0] = stream_start(seed, replicate + 1)
+    random_tables2(row_sums, col_sums, tab_a, tab_b, rowrem_a, rowrem_b, lf, state_a, state_b)
+    return (table_statistic(tab_a, row_sums, col_sums, n, statistic),
+            table_statistic(tab_b, row_sums, col_sums, n, statistic))
 
 
 def pattern_replicate(row_counts, col_counts, row_weights, col_weights, a_ind, b_ind, b_words,

@@ -18,6 +18,12 @@
   log-densities from ``lf`` since #15 (faster): the same uniforms and decisions, so a seed
   gives the tables it gave, save where a last-bit difference decides a draw (none in 60,000
   tables of totals 2e3 to 2**17; same law in any case); larger tables draw what they drew.
+* :func:`random_tables2`: :func:`random_table` for two replicates at once, their columns'
+  draws interleaved row by row (:func:`hypergeometric_columns2`): the same tables, but the two
+  chains of dependent draws (each draw needs the previous one's count) overlap on the CPU's
+  out-of-order cores (a 10 x 15 table at total 41,000: 4.75 -> 4.3 us on one thread). The
+  CPU's Monte-Carlo kernel draws its replicates in pairs; the GPU, which hides latency with
+  other warps, one per thread.
 * :func:`pattern_ticks` ``(row_counts, col_counts, b_ind, b_words, ticks, rowrem, labels,
   state)``: ``J B`` of a random pattern table J of the same law, without forming J: the
   columns reaching :func:`~espri_gpu.kernels.registry.pattern_limit` by conditional
@@ -42,7 +48,8 @@ from espri_gpu.kernels.targets import inline
 from .samplers import below, below2, below2_from, hypergeometric, hypergeometric_table
 
 __all__ = ["add_balls", "add_column_ticks", "ball_columns", "fill_urn", "fullest_row",
-           "hypergeometric_column", "pattern_ticks", "random_table", "unpack_ticks"]
+           "hypergeometric_column", "hypergeometric_columns2", "pattern_ticks", "random_table",
+           "random_tables2", "unpack_ticks"]
 
 _FIELD = np.uint64(0xFF)
 _FIELD_MAX = 0xFF
@@ -163,6 +170,66 @@ def random_table(row_sums, col_sums, out, rowrem, lf, state):
             total -= need
     if balls > 0:
         ball_columns(col_sums, limit, out, rowrem, state)
+
+
+def hypergeometric_columns2(j, need_a, need_b, total, out_a, out_b, rowrem_a, rowrem_b, lf,
+                            state_a, state_b):
+    """:func:`hypergeometric_column` for column ``j`` of two tables at once (same column
+    total, each with its own remaining row sums and stream), the two tables' draws
+    interleaved row by row: each table's draws are those of :func:`hypergeometric_column`
+    (a draw of 0 balls uses no uniform, so drawing on after a column is full changes
+    nothing), and the two dependent chains of draws overlap on an out-of-order CPU."""
+    nr = out_a.shape[0]
+    rest_a = total
+    rest_b = total
+    for i in range(nr - 1):
+        rest_a -= rowrem_a[i]
+        rest_b -= rowrem_b[i]
+        xa = hypergeometric_table(rowrem_a[i], rest_a, need_a, lf, state_a)
+        xb = hypergeometric_table(rowrem_b[i], rest_b, need_b, lf, state_b)
+        out_a[i, j] = xa
+        out_b[i, j] = xb
+        rowrem_a[i] -= xa
+        rowrem_b[i] -= xb
+        need_a -= xa
+        need_b -= xb
+    out_a[nr - 1, j] = need_a
+    out_b[nr - 1, j] = need_b
+    rowrem_a[nr - 1] -= need_a
+    rowrem_b[nr - 1] -= need_b
+
+
+def random_tables2(row_sums, col_sums, out_a, out_b, rowrem_a, rowrem_b, lf, state_a,
+                   state_b):
+    """:func:`random_table` into ``out_a`` and ``out_b`` from the streams ``state_a`` and
+    ``state_b`` (the tables :func:`random_table` draws from each), the columns drawn by
+    hypergeometric draws interleaved (:func:`hypergeometric_columns2`)."""
+    nr, nc = out_a.shape
+    total = 0
+    for i in range(nr):
+        rowrem_a[i] = row_sums[i]
+        rowrem_b[i] = row_sums[i]
+        total += row_sums[i]
+    limit = BALL_COLUMN_RATIO * (nr - 1)
+    balls = 0
+    for j in range(nc):
+        if col_sums[j] < limit:
+            balls += col_sums[j]
+    for j in range(nc):
+        need = col_sums[j]
+        if need < limit:
+            continue
+        if balls == 0 and j == nc - 1:  # the last column takes what is left
+            for i in range(nr):
+                out_a[i, j] = rowrem_a[i]
+                out_b[i, j] = rowrem_b[i]
+        else:
+            hypergeometric_columns2(j, need, need, total, out_a, out_b, rowrem_a, rowrem_b, lf,
+                                    state_a, state_b)
+            total -= need
+    if balls > 0:
+        ball_columns(col_sums, limit, out_a, rowrem_a, state_a)
+        ball_columns(col_sums, limit, out_b, rowrem_b, state_b)
 
 
 @inline
