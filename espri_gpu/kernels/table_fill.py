@@ -49,7 +49,7 @@ from .samplers import below, below2, below2_from, hypergeometric, hypergeometric
 
 __all__ = ["add_balls", "add_column_ticks", "ball_columns", "fill_urn", "fullest_row",
            "hypergeometric_column", "hypergeometric_columns2", "pattern_ticks", "random_table",
-           "random_tables2", "unpack_ticks"]
+           "random_tables2", "table_plan", "unpack_ticks"]
 
 _FIELD = np.uint64(0xFF)
 _FIELD_MAX = 0xFF
@@ -141,6 +141,24 @@ def ball_columns(col_sums, limit, out, rowrem, state):
         out[last, rowrem[nr + t]] += 1
 
 
+@inline
+def table_plan(row_sums, col_sums, rowrem):
+    """Start a random table: the row sums copied to ``rowrem``; returns the total, the
+    ball-fill limit (:func:`~espri_gpu.kernels.registry.ball_limit`) and the balls of the
+    columns below it."""
+    nr = row_sums.shape[0]
+    total = 0
+    for i in range(nr):
+        rowrem[i] = row_sums[i]
+        total += row_sums[i]
+    limit = BALL_COLUMN_RATIO * (nr - 1)
+    balls = 0
+    for j in range(col_sums.shape[0]):
+        if col_sums[j] < limit:
+            balls += col_sums[j]
+    return total, limit, balls
+
+
 def random_table(row_sums, col_sums, out, rowrem, lf, state):
     """Fill ``out`` (r x c) with a uniform random table of the given margins.
 
@@ -149,15 +167,7 @@ def random_table(row_sums, col_sums, out, rowrem, lf, state):
     run's :func:`espri_gpu.kernels.registry.logfactorial_table` of the total.
     """
     nr, nc = out.shape
-    total = 0
-    for i in range(nr):
-        rowrem[i] = row_sums[i]
-        total += row_sums[i]
-    limit = BALL_COLUMN_RATIO * (nr - 1)
-    balls = 0
-    for j in range(nc):
-        if col_sums[j] < limit:
-            balls += col_sums[j]
+    total, limit, balls = table_plan(row_sums, col_sums, rowrem)
     for j in range(nc):
         need = col_sums[j]
         if need < limit:
@@ -205,16 +215,8 @@ def random_tables2(row_sums, col_sums, out_a, out_b, rowrem_a, rowrem_b, lf, sta
     ``state_b`` (the tables :func:`random_table` draws from each), the columns drawn by
     hypergeometric draws interleaved (:func:`hypergeometric_columns2`)."""
     nr, nc = out_a.shape
-    total = 0
-    for i in range(nr):
-        rowrem_a[i] = row_sums[i]
-        rowrem_b[i] = row_sums[i]
-        total += row_sums[i]
-    limit = BALL_COLUMN_RATIO * (nr - 1)
-    balls = 0
-    for j in range(nc):
-        if col_sums[j] < limit:
-            balls += col_sums[j]
+    total, limit, balls = table_plan(row_sums, col_sums, rowrem_a)
+    table_plan(row_sums, col_sums, rowrem_b)
     for j in range(nc):
         need = col_sums[j]
         if need < limit:
