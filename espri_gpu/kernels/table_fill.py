@@ -182,14 +182,16 @@ def random_table(row_sums, col_sums, out, rowrem, lf, state):
         ball_columns(col_sums, limit, out, rowrem, state)
 
 
-def hypergeometric_columns2(j, need_a, need_b, total, out_a, out_b, rowrem_a, rowrem_b, lf,
-                            state_a, state_b):
+def hypergeometric_columns2(j, need, total, out_a, out_b, rowrem_a, rowrem_b, lf, state_a,
+                            state_b):
     """:func:`hypergeometric_column` for column ``j`` of two tables at once (same column
     total, each with its own remaining row sums and stream), the two tables' draws
     interleaved row by row: each table's draws are those of :func:`hypergeometric_column`
     (a draw of 0 balls uses no uniform, so drawing on after a column is full changes
     nothing), and the two dependent chains of draws overlap on an out-of-order CPU."""
     nr = out_a.shape[0]
+    need_a = need
+    need_b = need
     rest_a = total
     rest_b = total
     for i in range(nr - 1):
@@ -226,7 +228,7 @@ def random_tables2(row_sums, col_sums, out_a, out_b, rowrem_a, rowrem_b, lf, sta
                 out_a[i, j] = rowrem_a[i]
                 out_b[i, j] = rowrem_b[i]
         else:
-            hypergeometric_columns2(j, need, need, total, out_a, out_b, rowrem_a, rowrem_b, lf,
+            hypergeometric_columns2(j, need, total, out_a, out_b, rowrem_a, rowrem_b, lf,
                                     state_a, state_b)
             total -= need
     if balls > 0:
