@@ -15,7 +15,7 @@ import numpy as np
 
 from ..backend import Backend
 from .kmeans import fit_kmeans
-from .nearest import nearest, prepare_centres, prepare_rows
+from .nearest import Rows, nearest, prepare_centres, prepare_rows
 from .patterns import (
     SMALL_ROWS,
     absolute_tol,
@@ -111,9 +111,11 @@ def consolidate(b: Backend, ml: Any, X: Any, w: Any, leaves: Any, leaf_w: Any,
         Xs, ws = X[b.asarray(sample)], b.asarray(counts, dtype=np.float64)
     else:
         Xs, ws = X, w
-    centers, _, inertia = _lloyd(Xs, ws, centers, _SHORT_ITER, tol, xp)
+    rows = prepare_rows(X, xp)  # float32 copy of all patterns, once for both passes
+    centers, _, inertia = _lloyd(Xs, ws, centers, _SHORT_ITER, tol, xp,
+                                 rows if Xs is X else None)
     best = np.argsort(b.asnumpy(inertia), kind="stable")[:_POLISHED_STARTS]
-    centers, labels, _ = _lloyd(X, w, centers[xp.asarray(best)], 300, tol, xp)
+    centers, labels, _ = _lloyd(X, w, centers[xp.asarray(best)], 300, tol, xp, rows)
     fits = []
     for j in range(len(best)):
         means = weighted_means(labels[:, j], X, w, k, xp)
@@ -124,8 +126,8 @@ def consolidate(b: Backend, ml: Any, X: Any, w: Any, leaves: Any, leaf_w: Any,
 
 
 
-def _lloyd(X: Any, w: Any, centers: Any, max_iter: int, tol: float,
-           xp: Any) -> tuple[Any, Any, Any]:
+def _lloyd(X: Any, w: Any, centers: Any, max_iter: int, tol: float, xp: Any,
+           rows: Rows | None = None) -> tuple[Any, Any, Any]:
     """Weighted Lloyd iterations for several k-means solutions at once (one pass per step).
 
     ``centers`` has shape (m, k, d). Each step assigns every row to the nearest centre of
@@ -135,13 +137,14 @@ def _lloyd(X: Any, w: Any, centers: Any, max_iter: int, tol: float,
     when no label changes, when every centre moves by at most ``tol`` (squared), or after
     ``max_iter`` steps. Returns the centres, the labels of the last assignment, shape
     (n, m), and the inertia of each solution's last assignment around its group means.
+    ``rows``: ``X`` prepared by :func:`.nearest.prepare_rows` (prepared here if None).
     """
     m, k, d = centers.shape
     n_rows = X.shape[0]
     labels = xp.full((n_rows, m), -1, dtype=xp.int64)
     offsets = (xp.arange(m) * k)[None, :]
     total_x2 = float(w @ xp.sum(X * X, axis=1))
-    rows = prepare_rows(X, xp)  # float32 copy once per fit
+    rows = prepare_rows(X, xp) if rows is None else rows  # float32 copy once per fit
     inertia = xp.zeros(m)
     for _ in range(max_iter):
         flat = centers.reshape(m * k, d)
