@@ -49,11 +49,7 @@ def forms_export(draw: Draw, layout: str, rng: np.random.Generator) -> Synthetic
         {"keyword": "date", "header": TIMESTAMP, "kind": "timestamp"},
         {"keyword": "email", "header": EMAIL, "kind": "personal"}]
     truth: dict[str, QuestionTruth] = {}
-    for spec in (LABO, NIVEAU):
-        keyword, header, options = spec
-        truth[keyword] = question_truth(draw, keyword, *spec_options(spec))
-        columns.append((header, "", _single_cells(draw.single[keyword], spec_options(spec)[1])))
-        entries.append(_choice_entry(spec, "single"))
+    _add_single_choice(draw, columns, entries, truth)
     for spec in (OUTILS, USAGES):
         keyword, header, _ = spec
         truth[keyword] = question_truth(draw, keyword, *spec_options(spec))
@@ -93,11 +89,7 @@ def typeform_export(draw: Draw, layout: str, rng: np.random.Generator) -> Synthe
     entries: list[dict[str, Any]] = [{"keyword": "token", "header": "#", "kind": "ignore"},
                                      {"keyword": "email", "header": EMAIL, "kind": "personal"}]
     truth: dict[str, QuestionTruth] = {}
-    for spec in (LABO, NIVEAU):
-        keyword, header, _ = spec
-        truth[keyword] = question_truth(draw, keyword, *spec_options(spec))
-        columns.append((header, "", _single_cells(draw.single[keyword], spec_options(spec)[1])))
-        entries.append(_choice_entry(spec, "single"))
+    _add_single_choice(draw, columns, entries, truth)
     for spec in (OUTILS, USAGES):
         keyword, header, options = spec
         truth[keyword] = question_truth(draw, keyword, *spec_options(spec))
@@ -204,6 +196,17 @@ def kaggle_export(draw: Draw, layout: str, rng: np.random.Generator) -> Syntheti
     toml = _toml("synthetic-kaggle", {"header_rows": 2}, entries)
     return SyntheticExport(layout, {"kaggle_survey_responses.csv": data}, toml, truth, {},
                            {"projet": np.array(draw.projects, dtype=object)})
+
+
+def _add_single_choice(draw: Draw, columns: list, entries: list[dict[str, Any]],
+                       truth: dict[str, QuestionTruth]) -> None:
+    """The single-choice questions as the Forms and Typeform layouts write them (one column
+    each, the option text per cell): their columns, codebook entries and truth."""
+    for spec in (LABO, NIVEAU):
+        keyword, header, _ = spec
+        truth[keyword] = question_truth(draw, keyword, *spec_options(spec))
+        columns.append((header, "", _single_cells(draw.single[keyword], spec_options(spec)[1])))
+        entries.append(_choice_entry(spec, "single"))
 
 
 def _single_cells(index: np.ndarray, texts: tuple[str, ...]) -> list[str]:
